@@ -71,7 +71,7 @@ public final class PolicyReloadCommand implements Callable<Integer> {
                 .filter(o -> o.pid() == pid)
                 .orElseThrow(() -> new IOException("gateway " + pid + " reports no reload outcomes (no " + outcomes
                         + "); it was not started with serve --policy --pid-file"))
-                .generation();
+                .answeredAfter();
         signal(pid);
         ReloadOutcomeFile.Outcome outcome = awaitOutcome(outcomes, pid, before, process.get());
         if (!outcome.taken()) {

@@ -22,6 +22,7 @@ import java.util.function.Consumer;
 public final class PolicyReloader {
     private final PolicyHolder holder;
     private final List<Consumer<ReloadResult>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> beginnings = new CopyOnWriteArrayList<>();
     private final List<PolicyHolder.Preparation> preparations = new CopyOnWriteArrayList<>();
     private final ReentrantLock reloading = new ReentrantLock();
     /** A requested reload waits to begin: later requests are served by it, since it reads the file after them. */
@@ -36,6 +37,11 @@ public final class PolicyReloader {
         listeners.add(listener);
     }
 
+    /** Called as each reload begins, before it reads the file, on the thread that reloads, one reload at a time. */
+    public void onBegin(Runnable listener) {
+        beginnings.add(listener);
+    }
+
     /**
      * Makes, before each swap, what the new engine needs to serve (its quota books): if {@code preparation} fails the
      * reload is refused and the old policy stays whole; otherwise what it made is put in place with the swap.
@@ -48,6 +54,7 @@ public final class PolicyReloader {
     public ReloadResult reload() {
         reloading.lock();
         try {
+            beginnings.forEach(Runnable::run);
             ReloadResult result = holder.reload(fresh -> {
                 List<Runnable> installs = new ArrayList<>();
                 for (PolicyHolder.Preparation preparation : preparations) {

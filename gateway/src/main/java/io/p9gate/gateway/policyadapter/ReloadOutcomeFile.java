@@ -11,26 +11,41 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
  * How {@code p9gate policy reload} learns what a running gateway made of its SIGHUP: beside the pid file
  * ({@code p9gate.pid} -> {@code p9gate.pid.reload}) the gateway keeps one line, {@code PID GENERATION
  * loaded|kept DIGEST [REASON]}, then one line {@code warning TEXT} per warning about the policy taken (a stale CRL,
- * a socket directory others may change: {@link TransportChecks}), replaced atomically after every reload. The
- * generation counts reloads since the start (0 = the policy loaded at start), so a waiting command sees its own
- * reload's lines.
+ * a socket directory others may change: {@link TransportChecks}), replaced atomically after every reload, and the
+ * line {@code reloading} from a reload's start, before it reads the policy file, to its outcome. The generation
+ * counts reloads since the start (0 = the policy loaded at start), so a waiting command sees its own reload's lines:
+ * not those of a reload under way when it looked, which may have read the file before the operator's edit (the
+ * command's SIGHUP is served by the next; {@link Outcome#answeredAfter}).
  */
 public final class ReloadOutcomeFile {
     private ReloadOutcomeFile() {}
 
     private static final String WARNING = "warning ";
+    private static final String RELOADING = "reloading";
 
     /** What the file says: the outcome's line and the warnings about the policy in force after it. */
     public record Outcome(
-            long pid, long generation, boolean taken, String digest, String reason, List<String> warnings) {
+            long pid,
+            long generation,
+            boolean taken,
+            String digest,
+            String reason,
+            List<String> warnings,
+            boolean reloading) {
         public Outcome {
             warnings = List.copyOf(warnings);
+        }
+
+        /** An outcome with no reload under way after it. */
+        public Outcome(long pid, long generation, boolean taken, String digest, String reason, List<String> warnings) {
+            this(pid, generation, taken, digest, reason, warnings, false);
         }
 
         String text() {
@@ -39,7 +54,16 @@ public final class ReloadOutcomeFile {
                     .append(reason.isEmpty() ? "" : " " + oneLine(reason))
                     .append('\n');
             warnings.forEach(w -> text.append(WARNING).append(oneLine(w)).append('\n'));
-            return text.toString();
+            return text.append(reloading ? RELOADING + "\n" : "").toString();
+        }
+
+        /**
+         * The generation a reload asked for after this look must pass: its outcome is the first of a later one. A
+         * reload under way may have read the file before the look (before the edit the operator now reloads for), so
+         * its outcome answers no request made now: the next one's does.
+         */
+        public long answeredAfter() {
+            return reloading ? generation + 1 : generation;
         }
 
         private static String oneLine(String s) {
@@ -76,7 +100,8 @@ public final class ReloadOutcomeFile {
                         f[2].equals("loaded"),
                         f[3],
                         f.length == 5 ? f[4] : "",
-                        warnings));
+                        warnings,
+                        lines.stream().skip(1).anyMatch(RELOADING::equals)));
             } catch (NumberFormatException e) {
                 return Optional.empty();
             }
@@ -99,18 +124,30 @@ public final class ReloadOutcomeFile {
         Path file = beside(pidFile);
         long pid = ProcessHandle.current().pid();
         AtomicLong generation = new AtomicLong();
-        write(file, new Outcome(pid, 0, true, holder.current().digest(), "", warnings.get()));
+        AtomicReference<Outcome> last =
+                new AtomicReference<>(new Outcome(pid, 0, true, holder.current().digest(), "", warnings.get()));
+        write(file, last.get());
         file.toFile().deleteOnExit();
-        reloader.onReload(result -> {
-            try {
-                write(file, Outcome.of(pid, generation.incrementAndGet(), result, warnings.get()));
-            } catch (IOException e) {
-                System.getLogger(ReloadOutcomeFile.class.getName())
-                        .log(
-                                System.Logger.Level.WARNING,
-                                "cannot report the reload's outcome in " + file + ": " + e.getMessage());
-            }
+        reloader.onBegin(() -> {
+            Outcome o = last.get();
+            report(file, new Outcome(o.pid(), o.generation(), o.taken(), o.digest(), o.reason(), o.warnings(), true));
         });
+        reloader.onReload(result -> {
+            last.set(Outcome.of(pid, generation.incrementAndGet(), result, warnings.get()));
+            report(file, last.get());
+        });
+    }
+
+    /** Writes {@code outcome}; a failure is logged, the reload goes on (a waiting command then times out). */
+    private static void report(Path file, Outcome outcome) {
+        try {
+            write(file, outcome);
+        } catch (IOException e) {
+            System.getLogger(ReloadOutcomeFile.class.getName())
+                    .log(
+                            System.Logger.Level.WARNING,
+                            "cannot report the reload's outcome in " + file + ": " + e.getMessage());
+        }
     }
 
     /** Replaces the file in one rename, so a reader never sees half a line. */

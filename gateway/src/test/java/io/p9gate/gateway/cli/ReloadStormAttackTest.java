@@ -1,17 +1,20 @@
 package io.p9gate.gateway.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
+import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
 import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.policy.PolicyHolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -84,6 +87,52 @@ class ReloadStormAttackTest {
         }
 
         assertEquals(2, slow.calls.get(), "the reload running, then one reload for every signal that came meanwhile");
+    }
+
+    /**
+     * {@code p9gate policy reload} (systemctl reload) run while a reload is under way, one that read the file before
+     * the operator's edit (a long quota rescan, another operator's reload): the command's SIGHUP is served by one more
+     * reload, but the command took the first outcome of a later generation than it saw, the running reload's, and said
+     * "policy reloaded", exit 0, of the old file, while the edited one was refused unreported.
+     */
+    @Test
+    void aReloadAskedWhileAnotherRunsIsAnsweredByAReloadOfTheFileAsEdited() throws Exception {
+        PolicyFixture fx = new PolicyFixture(tmp);
+        PolicyHolder holder = fx.holder();
+        PolicyReloader reloader = new PolicyReloader(holder);
+        SlowFirstReload slow = new SlowFirstReload();
+        reloader.onReload(slow);
+        Path outcomes = ReloadOutcomeFile.beside(tmp.resolve("p9gate.pid"));
+        ReloadOutcomeFile.reportBeside(tmp.resolve("p9gate.pid"), holder, reloader, List::of);
+        List<ReloadOutcomeFile.Outcome> written = new CopyOnWriteArrayList<>(); // each outcome, as a poll could see it
+        reloader.onReload(result -> written.add(read(outcomes)));
+
+        Files.writeString(fx.policyFile, fx.policy("", "1MiB"));
+        Thread running = Thread.ofPlatform().start(reloader::requestReload);
+        slow.reached.await(); // it read the file above and is held in its listeners
+
+        Files.writeString(fx.policyFile, "image: test\nvms: [not, a, map]\n"); // the operator's edit, refused
+        long before = read(outcomes).answeredAfter(); // what the command reads before it signals
+        Thread signal = Thread.ofPlatform().start(reloader::requestReload);
+        doneOrWaiting(signal);
+        slow.goOn.countDown();
+        running.join();
+        signal.join();
+
+        ReloadOutcomeFile.Outcome answer = written.stream()
+                .filter(o -> o.generation() > before)
+                .findFirst()
+                .orElseThrow();
+        assertFalse(answer.taken(), "the command's answer is the edited file's refusal: " + answer);
+        assertTrue(answer.reason().contains(fx.policyFile + ":2:"), answer.reason());
+    }
+
+    private static ReloadOutcomeFile.Outcome read(Path outcomes) {
+        try {
+            return ReloadOutcomeFile.read(outcomes).orElseThrow();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Until {@code t} has ended or waits for a lock or a latch (no clock: a state the thread reaches). */
