@@ -542,7 +542,7 @@ final class ChokePoint {
     /**
      * A request the policy allowed that would act on the host as a guest uid or gid the VM's map leaves out is
      * refused, EACCES, and recorded by the share's unmapped-id rule: it would act as the overflow id, which every VM's
-     * unmapped ids, the host's own nobody and any VM squashed to it share. The policy's refusal comes first (a hidden
+     * unmapped ids, every VM without a map and any VM squashed to it share. The policy's refusal comes first (a hidden
      * path stays ENOENT), and a request that acts as the gateway (Tgetattr) is not refused.
      */
     private Decision refusingUnmapped(AccessRequest request, Decision decision) {

@@ -9,7 +9,7 @@ import io.p9gate.gateway.proto.SetAttr;
 
 /**
  * What a user namespace refuses, asked where a VM has an {@code ids} map (docs/policy.md, "uid/gid mapping"): a file is
- * never given an owner or group the map leaves to the overflow id, which the host's nobody and every VM's unmapped ids
+ * never given an owner or group the map leaves to the overflow id, which every VM's unmapped ids
  * share. Asked before anything changes; the caller records the refusal by the share's unmapped-owner rule.
  */
 final class UnmappedOwners {

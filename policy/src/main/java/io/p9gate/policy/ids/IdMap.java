@@ -28,7 +28,7 @@ public record IdMap(IdMapping uids, IdMapping gids) {
 
     /**
      * Whether both ids are mapped ({@link IdMapping#maps}): a request of an id left to the overflow id would act as
-     * the host id every VM's unmapped ids, the host's own {@code nobody} and any squash to it share.
+     * the host id every VM's unmapped ids, every VM without a map and any squash to it share.
      */
     public boolean maps(long guestUid, long guestGid) {
         return uids.maps(guestUid) && gids.maps(guestGid);

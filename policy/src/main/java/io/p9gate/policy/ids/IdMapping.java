@@ -75,7 +75,7 @@ public record IdMapping(List<IdRange> ranges, Long squash, long overflow) {
      * Whether a file may be given this guest id as its owner (or group), as a user namespace allows only ids its map
      * holds (chown(2): EINVAL; creating as an unmapped fsuid/fsgid: EOVERFLOW). A mapping that maps nothing (no
      * ranges, no squash: every id is the overflow id, as for a VM without {@code ids}) refuses none, as before; any
-     * other refuses what it leaves to the overflow id, which the host's nobody and every VM's unmapped ids share, and
+     * other refuses what it leaves to the overflow id, which every VM's unmapped ids share, and
      * (u32)-1, which is no id at all ({@link IdRange#MAX_ID}), even under a squash.
      */
     public boolean mayOwn(long guestId) {

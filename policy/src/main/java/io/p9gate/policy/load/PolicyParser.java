@@ -225,7 +225,7 @@ public final class PolicyParser {
 
     /**
      * A share with {@code permissions: enforce} refuses every request whose guest uid or gid its VM does not map (it
-     * would act as the overflow id, shared with the host's nobody). The Linux client's first attach is as nobody and
+     * would act as the overflow id, shared with every VM's unmapped ids). The Linux client's first attach is as nobody and
      * requests that name no gid act as gid 65534: with 65534 unmapped the share could serve nothing, so say so now.
      */
     private static void requireNobodyMapped(String vm, String share, IdMap ids, SourcePos at)
