@@ -10,12 +10,24 @@ import java.util.Optional;
 
 /**
  * The budgets of every VM a gateway serves, found by the listener a connection arrived on (the VM's identity,
- * R-DEP-1), and the process-wide descriptor pool that keeps a reserve no VM can take (R-ROB-2).
+ * R-DEP-1), and the process-wide descriptor pool that keeps a reserve no VM can take (R-ROB-2), less the places
+ * set apart for the connections of {@code tls:} listeners awaiting their handshake.
  */
 public final class Budgets {
     private final HostResources host;
     private final int msize;
+    /** What the process has for VMs and handshakes: its limit less those open at start and the reserve. */
+    private final long processPool;
+
     private final Allowance descriptorPool;
+    /**
+     * The descriptors of {@code tls:} connections awaiting their handshake, which belong to no VM yet. Taken from the
+     * VMs' pool, as before, a VM holding its whole budget and filling the handshake places pushed another VM into
+     * EMFILE that many descriptors before its own budget (identity.HandshakeDescriptorShareAttackTest).
+     */
+    private final Allowance handshakes;
+
+    private int handshakeListeners;
     private final Map<String, VmBudget> byVm = new LinkedHashMap<>();
     private final Map<String, VmBudget> byListener = new LinkedHashMap<>();
     private volatile ConnectionRefusals refusals = (vm, peer, why) -> {};
@@ -30,19 +42,22 @@ public final class Budgets {
     public Budgets(HostResources host, int msize) {
         this.host = host;
         this.msize = msize;
-        this.descriptorPool = new Allowance(
-                "the gateway's VMs together",
-                "budget.descriptor-pool",
-                Errno.EMFILE,
-                DefaultLimits.descriptorPool(host),
-                null);
+        this.processPool = DefaultLimits.descriptorPool(host);
+        this.descriptorPool =
+                new Allowance("the gateway's VMs together", "budget.descriptor-pool", Errno.EMFILE, processPool, null);
+        this.handshakes = new Allowance(
+                "connections awaiting their TLS handshake", "budget.descriptor-pool", Errno.EMFILE, 0, null);
     }
 
-    /** Every listener its own VM (named after it), each with the derived limits: serving without a policy. */
-    public static Budgets perListener(Collection<String> listeners, int msize) {
+    /**
+     * Every listener its own VM (named after it), each with the derived limits: serving without a policy.
+     *
+     * @param tlsListeners how many of them are {@code tls:} listeners
+     */
+    public static Budgets perListener(Collection<String> listeners, int tlsListeners, int msize) {
         HostResources host = HostResources.current();
         Budgets budgets = new Budgets(host, msize);
-        Limits limits = DefaultLimits.derive(host, listeners.size(), msize);
+        Limits limits = DefaultLimits.derive(host, listeners.size(), tlsListeners, msize);
         for (String listener : listeners) {
             budgets.add(listener, limits, List.of(listener));
         }
@@ -64,7 +79,35 @@ public final class Budgets {
                 throw new IllegalArgumentException("listener " + listener + " belongs to another VM");
             }
         }
+        apportion();
         return budget;
+    }
+
+    /**
+     * Sets apart the places of one more {@code tls:} listener's connections awaiting their handshake; the allowance
+     * every such listener takes them from.
+     */
+    public synchronized Allowance handshakePlaces() {
+        handshakeListeners++;
+        apportion();
+        return handshakes;
+    }
+
+    /** New limits for {@code vm} (a policy reload): the handshake places follow its connections. */
+    public synchronized void update(VmBudget vm, Limits next) {
+        vm.update(next);
+        apportion();
+    }
+
+    /** Splits the process's descriptors between the handshake places and the VMs' pool, as the limits are now. */
+    private void apportion() {
+        long connections = 0;
+        for (VmBudget vm : byVm.values()) {
+            connections = saturatedAdd(connections, vm.limits().connections());
+        }
+        long set = Math.min(DefaultLimits.handshakeDescriptors(handshakeListeners, connections), processPool / 2);
+        handshakes.setLimit(set);
+        descriptorPool.setLimit(processPool - set);
     }
 
     /** @throws IllegalArgumentException if no VM is reached through this listener (a wiring bug) */
@@ -89,9 +132,17 @@ public final class Budgets {
         return List.copyOf(byVm.values());
     }
 
-    /** Held by all VMs together; its limit is what the reserve leaves of the process's descriptors. */
+    /**
+     * Held by all VMs together; its limit is what the reserve leaves of the process's descriptors, less the
+     * {@link #handshakePlaces}.
+     */
     public Allowance descriptorPool() {
         return descriptorPool;
+    }
+
+    /** What the connections of {@code tls:} listeners awaiting their handshake hold. */
+    public Allowance handshakes() {
+        return handshakes;
     }
 
     public void onConnectionRefused(ConnectionRefusals listener) {
@@ -132,7 +183,8 @@ public final class Budgets {
             out.add("the VMs' limits promise " + descriptors + " descriptors; the process can give them "
                     + descriptorPool.limit() + " (RLIMIT_NOFILE " + host.maxDescriptors() + ", "
                     + host.openDescriptors()
-                    + " open, " + DefaultLimits.descriptorReserve(host.maxDescriptors()) + " kept in reserve)");
+                    + " open, " + DefaultLimits.descriptorReserve(host.maxDescriptors()) + " kept in reserve"
+                    + (handshakes.limit() > 0 ? ", " + handshakes.limit() + " for TLS handshakes)" : ")"));
         }
         if (heap > host.maxHeap() / 2) {
             out.add("the VMs' fid, lock and xattr limits may take " + heap / (1 << 20) + " MiB of a "

@@ -38,19 +38,36 @@ public final class DefaultLimits {
     }
 
     /**
-     * @param vms   how many VMs share the process (at least 1)
-     * @param msize the largest frame a connection may send or be sent
+     * Descriptors set apart for {@code tls:} connections awaiting their handshake, which no VM's budget holds: each
+     * such listener holds at most as many as its VMs may hold connections together, and as many it displaced that are
+     * still closing (server.UnidentifiedPeers).
+     *
+     * @param connections the VMs' connections limits together
      */
-    public static Limits derive(HostResources host, int vms, int msize) {
+    public static long handshakeDescriptors(long tlsListeners, long connections) {
+        return Budgets.saturatedMultiply(2 * tlsListeners, connections);
+    }
+
+    /**
+     * @param vms          how many VMs share the process (at least 1)
+     * @param tlsListeners how many {@code tls:} listeners they are reached through: their handshake places are set
+     *                     apart before the descriptors are split
+     * @param msize        the largest frame a connection may send or be sent
+     */
+    public static Limits derive(HostResources host, int vms, int tlsListeners, int msize) {
         int n = Math.max(1, vms);
         long descriptorShare = descriptorPool(host) / n;
         long vmMemory = Math.min(host.maxHeap(), host.maxDirect()) / 2 / n;
-        long connections = Math.clamp(Math.min(vmMemory / (8L * msize), descriptorShare / 8), 2, 64);
+        // At most an eighth of the VM's descriptors, with its part of the handshake places (twice its connections a
+        // tls: listener) counted among them.
+        long connections =
+                Math.clamp(Math.min(vmMemory / (8L * msize), descriptorShare / (8 * (1 + 2L * tlsListeners))), 2, 64);
         return new Limits(
                 connections,
                 Math.clamp(vmMemory / (4L * msize), 8, 256),
                 Math.clamp(host.maxHeap() / 8 / n / FID_BYTES, 256, 1 << 20),
-                Math.max(16, descriptorShare - connections),
+                // A VM's part of the handshake places: each listener's are the VMs' connections together.
+                Math.max(16, descriptorShare - connections - handshakeDescriptors(tlsListeners, connections)),
                 Math.clamp(host.maxHeap() / 8 / n, XATTR_VALUE, XATTR_DEFAULT_MAX),
                 Math.clamp(host.maxHeap() / 32 / n / LOCK_BYTES, 256, 1 << 20),
                 Math.max(vmMemory / 4, 4L * msize),

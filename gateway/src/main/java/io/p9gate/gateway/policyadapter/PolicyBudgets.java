@@ -36,7 +36,7 @@ public final class PolicyBudgets {
     public static Budgets of(PolicyEngine engine, Map<String, String> extraListeners, int msize, HostResources host) {
         Budgets budgets = new Budgets(host, msize);
         Map<String, VmPolicy> vms = engine.policy().vms();
-        Limits derived = DefaultLimits.derive(budgets.host(), vms.size(), msize);
+        Limits derived = DefaultLimits.derive(budgets.host(), vms.size(), tlsListeners(vms), msize);
         for (VmPolicy vm : vms.values()) {
             List<String> listeners = new ArrayList<>();
             // The listeners only this VM uses; on a shared one (tls:, vsock:) the transport names the VM.
@@ -60,13 +60,24 @@ public final class PolicyBudgets {
     /** After a reload: the new limits of every VM still in the policy. */
     public static void update(Budgets budgets, PolicyEngine engine, int msize) {
         Map<String, VmPolicy> vms = engine.policy().vms();
-        Limits derived = DefaultLimits.derive(budgets.host(), budgets.vms().size(), msize);
+        Limits derived = DefaultLimits.derive(budgets.host(), budgets.vms().size(), tlsListeners(vms), msize);
         for (VmBudget budget : budgets.vms()) {
             VmPolicy vm = vms.get(budget.vm());
             if (vm != null) {
-                budget.update(limits(vm.limits(), derived));
+                budgets.update(budget, limits(vm.limits(), derived));
             }
         }
+    }
+
+    /** The policy's {@code tls:} listeners, each counted once however many VMs share it. */
+    private static int tlsListeners(Map<String, VmPolicy> vms) {
+        return (int) vms.values().stream()
+                .map(VmPolicy::listen)
+                .filter(ListenerSpec.Tls.class::isInstance)
+                .map(l -> (ListenerSpec.Tls) l)
+                .map(t -> t.host() + ":" + t.port())
+                .distinct()
+                .count();
     }
 
     /** The policy's limits where it gives them, {@code derived} elsewhere. */

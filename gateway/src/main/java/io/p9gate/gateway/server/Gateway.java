@@ -117,7 +117,7 @@ public final class Gateway implements AutoCloseable {
         namedAddresses.add(named);
         return new Unidentified(
                 new UnidentifiedPeers(
-                        config.budgets().descriptorPool(),
+                        config.budgets().handshakePlaces(),
                         named::vmsOf,
                         () -> Math.max(1, connectionLimits().max().orElse(1)),
                         () -> Math.max(

@@ -72,7 +72,12 @@ public record GatewayConfig(
                 workers,
                 maxOutstanding,
                 ioLimit,
-                Budgets.perListener(listeners.stream().map(ListenSpec::describe).toList(), maxMsize));
+                Budgets.perListener(
+                        listeners.stream().map(ListenSpec::describe).toList(),
+                        (int) listeners.stream()
+                                .filter(ListenSpec.Tls.class::isInstance)
+                                .count(),
+                        maxMsize));
     }
 
     /** Without an I/O limit below msize. */

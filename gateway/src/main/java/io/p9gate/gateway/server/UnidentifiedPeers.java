@@ -21,7 +21,8 @@ import java.util.function.Predicate;
  * The connections of a {@code tls:} listener whose handshake has not named their VM yet (R-ROB-2); one per listener.
  * Until then no VM's connection budget holds them, yet each holds a descriptor for up to the handshake timeout:
  * unbounded, a peer that connects and never handshakes could take every descriptor of the process, the reserve
- * included. So each one is also taken from the process-wide descriptor pool (which keeps the reserve), and one peer
+ * included. So each one is also taken from the descriptors set apart for handshakes ({@code
+ * Budgets.handshakePlaces}: outside the VMs' pool and the reserve), and one peer
  * address may hold no more of them on the listener than a VM may hold connections, so that it cannot take the
  * listener's handshakes from the VMs connecting from other addresses. VMs connecting from the same address cannot
  * be told apart before their handshake ends: they share that cap on a listener, not across listeners. A connection

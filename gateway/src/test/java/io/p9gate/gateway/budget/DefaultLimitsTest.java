@@ -16,11 +16,16 @@ class DefaultLimitsTest {
     @Test
     void theVmsDescriptorsAndConnectionsTogetherLeaveTheReserve() {
         for (int vms = 1; vms <= 8; vms++) {
-            Limits l = DefaultLimits.derive(SMALL, vms, MSIZE);
-            long promised = vms * (l.descriptors() + l.connections());
-            assertTrue(
-                    promised <= SMALL.maxDescriptors() - SMALL.openDescriptors() - 1024,
-                    vms + " VMs promised " + promised + " descriptors");
+            for (int tls = 0; tls <= 4; tls++) {
+                Limits l = DefaultLimits.derive(SMALL, vms, tls, MSIZE);
+                // With the handshake places of the tls: listeners, each as many as the VMs' connections, twice.
+                long promised = vms * (l.descriptors() + l.connections())
+                        + DefaultLimits.handshakeDescriptors(tls, vms * l.connections());
+                assertTrue(
+                        promised <= SMALL.maxDescriptors() - SMALL.openDescriptors() - 1024,
+                        vms + " VMs, " + tls + " tls: listeners promised " + promised + " descriptors");
+                assertTrue(l.connections() * 8 <= l.descriptors(), "connections at most an eighth: " + l);
+            }
         }
         assertEquals(1024, DefaultLimits.descriptorReserve(20_000));
         assertEquals(64, DefaultLimits.descriptorReserve(1024));
@@ -28,7 +33,7 @@ class DefaultLimitsTest {
 
     @Test
     void aQuarterGigabyteHeapIsSharedOutSoThatNoVmCanFillIt() {
-        Limits l = DefaultLimits.derive(SMALL, 2, MSIZE);
+        Limits l = DefaultLimits.derive(SMALL, 2, 0, MSIZE);
         assertEquals(16 * MIB, l.xattrBytes(), "an eighth of the heap, shared by two VMs");
         assertEquals(16 * MIB, l.replyBytes());
         assertEquals(
@@ -45,10 +50,10 @@ class DefaultLimitsTest {
     @Test
     void pendingXattrsStayAFewMegabytesWhateverTheHeap() {
         HostResources big = new HostResources(1 << 20, 100, 8L << 30, 8L << 30);
-        assertEquals(16 * MIB, DefaultLimits.derive(big, 1, MSIZE).xattrBytes());
+        assertEquals(16 * MIB, DefaultLimits.derive(big, 1, 0, MSIZE).xattrBytes());
         assertEquals(
                 64 * 1024,
-                DefaultLimits.derive(new HostResources(1024, 50, MIB / 2, MIB / 2), 2, MSIZE)
+                DefaultLimits.derive(new HostResources(1024, 50, MIB / 2, MIB / 2), 2, 0, MSIZE)
                         .xattrBytes(),
                 "room for one value of the largest size");
     }
@@ -56,11 +61,37 @@ class DefaultLimitsTest {
     @Test
     void derivedLimitsRaiseNoWarningButOvercommittedOnesDo() {
         Budgets budgets = new Budgets(SMALL, MSIZE);
-        Limits derived = DefaultLimits.derive(SMALL, 2, MSIZE);
+        Limits derived = DefaultLimits.derive(SMALL, 2, 0, MSIZE);
         budgets.add("a", derived, List.of("unix:/a"));
         budgets.add("b", derived, List.of("unix:/b"));
         assertEquals(List.of(), budgets.warnings());
         budgets.add("c", new Limits(64, 256, 1 << 20, 100_000, 1L << 40, 1000, 64 * MIB, 1), List.of("unix:/c"));
         assertEquals(3, budgets.warnings().size(), String.join("\n", budgets.warnings()));
+    }
+
+    @Test
+    void aTlsListenersHandshakePlacesComeOutOfThePoolBeforeTheVmsShares() {
+        Budgets budgets = new Budgets(SMALL, MSIZE);
+        Limits derived = DefaultLimits.derive(SMALL, 2, 1, MSIZE);
+        budgets.add("a", derived, List.of());
+        budgets.add("b", derived, List.of());
+        long pool = DefaultLimits.descriptorPool(SMALL);
+        assertEquals(pool, budgets.descriptorPool().limit(), "no tls: listener bound yet");
+        budgets.handshakePlaces();
+        assertEquals(4 * derived.connections(), budgets.handshakes().limit(), "twice the VMs' connections");
+        assertEquals(
+                pool - budgets.handshakes().limit(), budgets.descriptorPool().limit());
+        assertEquals(List.of(), budgets.warnings(), "the derived limits fit what is left");
+        Limits more = new Limits(
+                derived.connections() + 10,
+                derived.outstanding(),
+                derived.fids(),
+                derived.descriptors(),
+                derived.xattrBytes(),
+                derived.locks(),
+                derived.replyBytes(),
+                derived.weight());
+        budgets.update(budgets.vm("a").orElseThrow(), more);
+        assertEquals(4 * derived.connections() + 20, budgets.handshakes().limit(), "a reload's connections count");
     }
 }

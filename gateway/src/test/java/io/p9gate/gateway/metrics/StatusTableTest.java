@@ -28,7 +28,7 @@ class StatusTableTest {
         RequestLatency latency = new RequestLatency(metrics.registry());
         latency.served("ivi", new TMessage.Tclunk(1), 1_500_000);
         latency.served("ivi", new TMessage.Tclunk(2), 500_000);
-        Budgets budgets = Budgets.perListener(List.of("ivi", "cluster"), 65536);
+        Budgets budgets = Budgets.perListener(List.of("ivi", "cluster"), 0, 65536);
         budgets.vm("ivi").orElseThrow().connections().acquire(1);
         budgets.vm("ivi").orElseThrow().fids().acquire(3);
         LiveGauges.register(
