@@ -27,7 +27,10 @@ public final class Budgets {
      */
     private final Allowance handshakes;
 
+    /** The {@code tls:} listeners whose handshake places are set apart: those declared, or more if more are bound. */
     private int handshakeListeners;
+
+    private int handshakeListenersBound;
     private final Map<String, VmBudget> byVm = new LinkedHashMap<>();
     private final Map<String, VmBudget> byListener = new LinkedHashMap<>();
     private volatile ConnectionRefusals refusals = (vm, peer, why) -> {};
@@ -40,7 +43,16 @@ public final class Budgets {
 
     /** @param msize the largest frame a connection may carry (for the memory estimates of {@link #warnings}) */
     public Budgets(HostResources host, int msize) {
+        this(host, msize, 0);
+    }
+
+    /**
+     * @param tlsListeners the {@code tls:} listeners the VMs are reached through: their handshake places are set apart
+     *                     from the start, so that {@link #warnings} (said before the listeners are bound) count them
+     */
+    public Budgets(HostResources host, int msize, int tlsListeners) {
         this.host = host;
+        this.handshakeListeners = tlsListeners;
         this.msize = msize;
         this.processPool = DefaultLimits.descriptorPool(host);
         this.descriptorPool =
@@ -56,7 +68,7 @@ public final class Budgets {
      */
     public static Budgets perListener(Collection<String> listeners, int tlsListeners, int msize) {
         HostResources host = HostResources.current();
-        Budgets budgets = new Budgets(host, msize);
+        Budgets budgets = new Budgets(host, msize, tlsListeners);
         Limits limits = DefaultLimits.derive(host, listeners.size(), tlsListeners, msize);
         for (String listener : listeners) {
             budgets.add(listener, limits, List.of(listener));
@@ -84,12 +96,15 @@ public final class Budgets {
     }
 
     /**
-     * Sets apart the places of one more {@code tls:} listener's connections awaiting their handshake; the allowance
-     * every such listener takes them from.
+     * The allowance a {@code tls:} listener being bound takes its connections awaiting their handshake from; its
+     * places are set apart now if the constructor was told of fewer such listeners.
      */
     public synchronized Allowance handshakePlaces() {
-        handshakeListeners++;
-        apportion();
+        handshakeListenersBound++;
+        if (handshakeListenersBound > handshakeListeners) {
+            handshakeListeners = handshakeListenersBound;
+            apportion();
+        }
         return handshakes;
     }
 

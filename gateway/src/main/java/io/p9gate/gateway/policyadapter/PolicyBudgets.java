@@ -34,8 +34,8 @@ public final class PolicyBudgets {
 
     /** As {@link #of(PolicyEngine, Map, int)}, for a process with {@code host}'s descriptors and memory. */
     public static Budgets of(PolicyEngine engine, Map<String, String> extraListeners, int msize, HostResources host) {
-        Budgets budgets = new Budgets(host, msize);
         Map<String, VmPolicy> vms = engine.policy().vms();
+        Budgets budgets = new Budgets(host, msize, tlsListeners(vms));
         Limits derived = DefaultLimits.derive(budgets.host(), vms.size(), tlsListeners(vms), msize);
         for (VmPolicy vm : vms.values()) {
             List<String> listeners = new ArrayList<>();

@@ -71,17 +71,17 @@ class DefaultLimitsTest {
 
     @Test
     void aTlsListenersHandshakePlacesComeOutOfThePoolBeforeTheVmsShares() {
-        Budgets budgets = new Budgets(SMALL, MSIZE);
+        Budgets budgets = new Budgets(SMALL, MSIZE, 1);
         Limits derived = DefaultLimits.derive(SMALL, 2, 1, MSIZE);
         budgets.add("a", derived, List.of());
         budgets.add("b", derived, List.of());
         long pool = DefaultLimits.descriptorPool(SMALL);
-        assertEquals(pool, budgets.descriptorPool().limit(), "no tls: listener bound yet");
-        budgets.handshakePlaces();
         assertEquals(4 * derived.connections(), budgets.handshakes().limit(), "twice the VMs' connections");
         assertEquals(
                 pool - budgets.handshakes().limit(), budgets.descriptorPool().limit());
         assertEquals(List.of(), budgets.warnings(), "the derived limits fit what is left");
+        budgets.handshakePlaces(); // the listener bound: set apart already
+        assertEquals(4 * derived.connections(), budgets.handshakes().limit());
         Limits more = new Limits(
                 derived.connections() + 10,
                 derived.outstanding(),
@@ -93,5 +93,18 @@ class DefaultLimitsTest {
                 derived.weight());
         budgets.update(budgets.vm("a").orElseThrow(), more);
         assertEquals(4 * derived.connections() + 20, budgets.handshakes().limit(), "a reload's connections count");
+    }
+
+    @Test
+    void limitsThatFitThePoolButNotItsHandshakePlacesAreWarnedOfBeforeAnyListenerIsBound() {
+        long pool = DefaultLimits.descriptorPool(SMALL);
+        Budgets budgets = new Budgets(SMALL, MSIZE, 1);
+        budgets.add("a", new Limits(2, 8, 256, pool - 2, 64 * 1024, 256, 4L * MSIZE, 1), List.of());
+        assertEquals(1, budgets.warnings().size(), "the 4 handshake places: " + budgets.warnings());
+        Budgets unixOnly = new Budgets(SMALL, MSIZE);
+        unixOnly.add("a", new Limits(2, 8, 256, pool - 2, 64 * 1024, 256, 4L * MSIZE, 1), List.of("unix:/a"));
+        assertEquals(List.of(), unixOnly.warnings());
+        unixOnly.handshakePlaces(); // a tls: listener bound that the budgets were not told of
+        assertEquals(4, unixOnly.handshakes().limit());
     }
 }
