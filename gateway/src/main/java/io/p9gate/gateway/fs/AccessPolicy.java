@@ -8,6 +8,14 @@ public interface AccessPolicy {
     Decision decide(AccessRequest request);
 
     /**
+     * The host ids a request of guest {@code uid} and {@code gid} of {@code vm} acts as (R-POL-5), as {@link #decide}
+     * stamps them on its decision: for the record of a refusal made without asking it. Null: no map applies.
+     */
+    default HostIds hostIds(String vm, int uid, int gid) {
+        return null;
+    }
+
+    /**
      * Whether a directory entry may appear in a listing (R-POL-4: hidden subtrees are absent from
      * readdir as well as from walk). {@code path} is share-relative like {@link AccessRequest#paths()}.
      */

@@ -263,7 +263,7 @@ final class ChokePoint {
         } catch (P9Exception e) {
             // The handle's path cannot be named inside the share: refuse.
             request = request(op, who, share, unplaced(e), args, args.describe());
-            decision = Decision.deny(e.errno(), CONFINEMENT_RULE);
+            decision = unasked(e.errno(), CONFINEMENT_RULE, who);
         }
         decision = refusingUnmapped(request, decision);
         return new Decided(RequestScope.tag(), RequestScope.type(), request, decision);
@@ -458,9 +458,17 @@ final class ChokePoint {
         // it, and an aname of the marker's text read as a long one cut short.
         AccessRequest request = request(op, who, share, named, args, detail);
         Decided decided =
-                new Decided(RequestScope.tag(), RequestScope.type(), request, Decision.deny(why.errno(), why.rule()));
+                new Decided(RequestScope.tag(), RequestScope.type(), request, unasked(why.errno(), why.rule(), who));
         record(decided, Outcome.failure(why.errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
         return new P9Exception(why.errno(), op + " refused: " + why.rule());
+    }
+
+    /**
+     * A denial the gateway makes without asking the policy, with the host ids the VM's map gives {@code who}: its
+     * record must not name the guest's ids as host ids (guest root as host root) beside the session's decided ones.
+     */
+    private Decision unasked(Errno errno, List<String> rule, Subject who) {
+        return Decision.deny(errno, rule).by(null, policy.hostIds(vm, who.uid(), who.gid()));
     }
 
     private AccessRequest request(

@@ -85,14 +85,9 @@ public final class PolicyAccess implements AccessPolicy {
         if (single && before != null && before.asks(current, kinds.getFirst(), request)) {
             return before.decision();
         }
-        IdMap ids = current.idMap(request.vm());
-        long uid = Integer.toUnsignedLong(request.uid());
-        long gid = Integer.toUnsignedLong(request.gid());
         // Audit records carry the digest of the policy that decided and the host ids it maps to.
         Decision decision = decideWith(current, kinds, request)
-                .by(
-                        current.digest(),
-                        new HostIds((int) ids.uidToHost(uid), (int) ids.gidToHost(gid), ids.maps(uid, gid)));
+                .by(current.digest(), hostIds(current, request.vm(), request.uid(), request.gid()));
         if (single) {
             last = new Asked(
                     current,
@@ -105,6 +100,18 @@ public final class PolicyAccess implements AccessPolicy {
                     decision);
         }
         return decision;
+    }
+
+    @Override
+    public HostIds hostIds(String vm, int uid, int gid) {
+        return hostIds(engine.get(), vm, uid, gid);
+    }
+
+    private static HostIds hostIds(PolicyEngine current, String vm, int uid, int gid) {
+        IdMap ids = current.idMap(vm);
+        long u = Integer.toUnsignedLong(uid);
+        long g = Integer.toUnsignedLong(gid);
+        return new HostIds((int) ids.uidToHost(u), (int) ids.gidToHost(g), ids.maps(u, g));
     }
 
     /**
