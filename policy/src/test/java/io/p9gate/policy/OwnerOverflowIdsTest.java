@@ -67,6 +67,27 @@ class OwnerOverflowIdsTest {
         assertTrue(f.get(1).contains("ids.gid overflow 65534 is guest nobody's"), f.get(1));
     }
 
+    /**
+     * A range whose host side holds the overflow id, (u32)-2 by default: the host id every VM's unmapped ids and every
+     * VM without a map give their files. Host 4294967294 then shows as the range's guest id (65535 here), a guest user
+     * like any other, who gets owner rights on all of them: another VM's files, the host's. It loaded quietly.
+     */
+    @Test
+    void aRangeThatMapsTheOverflowHostIdIsReported() throws Exception {
+        List<String> f = lint("{uid: {ranges: [{guest: 0, host: 4294901759, count: 65536}]}}");
+        assertEquals(1, f.size(), f.toString());
+        assertTrue(
+                f.getFirst()
+                        .contains("VM 'vm1': ids.uid range 0 maps host uid 4294967294, the overflow id, to guest"
+                                + " uid 65535"),
+                f.getFirst());
+        assertEquals(
+                1,
+                lint("{gid: {ranges: [{guest: 0, host: 100000, count: 65536}], overflow: 100005}}")
+                        .size(),
+                "a chosen overflow id inside a range's host side: unmapped guest ids act as guest 5's host id");
+    }
+
     @Test
     void theDefaultAnUnmappedOverflowOrNoMapAreClean() throws Exception {
         assertEquals(List.of(), lint("{uid: {ranges: [" + ranges("") + ", gid: {ranges: [" + ranges("") + "}"));

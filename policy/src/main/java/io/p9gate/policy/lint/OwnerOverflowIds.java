@@ -6,6 +6,8 @@ import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.VmPolicy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A VM whose {@code overflow} id is a guest id its own map maps. Every host file whose owner (group) the map does not
@@ -24,11 +26,44 @@ final class OwnerOverflowIds {
 
     static List<LintFinding> in(PolicyFile policy) {
         List<LintFinding> out = new ArrayList<>();
+        Set<Long> uidOverflows = new TreeSet<>(Set.of(IdMapping.DEFAULT_OVERFLOW)); // a VM without a map: the default
+        Set<Long> gidOverflows = new TreeSet<>(uidOverflows);
+        for (VmPolicy vm : policy.vms().values()) {
+            uidOverflows.add(vm.ids().uids().overflow());
+            gidOverflows.add(vm.ids().gids().overflow());
+        }
         for (VmPolicy vm : policy.vms().values()) {
             check(vm, "uid", vm.ids().uids(), out);
             check(vm, "gid", vm.ids().gids(), out);
+            rangesOver(vm, "uid", vm.ids().uids(), uidOverflows, out);
+            rangesOver(vm, "gid", vm.ids().gids(), gidOverflows, out);
         }
         return out;
+    }
+
+    /**
+     * A range whose host side holds an overflow id (any VM's: (u32)-2 unless a VM chose another), the host id of every
+     * file a VM without a map, or an unmapped guest id, made. That host id then shows as one of the range's guest ids,
+     * a user like any other, whom the guest kernel gives owner rights on all of them; a range ending at 4294967294
+     * loaded quietly.
+     */
+    private static void rangesOver(VmPolicy vm, String kind, IdMapping m, Set<Long> overflows, List<LintFinding> out) {
+        for (int i = 0; i < m.ranges().size(); i++) {
+            IdRange r = m.ranges().get(i);
+            for (long overflow : overflows) {
+                if (overflow >= r.hostStart() && overflow - r.hostStart() < r.count()) {
+                    out.add(new LintFinding(
+                            vm.pos(),
+                            "VM '" + vm.id() + "': ids." + kind + " range " + i + " maps host " + kind + " "
+                                    + overflow + ", the overflow id, to guest " + kind + " "
+                                    + (r.guestStart() + overflow - r.hostStart())
+                                    + ": every file a VM without a map or an unmapped guest id made on the host is"
+                                    + " shown as owned by it, and that guest "
+                                    + (kind.equals("uid") ? "user" : "group")
+                                    + " gets owner rights on them (end the range's host side below it)"));
+                }
+            }
+        }
     }
 
     private static void check(VmPolicy vm, String kind, IdMapping m, List<LintFinding> out) {
