@@ -266,10 +266,26 @@ final class LogRecovery {
         return false;
     }
 
-    /** Whether {@code pending} holds a byte that is not zero (a reader finds a line, whole or torn, in it). */
+    /**
+     * The largest pending segment that can hold no record: the writer zeroes its successor only as it writes the first
+     * lines there ({@link SegmentWriter#ZEROED_AHEAD} ahead, or up to the end of that first write: a buffer of held
+     * lines and a line of the longest kind), and a crash can come between the zeros and the lines.
+     */
+    private static final long NO_RECORD_MAX_BYTES =
+            Math.max(SegmentWriter.ZEROED_AHEAD, SegmentWriter.HELD_BYTES + SegmentReader.MAX_LINE_BYTES + 1L);
+
+    /**
+     * Whether {@code pending} may hold data: a byte that is not zero (a reader finds a line, whole or torn, in it),
+     * or more bytes than a pending segment without a record has ({@link #NO_RECORD_MAX_BYTES}), which is not read:
+     * read to its end, a planted file of terabytes with a byte in every MiB (sparse, no hole long enough for the
+     * readers to skip) held the start for hours. Either way it is kept, which is the safe side.
+     */
     private static boolean holdsData(Path pending) throws IOException {
         boolean[] found = {false};
         try (StoredFile file = StoredFile.open(pending)) {
+            if (file.size() > NO_RECORD_MAX_BYTES) {
+                return true;
+            }
             SegmentReader.readLinesWhile(pending, file, 0, line -> {
                 found[0] = true;
                 return false;

@@ -237,4 +237,44 @@ class StrayPendingTest {
                 lastStart().detail().contains("pending_set_aside"), lastStart().detail());
         assertVerifies();
     }
+
+    /**
+     * A pending segment of 4 GiB with a byte in every MiB (a sparse file: 16 MiB of disk; the byte keeps the readers'
+     * hole skipping from ever starting) left while the gateway is stopped: a crash's debris, or a host-side planter.
+     * The start read it whole to learn whether it held a record at all (one 9P-sized file per MiB of hole: a
+     * planted file of terabytes kept every VM waiting for hours). Only a file as small as a record and the writer's
+     * zeros ahead can hold none; a larger one is set aside unread.
+     */
+    @Test
+    void aHugePendingSegmentIsSetAsideWithoutBeingReadWhole() throws Exception {
+        TestLogs.write(dir, key, smallSegments(), 3);
+        Path pending = dir.resolve(SegmentWriter.PENDING);
+        long size = 4L << 30;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                pending, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            for (long at = 0; at < size; at += 1 << 20) {
+                ch.write(java.nio.ByteBuffer.wrap(new byte[] {'x'}), at);
+            }
+        }
+        size = Files.size(pending);
+        long before = bytesReadByThisThread();
+        try (AuditLog log = AuditLog.open(dir, key, smallSegments())) {
+            log.append(TestLogs.decision(3));
+        }
+        long read = bytesReadByThisThread() - before;
+        assertTrue(read < 64L << 20, "the start read " + read + " bytes for a pending segment of " + size);
+        List<Path> aside = setAside();
+        assertEquals(1, aside.size(), "kept beside the log, as found: " + aside);
+        assertEquals(size, Files.size(aside.getFirst()));
+        assertVerifies();
+    }
+
+    /** Bytes this thread has read through read(2) and pread(2) so far ({@code rchar}: page cache or not). */
+    private static long bytesReadByThisThread() throws Exception {
+        return Files.readAllLines(Path.of("/proc/thread-self/io")).stream()
+                .filter(l -> l.startsWith("rchar:"))
+                .mapToLong(l -> Long.parseLong(l.substring("rchar:".length()).trim()))
+                .findFirst()
+                .orElseThrow();
+    }
 }
