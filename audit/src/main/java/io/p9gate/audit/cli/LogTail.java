@@ -29,6 +29,14 @@ final class LogTail {
 
     private long lastStart;
 
+    /**
+     * The log's first line as first read (its chain's start: key, time, hash) and its segment: another there means
+     * another log, which is read from its first segment. Null until read.
+     */
+    private byte[] originLine;
+
+    private Path originSegment;
+
     LogTail(Path dir) {
         this(dir, said -> {});
     }
@@ -48,7 +56,11 @@ final class LogTail {
         boolean[] stopped = {false};
         List<Path> segments = LogDirectory.segments(dir);
         if (segment != null && !stillHolds(segments)) {
-            resumeBefore(segments);
+            if (sameOrigin(segments)) {
+                resumeBefore(segments);
+            } else {
+                restart(segments);
+            }
         }
         for (Path s : segments) {
             if (stopped[0]) {
@@ -68,6 +80,10 @@ final class LogTail {
                         return true;
                     }
                     count[0]++;
+                    if (line.offset() == 0 && s.equals(segments.getFirst())) {
+                        originSegment = s;
+                        originLine = line.bytes();
+                    }
                     lastLine = line.bytes();
                     lastStart = line.offset();
                     stopped[0] = !sink.test(line);
@@ -90,6 +106,34 @@ final class LogTail {
                 InputStream in = file.from(lastStart, lastLine.length)) {
             return Arrays.equals(in.readNBytes(lastLine.length), lastLine);
         }
+    }
+
+    /**
+     * Whether the log's first segment still starts with the line read there first: a start that cut a tail kept the
+     * log's beginning; a log moved aside and replaced (by one of as many segments, named alike) did not.
+     */
+    private boolean sameOrigin(List<Path> segments) throws IOException {
+        if (originLine == null || segments.isEmpty() || !segments.getFirst().equals(originSegment)) {
+            return originLine == null; // nothing of its first segment read yet: nothing to tell it by
+        }
+        try (StoredFile file = SegmentReader.open(originSegment);
+                InputStream in = file.from(0, originLine.length + 1L)) {
+            byte[] head = in.readNBytes(originLine.length + 1);
+            return head.length == originLine.length + 1
+                    && head[originLine.length] == '\n'
+                    && Arrays.equals(head, 0, originLine.length, originLine, 0, originLine.length);
+        }
+    }
+
+    /** Another log is there: reads it from its first segment. */
+    private void restart(List<Path> segments) {
+        rewritten.accept("the log at " + dir + " is another one now (its first record differs from the one read"
+                + " first): reading it from its first segment; records shown already were the old log's");
+        segment = null;
+        offset = 0;
+        lastLine = null;
+        originLine = null;
+        originSegment = null;
     }
 
     /** Reads again from the start of the last segment listed up to {@link #segment}'s name (else the first). */
