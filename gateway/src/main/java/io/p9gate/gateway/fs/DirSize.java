@@ -13,7 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * (the host, another VM) while the request is in it count to this request; a reload counts it again. The VM's
  * requests in one directory at once share one count of it ({@link InDirectory}), each settling what the directory
  * grew since the last settle: each counting its own before and after, a rename within one directory (two looks
- * at it) and a pipelined window of Tmkdir counted one growth twice or more (QuotaDirectoryGrowthOnceTest).
+ * at it) and a pipelined window of Tmkdir counted one growth twice or more (QuotaDirectoryGrowthOnceTest). A count
+ * taken before a reload's rescan counts no growth: the scan measured the directory itself, so growth before it was
+ * counted twice, into the new book, until the next reload; growth after it and before the swap is missed, as a
+ * write's is ("Reload" in docs/policy.md).
  */
 record DirSize(Node dir, String path, InDirectory in) {
     private static final DirSize NONE = new DirSize(null, "", null);
@@ -21,8 +24,16 @@ record DirSize(Node dir, String path, InDirectory in) {
     /** A directory the VM ({@code locks}: one per VM) has requests in. */
     private record InDirectory(Object locks, FileKey dir) {}
 
-    /** What the VM counted of the directory last, and how many of its requests are in it. */
-    private record Counted(long bytes, int requests) {}
+    /**
+     * What the VM counted of the directory last, how many of its requests are in it, and the books' {@link
+     * Quotas#rescans} when it was counted.
+     */
+    private record Counted(long bytes, int requests, long rescans) {
+        /** What the directory grew by to {@code bytes}: nothing when a rescan measured it since it was counted. */
+        long growthTo(long bytes, long rescansNow) {
+            return rescans == rescansNow ? bytes - this.bytes : 0;
+        }
+    }
 
     // Only directories with requests in them: the last settle removes the count, so the map stays as small as the
     // requests in flight, and an inode number reused by a later directory never finds an old count.
@@ -43,8 +54,8 @@ record DirSize(Node dir, String path, InDirectory in) {
         COUNTED.compute(
                 in,
                 (k, c) -> c == null
-                        ? new Counted(QuotaAccounting.bytes(now), 1)
-                        : new Counted(c.bytes(), c.requests() + 1));
+                        ? new Counted(QuotaAccounting.bytes(now), 1, quotas.rescans())
+                        : new Counted(c.bytes(), c.requests() + 1, c.rescans()));
         // Share paths are "" for the root and "a/b" below it.
         int slash = entryPath.lastIndexOf('/');
         return new DirSize(dir, slash < 0 ? "" : entryPath.substring(0, slash), in);
@@ -65,12 +76,13 @@ record DirSize(Node dir, String path, InDirectory in) {
         long[] grown = new long[1];
         // The look is made within the count's update, so the VM's settles see the directory's sizes in order.
         COUNTED.compute(in, (k, c) -> {
+            long rescans = quotas.rescans();
             FileStat now = QuotaAccounting.statOrNull(dir);
             // Removed meanwhile (ext4 then says size 0): its bytes go with its removal, the VM's (kept until its last
             // handle closes, then given back) or another's (the next scan); given back here too, they went twice.
             long bytes = now == null || now.nlink() == 0 ? c.bytes() : QuotaAccounting.bytes(now);
-            grown[0] = bytes - c.bytes();
-            return c.requests() == 1 ? null : new Counted(bytes, c.requests() - 1);
+            grown[0] = c.growthTo(bytes, rescans);
+            return c.requests() == 1 ? null : new Counted(bytes, c.requests() - 1, rescans);
         });
         count(share, quotas, path, grown[0]);
     }
@@ -87,9 +99,10 @@ record DirSize(Node dir, String path, InDirectory in) {
         }
         long[] grown = new long[1];
         COUNTED.computeIfPresent(new InDirectory(quotas.locks(), stat.key()), (k, c) -> {
+            long rescans = quotas.rescans();
             long bytes = QuotaAccounting.bytes(stat);
-            grown[0] = bytes - c.bytes();
-            return new Counted(bytes, c.requests());
+            grown[0] = c.growthTo(bytes, rescans);
+            return new Counted(bytes, c.requests(), rescans);
         });
         count(share, quotas, path, grown[0]);
     }

@@ -43,6 +43,11 @@ public interface Quotas {
         }
 
         @Override
+        public long rescans() {
+            return 0;
+        }
+
+        @Override
         public void linkMade(String share, String path, FileIdentity file) {}
 
         @Override
@@ -96,6 +101,12 @@ public interface Quotas {
      * what is below it).
      */
     long moves();
+
+    /**
+     * How many times a reload's rescan has replaced the books so far (it only grows): a directory's size measured
+     * before the last one is in that scan's count already ({@link DirSize}).
+     */
+    long rescans();
 
     /** A hard link gave {@code file} a new name at {@code path} (scopes following it by identity count it). */
     void linkMade(String share, String path, FileIdentity file);

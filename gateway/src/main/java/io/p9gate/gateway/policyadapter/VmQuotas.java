@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class VmQuotas implements Quotas {
     private final InodeLocks locks = new InodeLocks();
     private final AtomicLong moves = new AtomicLong();
+    private final AtomicLong rescans = new AtomicLong();
     /** Unlinked entries still held open. Guarded by this, as is the book's replacement: a reload counts each once. */
     private final Map<FileIdentity, KeptUsage> kept = new HashMap<>();
 
@@ -34,6 +35,9 @@ final class VmQuotas implements Quotas {
         if (fresh != null) {
             kept.values().forEach(k -> k.scopesIn(fresh).forEach(l -> l.charge(k.usage())));
         }
+        // Counted before the swap: a directory's settle in between counts nothing (as growth the scan missed, the
+        // side docs/policy.md "Reload" takes), rather than growth the scan saw a second time into the new book.
+        rescans.incrementAndGet();
         book = fresh;
     }
 
@@ -96,6 +100,11 @@ final class VmQuotas implements Quotas {
     @Override
     public long moves() {
         return moves.get();
+    }
+
+    @Override
+    public long rescans() {
+        return rescans.get();
     }
 
     @Override

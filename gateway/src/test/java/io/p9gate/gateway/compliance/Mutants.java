@@ -352,6 +352,11 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
         }
 
         @Override
+        public long rescans() {
+            return quotas.rescans();
+        }
+
+        @Override
         public void linkMade(String share, String path, FileIdentity file) {
             quotas.linkMade(share, path, file);
         }

@@ -193,6 +193,29 @@ class QuotaDirectoryGrowthOnceTest {
         assertEquals(rescanned(), live());
     }
 
+    /**
+     * A reload while a request is in a directory: the reload's scan measures the directory as it is then, its growth
+     * since the request's first look included, and the request, settling after the swap, counted that growth again
+     * into the new book: the live count above a restart's scan (EDQUOT early) until the next reload.
+     */
+    @Test
+    void aReloadWhileARequestIsInADirectoryCountsItsEarlierGrowthOnce() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("data/a/d/E"));
+        s.walk(1, 3, "E");
+        AtomicReference<Exception> failed = new AtomicReference<>();
+        whileTheCreateIsIn(dir, failed, () -> {
+            for (int i = 0; i < 40; i++) {
+                Files.createFile(dir.resolve(LONG_NAME + i)); // the host grows it past its first block
+            }
+            rig.quotas.rebuild(rig.holder.current()); // a reload's rescan and swap
+        });
+        s.call(new TMessage.Tlcreate(3, "f", O_RDWR_CREAT, 0644, 0));
+        assertNull(failed.get(), "the host's changes or the reload failed: " + failed.get());
+        s.clunk(3);
+        assertTrue(rescanned().bytes() > 0, "the directory grew past its first block: " + rescanned());
+        assertEquals(rescanned(), live());
+    }
+
     private void removedBeforeTheCreateInItCounted(TMessage.FileRequest removal) throws Exception {
         Files.write(tmp.resolve("data/a/d/kept"), new byte[64 * 1024]);
         Path dir = fullFirstBlock();
