@@ -21,8 +21,13 @@ import java.util.concurrent.ConcurrentHashMap;
 record DirSize(Node dir, String path, InDirectory in) {
     private static final DirSize NONE = new DirSize(null, "", null);
 
-    /** A directory the VM ({@code locks}: one per VM) has requests in. */
-    private record InDirectory(Object locks, FileKey dir) {}
+    /**
+     * A directory the VM ({@code locks}: one per VM) has requests in through {@code share}: each share has scopes of
+     * its own, and one over the same host folder as another counts the directory's growth too (as its scan does).
+     * Shared across the VM's shares, a request of one that settled first took the growth another's request made
+     * into its own scopes, and the other's never counted it (QuotaOverlappingSharesTest).
+     */
+    private record InDirectory(Object locks, String share, FileKey dir) {}
 
     /**
      * What the VM counted of the directory last, how many of its requests are in it, and the books' {@link
@@ -43,14 +48,14 @@ record DirSize(Node dir, String path, InDirectory in) {
      * The directory holding {@code entryPath}, or nothing to count where {@code dir} is unknown or gone. Every one
      * made must be {@link #settle settled} once, failed or not.
      */
-    static DirSize of(Quotas quotas, Node dir, String entryPath) {
+    static DirSize of(Quotas quotas, String share, Node dir, String entryPath) {
         FileStat now = dir == null ? null : QuotaAccounting.statOrNull(dir);
         // Only a directory: a Tlcreate or Tlink through a regular file's fid (ENOTDIR) would count that file's growth
         // in the window a second time, beside its writes' own count (QuotaCrossScopeRaceAttackTest).
         if (now == null || now.type() != FileType.DIRECTORY) {
             return NONE;
         }
-        InDirectory in = new InDirectory(quotas.locks(), now.key());
+        InDirectory in = new InDirectory(quotas.locks(), share, now.key());
         COUNTED.compute(
                 in,
                 (k, c) -> c == null
@@ -98,7 +103,7 @@ record DirSize(Node dir, String path, InDirectory in) {
             return;
         }
         long[] grown = new long[1];
-        COUNTED.computeIfPresent(new InDirectory(quotas.locks(), stat.key()), (k, c) -> {
+        COUNTED.computeIfPresent(new InDirectory(quotas.locks(), share, stat.key()), (k, c) -> {
             long rescans = quotas.rescans();
             long bytes = QuotaAccounting.bytes(stat);
             grown[0] = c.growthTo(bytes, rescans);

@@ -345,7 +345,7 @@ final class QuotaAccounting {
                 throw e.errno() == Errno.ENOENT ? full : e;
             }
         }
-        DirSize in = DirSize.of(quotas, dir, path);
+        DirSize in = DirSize.of(quotas, share, dir, path);
         try {
             T result = call.run(made -> quotas.locks().lock(made)::close);
             held.commit(0, isNew.test(result) ? 1 : 0);
@@ -386,7 +386,7 @@ final class QuotaAccounting {
                 FileStat now = victim.stat();
                 if (sameFile(seen, now)) {
                     String path = victim.path();
-                    DirSize in = DirSize.of(quotas, victim.dir(), path);
+                    DirSize in = DirSize.of(quotas, share, victim.dir(), path);
                     try {
                         DirSize.removing(share, quotas, path, now);
                         call.run(now);
@@ -451,8 +451,8 @@ final class QuotaAccounting {
                 if (sameFile(seen, now) && sameFile(seenTarget, nowTarget)) {
                     String from = moved.path();
                     String to = target.path();
-                    DirSize out = DirSize.of(quotas, moved.dir(), from);
-                    DirSize in = DirSize.of(quotas, target.dir(), to);
+                    DirSize out = DirSize.of(quotas, share, moved.dir(), from);
+                    DirSize in = DirSize.of(quotas, share, target.dir(), to);
                     try {
                         in.requireRoom(share, quotas);
                         moveLocked(share, from, to, now, nowTarget, replace, call);

@@ -359,7 +359,7 @@ class QuotaAccountingTest {
         try (Node root = share.root().root();
                 Node cache = share.root().lookup(root, "cache");
                 Node f = share.root().lookup(cache, "f")) {
-            DirSize in = DirSize.of(quotas, f, "cache/f/x");
+            DirSize in = DirSize.of(quotas, "data", f, "cache/f/x");
             Files.write(file, new byte[8192]); // its writes meanwhile, as another request counts them
             in.settle("data", quotas);
         }

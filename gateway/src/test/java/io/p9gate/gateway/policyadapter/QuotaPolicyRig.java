@@ -25,9 +25,25 @@ public final class QuotaPolicyRig implements AutoCloseable {
      * @param quotas YAML flow mappings, e.g. {@code {path: /cache, bytes: 1MiB, inodes: 50}}; none for no quota
      */
     public QuotaPolicyRig(Path dir, String vm, Path share, String... quotas) throws Exception {
+        this(dir, vm, socket -> text(vm, socket, share, quotas));
+    }
+
+    /**
+     * One VM whose shares are {@code shares}: the YAML of its {@code shares:} mapping, each share's lines indented
+     * six spaces (e.g. {@code "data:\n        path: /srv\n        access: read-write\n"} after the six).
+     */
+    public static QuotaPolicyRig withShares(Path dir, String vm, String shares) throws Exception {
+        return new QuotaPolicyRig(
+                dir,
+                vm,
+                socket -> "image: quota-test\nvms:\n  " + vm + ":\n    listen: unix:" + socket + "\n    shares:\n"
+                        + shares);
+    }
+
+    private QuotaPolicyRig(Path dir, String vm, java.util.function.Function<Path, String> policyText) throws Exception {
         this.socket = dir.resolve(vm + ".sock");
         Path policy = dir.resolve(vm + "-policy.yaml");
-        Files.writeString(policy, text(vm, socket, share, quotas));
+        Files.writeString(policy, policyText.apply(socket));
         this.listener = "unix:" + socket;
         this.holder = PolicyHolder.load(policy);
         this.quotas = new PolicyQuotas(holder.current());
