@@ -35,9 +35,15 @@ final class SeqTracker {
 
     private long expected;
 
+    /**
+     * The largest seq there is was seen: nothing can follow it, {@link #expected} stays there. One past it
+     * overflowed, and a doctored record claiming it was reported as a negative range of deletions.
+     */
+    private boolean exhausted;
+
     Verdict accept(long seq) {
-        if (seq == expected) {
-            expected++;
+        if (seq == expected && !exhausted) {
+            advancePast(seq);
             return Verdict.NORMAL;
         }
         if (seq > expected) {
@@ -46,7 +52,7 @@ final class SeqTracker {
             } else {
                 untracked.add(new Finding.Deleted(expected, seq - 1));
             }
-            expected = seq + 1;
+            advancePast(seq);
             return Verdict.AHEAD;
         }
         Map.Entry<Long, Long> gap = gaps.floorEntry(seq);
@@ -70,7 +76,12 @@ final class SeqTracker {
         return Verdict.LATE;
     }
 
-    /** One past the highest sequence number seen. */
+    private void advancePast(long seq) {
+        exhausted = seq == Long.MAX_VALUE;
+        expected = exhausted ? seq : seq + 1;
+    }
+
+    /** One past the highest sequence number seen ({@link Long#MAX_VALUE} once that was seen). */
     long end() {
         return expected;
     }

@@ -71,6 +71,34 @@ class HostileLogTest {
     }
 
     /**
+     * A record whose seq is edited to the largest there is (9223372036854775807): one past it overflowed, so the
+     * verifier reported {@code records -9223372036854775808..11 were deleted}, a negative range overlapping the next
+     * finding, instead of what the same edit to any other large seq reads as.
+     */
+    @Test
+    void theLargestSeqIsReportedAsAnyOtherLargeOneNotAsANegativeRange() throws Exception {
+        VerificationReport largest = verify(withSeq(11, Long.MAX_VALUE));
+        VerificationReport next = verify(withSeq(11, Long.MAX_VALUE - 1));
+        assertFalse(largest.summary().contains("-9223372036854775808"), largest.summary());
+        assertEquals(next.exitCode(), largest.exitCode(), largest.summary());
+        long after = largest.records(); // the seqs after the log's last record, up to the one claimed
+        assertTrue(
+                largest.summary().contains("records " + after + "..9223372036854775806 were deleted"),
+                largest.summary());
+        assertTrue(next.summary().contains("records " + after + "..9223372036854775805 were deleted"), next.summary());
+    }
+
+    /** A copy of the base log whose record {@code seq} claims {@code claimed} instead, nothing else changed. */
+    private static Path withSeq(long seq, long claimed) throws Exception {
+        Path dir = copy();
+        LogEditor editor = new LogEditor(dir);
+        int at = editor.indexOfSeq(seq);
+        editor.lines.set(at, editor.lines.get(at).replaceFirst("^\\{\"seq\":\\d+,", "{\"seq\":" + claimed + ","));
+        editor.save();
+        return dir;
+    }
+
+    /**
      * A segment line of 40 MiB (a doctored segment: the writer never writes one) must be reported as MALFORMED,
      * named with its length, and be read without holding it whole: the reader kept every line whole, so a line of a
      * few GiB without a newline (a sparse file costs the attacker no disk) ran {@code audit verify} out of memory
