@@ -146,12 +146,16 @@ public final class LockTable {
         return next;
     }
 
-    /** The first lock of another owner that would block this request, if any (Tgetlock). */
+    /**
+     * The first lock of another owner that would block this request, if any (Tgetlock). The Linux client asks every
+     * F_GETLK as UNLCK (v9fs_file_getlock sends the type its local test left, F_UNLCK), the type the program asked
+     * lost: that query is answered as a write lock's, any other owner's lock over the range. Answered "none", no
+     * guest ever saw another VM's lock; this way an F_GETLK of F_WRLCK, the usual one, is exact, and one of F_RDLCK
+     * sees another's read lock too.
+     */
     public Optional<Range> test(FileKey file, Owner owner, int type, long start, long length) throws P9Exception {
-        if (type == LockConstants.LOCK_TYPE_UNLCK) {
-            return Optional.empty();
-        }
-        return conflict(locks.getOrDefault(file, List.of()), owner, type, start, end(start, length));
+        int asked = type == LockConstants.LOCK_TYPE_UNLCK ? LockConstants.LOCK_TYPE_WRLCK : type;
+        return conflict(locks.getOrDefault(file, List.of()), owner, asked, start, end(start, length));
     }
 
     /** Drops every lock {@code owner} holds on {@code file} (its fid was clunked). */

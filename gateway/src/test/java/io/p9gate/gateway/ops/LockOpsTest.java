@@ -74,6 +74,24 @@ class LockOpsTest {
         assertEquals(Errno.EINVAL, a.fails(new TMessage.Tlock(1, 7, 0, 0, 0, 1, "guest")));
     }
 
+    /**
+     * The Linux client sends every fcntl(F_GETLK) that found no conflict in the guest as a Tgetlock of type UNLCK
+     * (v9fs_file_getlock: posix_test_lock has just set the type to F_UNLCK), so that query is the only one a guest
+     * ever makes; answered "no conflict", a guest never saw another VM's lock (diod answers it EINVAL: its issue 163).
+     */
+    @Test
+    void anUnlockQueryAsTheLinuxClientSendsItShowsAnotherSessionsLock() throws Exception {
+        assertEquals(LOCK_SUCCESS, lock(a, LOCK_TYPE_WRLCK, 0, 10, 1));
+        RMessage.Rgetlock write = getlock(b, LOCK_TYPE_UNLCK, 5, 1, 1);
+        assertEquals(LOCK_TYPE_WRLCK, write.lockType(), "F_GETLK through the Linux client sees the write lock");
+        assertEquals(0, write.start());
+        assertEquals(10, write.length());
+        assertEquals(LOCK_SUCCESS, lock(a, LOCK_TYPE_RDLCK, 0, 10, 1));
+        assertEquals(LOCK_TYPE_RDLCK, getlock(b, LOCK_TYPE_UNLCK, 0, 0, 1).lockType(), "and a read lock");
+        assertEquals(LOCK_TYPE_UNLCK, getlock(b, LOCK_TYPE_UNLCK, 10, 0, 1).lockType(), "none past it");
+        assertEquals(LOCK_TYPE_UNLCK, getlock(a, LOCK_TYPE_UNLCK, 0, 0, 1).lockType(), "nor its own");
+    }
+
     @Test
     void clunkAndCloseReleaseLocks() throws Exception {
         assertEquals(LOCK_SUCCESS, lock(a, LOCK_TYPE_WRLCK, 0, 0, 1));
