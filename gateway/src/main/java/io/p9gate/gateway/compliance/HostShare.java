@@ -122,9 +122,11 @@ final class HostShare {
             }
             ByteBuffer value = ByteBuffer.allocate(xattrs.size(name));
             xattrs.read(name, value);
-            // Stored as a 32-bit int's decimal text: ids past 2^31 read back negative.
-            return Integer.toUnsignedLong(Integer.parseInt(
-                    new String(value.array(), 0, value.position(), StandardCharsets.US_ASCII).strip()));
+            // Decimal, unsigned as the gateway writes it (and an operator may); negative for an id from 2^31 up
+            // where a gateway before 2026-12 stored it.
+            String text = new String(value.array(), 0, value.position(), StandardCharsets.US_ASCII).strip();
+            return Integer.toUnsignedLong(
+                    text.startsWith("-") ? Integer.parseInt(text) : Integer.parseUnsignedInt(text));
         } catch (IOException | NumberFormatException e) {
             return null;
         }

@@ -158,8 +158,9 @@ public record XattrIds(IdTranslation ids) implements Ownership {
         return node.type() == FileType.REGULAR || node.type() == FileType.DIRECTORY;
     }
 
+    /** Writes {@code value} unsigned: an id from 2^31 up as the host prints it ("3000000000", not "-1294967296"). */
     private static void put(Node node, String name, int value) throws P9Exception {
-        Xattrs.set(node, name, Integer.toString(value).getBytes(StandardCharsets.US_ASCII), 0);
+        Xattrs.set(node, name, Integer.toUnsignedString(value).getBytes(StandardCharsets.US_ASCII), 0);
     }
 
     /** The stored value, or {@code fallback} if there is none or it is not a number. */
@@ -167,14 +168,20 @@ public record XattrIds(IdTranslation ids) implements Ownership {
         return number(node, name).orElse(fallback);
     }
 
-    /** The stored value, if there is one and it is a number (an unsigned 32-bit id is stored as its int). */
+    /**
+     * The stored value as the unsigned 32-bit number it names, if there is one and it is a number: decimal as the host
+     * writes an id (an operator handing a file over), or negative as this class wrote ids from 2^31 up before (so
+     * "-2" stays 4294967294). Read signed only, an operator's "3000000000" was no number and the file showed the
+     * gateway's own ids.
+     */
     private static Optional<Integer> number(Node node, String name) throws P9Exception {
         Optional<byte[]> found = Xattrs.find(node, name);
         if (found.isEmpty()) {
             return Optional.empty();
         }
+        String text = new String(found.get(), StandardCharsets.US_ASCII).strip();
         try {
-            return Optional.of(Integer.parseInt(new String(found.get(), StandardCharsets.US_ASCII).strip()));
+            return Optional.of(text.startsWith("-") ? Integer.parseInt(text) : Integer.parseUnsignedInt(text));
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
