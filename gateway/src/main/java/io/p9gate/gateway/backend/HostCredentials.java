@@ -202,6 +202,26 @@ public final class HostCredentials {
         return Optional.empty();
     }
 
+    /**
+     * Whether this process holds CAP_FSETID, read once: the kernel then leaves the set-uid/set-gid bits of a file it
+     * writes, which it clears for any other writer. Taken as held where it cannot be read.
+     */
+    public static boolean holdsCapFsetid() {
+        return Fsetid.HELD;
+    }
+
+    private static final class Fsetid {
+        static final boolean HELD = held();
+
+        private static boolean held() {
+            try {
+                return has(effectiveCapabilities(Files.readString(Path.of("/proc/self/status"))), CAP_FSETID);
+            } catch (IOException | IllegalArgumentException e) {
+                return true;
+            }
+        }
+    }
+
     /** The CapEff line of /proc/self/status. */
     static long effectiveCapabilities(String status) {
         for (String line : status.split("\n")) {

@@ -56,7 +56,7 @@ final class GuardedIo extends GuardedRequests {
                                     // pwrite(2) of no bytes leaves the size, whatever the offset
                                     (before, n) -> n == 0 ? before : Math.max(before, (append ? before : offset) + n),
                                     () -> share.io().write(file, offset, src)));
-                            SetIdBits.modified(share.root(), node, who.uid(), ownershipIn(share));
+                            SetIdBits.written(share.root(), node, who.uid(), ownershipIn(share));
                             return written;
                         },
                         moving(Count::n))

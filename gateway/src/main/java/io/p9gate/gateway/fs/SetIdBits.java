@@ -2,6 +2,7 @@ package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.backend.FileType;
+import io.p9gate.gateway.backend.HostCredentials;
 import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.ShareRoot;
@@ -137,6 +138,27 @@ final class SetIdBits {
      */
     static void takeFromHost(ShareRoot share, Node node, FileStat stat, Ownership ownership) throws P9Exception {
         keptThroughAHardLink(share, node, stat);
+        takeHostBits(share, node, stat, ownership);
+    }
+
+    /**
+     * After a guest's write through a fid open for writing: set-id bits the host gave the file since the open took
+     * those it had ({@link #takeFromHost}) are taken too, as the kernel's write clears them for a writer without
+     * CAP_FSETID; the gateway holding it left a host set-uid program with the guest's code (HostSetIdWriteAttackTest:
+     * the host's {@code chmod u+s} while a guest held the file open). Then the write's own rule ({@link #modified}).
+     * One fstat per Twrite, not only a fid's first: the host may set them again between two writes, and a write
+     * clears them each time. None where the gateway lacks CAP_FSETID (the packaged unit): the kernel clears them.
+     */
+    static void written(ShareRoot share, Node node, int uid, Ownership ownership) throws P9Exception {
+        if (HostCredentials.holdsCapFsetid() && node.type() == FileType.REGULAR) {
+            takeHostBits(share, node, Inodes.stat(node), ownership);
+        }
+        modified(share, node, uid, ownership);
+    }
+
+    /** The set-id bits the host inode carries ({@code stat}), if any, become kept ones and leave the inode. */
+    private static void takeHostBits(ShareRoot share, Node node, FileStat stat, Ownership ownership)
+            throws P9Exception {
         int onHost = stat.mode() & (S_ISUID | S_ISGID);
         if (onHost == 0 || node.type() != FileType.REGULAR) {
             return;

@@ -75,6 +75,30 @@ class HostSetIdWriteAttackTest {
         }
     }
 
+    /**
+     * The host makes a file set-uid while a guest holds it open for writing (after the open took any bits it had):
+     * each later write of the guest must clear them, as the kernel's write does for a writer without CAP_FSETID; the
+     * gateway as root has it, and the host kept a set-uid program with the guest's code. Twice: a host chmod after the
+     * guest's first write is cleared by its next one as well.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1000})
+    void aHostsSetIdBitOnAFileAGuestHoldsOpenForWritingGoesAtTheGuestsNextWrite(int guestUid) throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data")) {
+            Path program = hostProgram(gw.share("data"), "open", "rwsr-xr-x");
+            try (P9Client guest = gw.attached("data", guestUid)) {
+                guest.walk(0, 1, "open");
+                guest.lopen(1, O_WRONLY);
+                for (int round = 1; round <= 2; round++) {
+                    Files.setAttribute(program, "unix:mode", 04755);
+                    assertEquals(PAYLOAD.length, guest.write(1, 0, PAYLOAD));
+                    int mode = (int) Files.getAttribute(program, "unix:mode") & 07777;
+                    assertEquals(0755, mode, "after write " + round + ": " + Integer.toOctalString(mode));
+                }
+            }
+        }
+    }
+
     private static Path hostProgram(Path share, String name, String perms) throws Exception {
         Path p = share.resolve(name);
         Files.write(p, "\177ELF host program".getBytes(StandardCharsets.US_ASCII));
