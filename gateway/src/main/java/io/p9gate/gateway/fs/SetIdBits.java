@@ -267,11 +267,12 @@ final class SetIdBits {
      * kept, the host's own included ({@code chown -R} of a folder handed from one VM to another), cleared what
      * chown(2) clears (set-uid, set-gid with group-execute). The host's chown leaves a user xattr alone, so the VM
      * whose ids the file was given was shown the other VM's program set-uid for its own root
-     * (KeptSetIdAfterHostChownAttackTest). Bits of a value written before owners were kept with them apply as they
-     * are. Directories: chown(2) clears nothing there.
+     * (KeptSetIdAfterHostChownAttackTest). Bits of a value written before owners were kept with them (no owner) are
+     * taken as kept for another: nothing tells whether the host chowned the file since, and applied whatever the owner
+     * a host's hand-over showed them to the new owner's VM. Directories: chown(2) clears nothing there.
      */
     private static int applying(Kept kept, FileStat host, GuestMode mode) throws P9Exception {
-        if (kept.bits() == 0 || host.type() != FileType.REGULAR || kept.keptFor(host) || kept.legacy()) {
+        if (kept.bits() == 0 || host.type() != FileType.REGULAR || kept.keptFor(host)) {
             return kept.bits();
         }
         return withoutPrivileges(kept.bits(), mode);
@@ -350,8 +351,8 @@ final class SetIdBits {
     }
 
     /**
-     * The xattr's value: the bits and the host owner and group of the inode they were kept for, or no owner
-     * ({@code legacy}) for a value written before owners were kept (the octal bits alone).
+     * The xattr's value: the bits and the host owner and group of the inode they were kept for, or no owner (-1) for a
+     * value written before owners were kept (the octal bits alone), which {@link #keptFor} no owner.
      */
     private record Kept(int bits, long uid, long gid) {
         static final Kept NONE = new Kept(0, -1, -1);
@@ -372,15 +373,11 @@ final class SetIdBits {
         }
 
         /**
-         * A host id, unsigned: one from 2^31 (a valid id) read as an int went negative, which {@link #legacy} took for
-         * no owner, so the bits applied whatever the owner (KeptSetIdAfterHostChownAttackTest).
+         * A host id, unsigned: one from 2^31 (a valid id) read as an int went negative, which was taken for no owner,
+         * so the bits applied whatever the owner (KeptSetIdAfterHostChownAttackTest).
          */
         private static long id(String text) {
             return Integer.toUnsignedLong(Integer.parseUnsignedInt(text));
-        }
-
-        boolean legacy() {
-            return uid < 0;
         }
 
         /** Whether they were kept for the host owner and group the inode has now. */

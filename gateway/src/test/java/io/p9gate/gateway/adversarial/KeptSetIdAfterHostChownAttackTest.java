@@ -109,6 +109,23 @@ class KeptSetIdAfterHostChownAttackTest {
         assertEquals(0755, seen.mode() & 07777, "beta runs no set-uid alpha code");
     }
 
+    /**
+     * A value of the bits alone ("4000", as gateways wrote before 2026-12-06) names no owner, so nothing tells whether
+     * the host chowned the file since: applied whatever the owner, the host's hand-over to beta cleared nothing and
+     * beta was shown alpha's program set-uid for its own root until the file's next write, truncate or chown. Now such
+     * bits apply as bits kept for another owner do: what a chown clears is gone (a guest's root sets them again with
+     * a chmod, which stores its owner).
+     */
+    @Test
+    void bitsKeptWithoutAnOwnerAreClearedAsAfterAHostChown() throws Exception {
+        Attr seen = seenByBeta(policy(share()), OwnershipMode.CHOWN, 04755, su -> {
+            Files.getFileAttributeView(su, UserDefinedFileAttributeView.class)
+                    .write("p9gate.setid", StandardCharsets.US_ASCII.encode("4000"));
+            chown(su, BETA_ROOT, BETA_ROOT);
+        });
+        assertEquals(0755, seen.mode() & 07777, "beta runs no set-uid alpha code");
+    }
+
     /** How the host hands alpha's program over. */
     @FunctionalInterface
     private interface HandOver {
