@@ -14,8 +14,13 @@ public final class DirectorySizes {
 
     private DirectorySizes() {}
 
-    /** The bytes each entry adds to the size of the directory {@code dir}, or 0 where that is not fixed (one fstatfs). */
-    public static long perEntry(Node dir) throws P9Exception {
-        return Inodes.filesystemType(dir) == TMPFS_MAGIC ? TMPFS_ENTRY_BYTES : 0;
+    /**
+     * The bytes each entry adds to the size of the directory {@code dir} ({@code stat} its stat) in {@code share}, or 0
+     * where that is not fixed. On the share root's device it is on the file system the share's open found
+     * ({@link ShareRoot#filesystemType}); elsewhere (a mount inside the share) one fstatfs tells.
+     */
+    public static long perEntry(ShareRoot share, Node dir, FileStat stat) throws P9Exception {
+        long type = stat.dev() == share.rootKey().dev() ? share.filesystemType() : Inodes.filesystemType(dir);
+        return type == TMPFS_MAGIC ? TMPFS_ENTRY_BYTES : 0;
     }
 }

@@ -182,6 +182,14 @@ public final class LinuxSyscalls {
         return STATX_CALLS.sum();
     }
 
+    /** fstatfs calls made so far by this process: tests count the file-system lookups a request costs. */
+    private static final LongAdder FSTATFS_CALLS = new LongAdder();
+
+    /** How many fstatfs calls this process has made (for tests: not timed). */
+    public static long fstatfsCalls() {
+        return FSTATFS_CALLS.sum();
+    }
+
     /** System calls made so far by this process through this class: tests count a request's (issue 11). */
     private static final LongAdder CALLS = new LongAdder();
 
@@ -340,6 +348,7 @@ public final class LinuxSyscalls {
     }
 
     static void fstatfs(int fd, MemorySegment out) throws P9Exception {
+        FSTATFS_CALLS.increment();
         call("fstatfs", (st, a) -> (int) FSTATFS.invokeExact(st, fd, out));
     }
 

@@ -124,7 +124,7 @@ abstract sealed class GuardedRequests
      * directory's link count and size without its hidden entries ({@code path} is its path).
      */
     Attr shownAttr(Subject who, LocalShare share, Node node, String path) throws P9Exception {
-        FileStat stat = hidden.shown(who, share.name(), node, path, Inodes.stat(node));
+        FileStat stat = hidden.shown(who, share, node, path, Inodes.stat(node));
         return GuestAttributes.of(
                 SetIdBits.shown(share.root(), node, ownershipIn(share), stat),
                 share.root().qids().qid(stat));

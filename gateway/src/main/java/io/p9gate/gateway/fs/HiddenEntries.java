@@ -4,6 +4,7 @@ import io.p9gate.gateway.backend.DirectorySizes;
 import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.backend.FileType;
 import io.p9gate.gateway.backend.Inodes;
+import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.ArrayList;
@@ -67,21 +68,21 @@ final class HiddenEntries {
     }
 
     /**
-     * {@code stat} of the directory {@code dir} (at {@code path}) as it would be without the hidden entries the host
+     * {@code stat} of the directory {@code dir} (at {@code path} in {@code share}) as it would be without the hidden entries the host
      * has: its link count less one for each hidden subdirectory (each adds one, its ".."), never below 2, and on
      * tmpfs, which counts every entry in a directory's size ({@link DirectorySizes}), its size less theirs. A link
      * count of 2 or less has no subdirectory to take off (or, as btrfs's 1, counts none); where neither applies the
      * hidden names are not looked up.
      */
-    FileStat shown(Subject who, String share, Node dir, String path, FileStat stat) throws P9Exception {
+    FileStat shown(Subject who, LocalShare share, Node dir, String path, FileStat stat) throws P9Exception {
         if (stat.type() != FileType.DIRECTORY) {
             return stat;
         }
-        List<String> hidden = in(who, share, path);
+        List<String> hidden = in(who, share.name(), path);
         if (hidden.isEmpty()) {
             return stat;
         }
-        long perEntry = DirectorySizes.perEntry(dir);
+        long perEntry = DirectorySizes.perEntry(share.root(), dir, stat);
         if (stat.nlink() <= 2 && perEntry == 0) {
             return stat;
         }
