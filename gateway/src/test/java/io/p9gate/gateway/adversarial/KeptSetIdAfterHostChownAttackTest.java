@@ -80,12 +80,7 @@ class KeptSetIdAfterHostChownAttackTest {
     @Test
     void bitsKeptForAnOwnerPast2To31AreClearedByTheHostsChownToo() throws Exception {
         long alphaBase = 0x8000_0000L;
-        Path share = share();
-        Path policy = OwnershipRig.policy(
-                tmp.resolve("policy.yaml"),
-                OwnershipRig.vm("alpha", tmp.resolve("alpha.sock"), alphaBase, share),
-                OwnershipRig.vm("beta", tmp.resolve("beta.sock"), BETA_ROOT, share));
-        Attr seen = seenByBeta(policy, OwnershipMode.CHOWN, 04755, su -> {
+        Attr seen = seenByBeta(policy(share(), alphaBase, BETA_ROOT), OwnershipMode.CHOWN, 04755, su -> {
             assertEquals((int) alphaBase, Files.getAttribute(su, "unix:uid", LinkOption.NOFOLLOW_LINKS), "alpha's");
             chown(su, BETA_ROOT, BETA_ROOT);
         });
@@ -99,12 +94,7 @@ class KeptSetIdAfterHostChownAttackTest {
      */
     @Test
     void inXattrOwnershipBitsKeptForAnotherStoredOwnerAreCleared() throws Exception {
-        Attr seen = seenByBeta(policy(share()), OwnershipMode.XATTR, 04755, su -> {
-            UserDefinedFileAttributeView owner = Files.getFileAttributeView(su, UserDefinedFileAttributeView.class);
-            for (String id : new String[] {"p9gate.host-uid", "p9gate.host-gid"}) {
-                owner.write(id, StandardCharsets.US_ASCII.encode(Integer.toString(BETA_ROOT)));
-            }
-        });
+        Attr seen = seenByBeta(policy(share()), OwnershipMode.XATTR, 04755, storedOwner(BETA_ROOT));
         assertEquals(0, seen.uid(), "beta's root owns it now");
         assertEquals(0755, seen.mode() & 07777, "beta runs no set-uid alpha code");
     }
@@ -126,10 +116,52 @@ class KeptSetIdAfterHostChownAttackTest {
         assertEquals(0755, seen.mode() & 07777, "beta runs no set-uid alpha code");
     }
 
+    /**
+     * The stored host ids are the host's ids in decimal (docs/policy.md, as {@code id} and the audit log spell them):
+     * one from 2^31 up, a hand-over to beta at host 2147483648, was read as an int, failed to parse and was dropped,
+     * so the file stayed the inode's (the gateway's: the overflow id to beta), its owner's hand-over silently undone.
+     */
+    @Test
+    void inXattrOwnershipAHandOverToAHostIdPast2To31IsTaken() throws Exception {
+        long betaBase = 0x8000_0000L;
+        Attr seen = seenByBeta(policy(share(), 100000, betaBase), OwnershipMode.XATTR, 04755, storedOwner(betaBase));
+        assertEquals(0, seen.uid(), "beta's root owns it now");
+        assertEquals(0, seen.gid(), "beta's root group");
+        assertEquals(0755, seen.mode() & 07777, "beta runs no set-uid alpha code");
+    }
+
+    /** What the gateway stores for an owner from 2^31 up is that host id in decimal, not the int it is carried in. */
+    @Test
+    void inXattrOwnershipAHostIdPast2To31IsStoredAsItIs() throws Exception {
+        long alphaBase = 0x8000_0000L;
+        Path share = share();
+        try (OwnershipRig _ = new OwnershipRig(policy(share, alphaBase, BETA_ROOT), OwnershipMode.XATTR);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"))) {
+            plant(alpha, 0755);
+        }
+        UserDefinedFileAttributeView stored =
+                Files.getFileAttributeView(share.resolve("su"), UserDefinedFileAttributeView.class);
+        for (String id : new String[] {"p9gate.host-uid", "p9gate.host-gid"}) {
+            java.nio.ByteBuffer value = java.nio.ByteBuffer.allocate(stored.size(id));
+            stored.read(id, value);
+            assertEquals(Long.toString(alphaBase), new String(value.array(), StandardCharsets.US_ASCII), id);
+        }
+    }
+
     /** How the host hands alpha's program over. */
     @FunctionalInterface
     private interface HandOver {
         void to(Path program) throws Exception;
+    }
+
+    /** The host's hand-over in xattr ownership: the stored owner and group rewritten to {@code hostId} in decimal. */
+    private static HandOver storedOwner(long hostId) {
+        return su -> {
+            UserDefinedFileAttributeView owner = Files.getFileAttributeView(su, UserDefinedFileAttributeView.class);
+            for (String id : new String[] {"p9gate.host-uid", "p9gate.host-gid"}) {
+                owner.write(id, StandardCharsets.US_ASCII.encode(Long.toString(hostId)));
+            }
+        };
     }
 
     /** Alpha's root keeps {@code kept} on "su", the host hands it over ({@code handOver}): what beta's root sees. */
@@ -168,9 +200,14 @@ class KeptSetIdAfterHostChownAttackTest {
 
     /** Alpha (guest ids at host 100000) and beta (at {@value #BETA_ROOT}) share one folder. */
     private Path policy(Path share) throws Exception {
+        return policy(share, 100000, BETA_ROOT);
+    }
+
+    /** Alpha (guest ids at host {@code alphaBase}) and beta (at {@code betaBase}) share one folder. */
+    private Path policy(Path share, long alphaBase, long betaBase) throws Exception {
         return OwnershipRig.policy(
                 tmp.resolve("policy.yaml"),
-                OwnershipRig.vm("alpha", tmp.resolve("alpha.sock"), 100000, share),
-                OwnershipRig.vm("beta", tmp.resolve("beta.sock"), BETA_ROOT, share));
+                OwnershipRig.vm("alpha", tmp.resolve("alpha.sock"), alphaBase, share),
+                OwnershipRig.vm("beta", tmp.resolve("beta.sock"), betaBase, share));
     }
 }
