@@ -33,15 +33,14 @@ class LockClunkRaceAttackTest {
     @TempDir
     Path tmp;
 
+    private final HoldsOneDecision policy = new HoldsOneDecision(Operation.LOCK);
+
     @Test
     void aLockTakenWhileItsFidIsClunkedDoesNotOutliveTheFid() throws Exception {
-        HoldsOneDecision policy = new HoldsOneDecision(Operation.LOCK);
         try (TwoSessionsOnOneFile sessions = new TwoSessionsOnOneFile(tmp, policy)) {
             P9Client hostile = sessions.first;
             P9Client other = sessions.second;
-            policy.armed.set(true);
-            PendingCall lock = hostile.send(new TMessage.Tlock(1, LOCK_TYPE_WRLCK, 0, 0, 0, 7, "hostile"));
-            assertTrue(policy.deciding.await(10, TimeUnit.SECONDS), "the Tlock reached its decision");
+            PendingCall lock = heldAtItsDecision(hostile);
             hostile.clunk(1);
             policy.released.countDown();
             RMessage locked = hostile.await(lock);
@@ -54,5 +53,39 @@ class LockClunkRaceAttackTest {
                     theirs.status(),
                     "a lock of a clunked fid still blocks another session's writer on the file");
         }
+    }
+    /**
+     * The clunked fid's number opened again on another file before the held Tlock is decided: no serial order lets
+     * that Tlock lock the first file for the new fid (lock, clunk: released; clunk, lock: the new fid's file), so
+     * the first file is free for the other session, and the new fid's file was never locked.
+     */
+    @Test
+    void aLockWhoseFidNumberIsOpenedOnAnotherFileMeanwhileDoesNotOutliveTheClunk() throws Exception {
+        try (TwoSessionsOnOneFile sessions = new TwoSessionsOnOneFile(tmp, policy)) {
+            P9Client hostile = sessions.first;
+            P9Client other = sessions.second;
+            other.walk(0, 2);
+            other.lcreate(2, "g", 2, 0644, 0);
+            PendingCall lock = heldAtItsDecision(hostile);
+            hostile.clunk(1);
+            hostile.walk(0, 1, "g");
+            hostile.lopen(1, 2);
+            policy.released.countDown();
+            assertInstanceOf(RMessage.Rlock.class, hostile.await(lock));
+
+            for (int fid : new int[] {1, 2}) {
+                RMessage.Rlock theirs =
+                        (RMessage.Rlock) other.rpc(new TMessage.Tlock(fid, LOCK_TYPE_WRLCK, 0, 0, 0, 9, "other"));
+                assertEquals(LOCK_SUCCESS, theirs.status(), fid == 1 ? "f" : "g");
+            }
+        }
+    }
+
+    /** The hostile session's write lock of its fid 1, sent and held at its decision until {@code released}. */
+    private PendingCall heldAtItsDecision(P9Client hostile) throws Exception {
+        policy.armed.set(true);
+        PendingCall lock = hostile.send(new TMessage.Tlock(1, LOCK_TYPE_WRLCK, 0, 0, 0, 7, "hostile"));
+        assertTrue(policy.deciding.await(10, TimeUnit.SECONDS), "the Tlock reached its decision");
+        return lock;
     }
 }
