@@ -385,17 +385,19 @@ public final class Entries {
             if (!mayBeDirectory && Inodes.statAt(oldDir, oldName).type() == FileType.DIRECTORY) {
                 throw new P9Exception(Errno.ENOENT, oldName + " became a directory after its rename was decided");
             }
-            HostMoves.renamed(
-                    oldDir,
-                    oldName,
-                    newDir,
-                    newName,
-                    replace, // onto a link of the same file: nothing done, no event
-                    () -> oldDir.use(ofd -> newDir.use(nfd -> {
-                        LinuxSyscalls.renameat2(
-                                ofd, oldName, nfd, newName, replace ? 0 : LinuxSyscalls.RENAME_NOREPLACE);
-                        return null;
-                    })));
+            try (EntryLocks.Held _ = EntryLocks.lock(oldDir, oldName, newDir, newName)) {
+                HostMoves.renamed(
+                        oldDir,
+                        oldName,
+                        newDir,
+                        newName,
+                        replace, // onto a link of the same file: nothing done, no event
+                        () -> oldDir.use(ofd -> newDir.use(nfd -> {
+                            LinuxSyscalls.renameat2(
+                                    ofd, oldName, nfd, newName, replace ? 0 : LinuxSyscalls.RENAME_NOREPLACE);
+                            return null;
+                        })));
+            }
             if (share.remembersLinks()) {
                 // A file linked at the old name is found at the new one, as after a rename through its handle.
                 String from = placedName(oldDir, oldName);
@@ -488,8 +490,15 @@ public final class Entries {
      * {@code looked} as for {@link #unlinkAt(Node, String, boolean, FileStat)} (the entry is the same inode).
      */
     public void remove(Node node, String decided, FileStat looked) throws P9Exception {
-        try (ShareRoot.Location at = share.locate(node, decided)) {
-            unlinkAt(at.parent(), at.name(), node.isDirectory(), looked);
+        try (ShareRoot.Location at = share.locate(node, decided);
+                EntryLocks.Held _ = EntryLocks.lock(at.parent(), at.name())) {
+            // Looked at again under the entry's lock: a rename onto the name since locate's look put another file
+            // there, which this removal of the fid's file must not unlink (ENOENT, as locate answers).
+            FileStat now = Inodes.statAt(at.parent(), at.name());
+            if (!now.key().equals(node.key())) {
+                throw new P9Exception(Errno.ENOENT, "entry no longer names the file");
+            }
+            unlinkAt(at.parent(), at.name(), node.isDirectory(), looked != null ? looked : now);
         }
     }
 }

@@ -1,0 +1,53 @@
+package io.p9gate.gateway.backend;
+
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Orders, gateway-wide (every VM, every share), a rename onto a name with a removal that checked the name still holds
+ * the file it removes: {@link Entries#remove} looks at the entry and then unlinks it, and a rename replacing the entry
+ * in between had the removal unlink the file renamed there (adversarial.SameNamePipelineRaceAttackTest). Striped by
+ * directory and name; the host's own renames are not ordered by it.
+ */
+final class EntryLocks {
+    private static final int STRIPES = 256;
+    private static final ReentrantLock[] LOCKS = new ReentrantLock[STRIPES];
+
+    static {
+        for (int i = 0; i < STRIPES; i++) {
+            LOCKS[i] = new ReentrantLock();
+        }
+    }
+
+    private EntryLocks() {}
+
+    /** Held until closed; no checked exception. */
+    interface Held extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** The lock of the entry {@code name} of directory {@code dir}. */
+    static Held lock(Node dir, String name) {
+        ReentrantLock lock = LOCKS[stripe(dir, name)];
+        lock.lock();
+        return lock::unlock;
+    }
+
+    /** The locks of two entries, taken in stripe order so that two renames never wait for each other's. */
+    static Held lock(Node dirA, String nameA, Node dirB, String nameB) {
+        int a = stripe(dirA, nameA);
+        int b = stripe(dirB, nameB);
+        ReentrantLock first = LOCKS[Math.min(a, b)];
+        ReentrantLock second = LOCKS[Math.max(a, b)];
+        first.lock();
+        second.lock();
+        return () -> {
+            second.unlock();
+            first.unlock();
+        };
+    }
+
+    private static int stripe(Node dir, String name) {
+        return Math.floorMod(31 * dir.key().hashCode() + name.hashCode(), STRIPES);
+    }
+}
