@@ -373,6 +373,23 @@ public final class Entries {
     public void renameAt(
             Node oldDir, String oldName, Node newDir, String newName, boolean replace, boolean mayBeDirectory)
             throws P9Exception {
+        renameAt(oldDir, oldName, newDir, newName, replace, mayBeDirectory, null);
+    }
+
+    /**
+     * As {@link #renameAt(Node, String, Node, String, boolean, boolean)}, of the file {@code expected} found at
+     * {@code oldName} ({@link ShareRoot#locate}): looked at again under the names' locks ({@link EntryLocks}), ENOENT
+     * if a rename onto {@code oldName} put another file there since, which would be moved instead.
+     */
+    public void renameAt(
+            Node oldDir,
+            String oldName,
+            Node newDir,
+            String newName,
+            boolean replace,
+            boolean mayBeDirectory,
+            FileKey expected)
+            throws P9Exception {
         Names.check(oldName);
         Names.check(newName);
         refuseShareRoot(oldDir, oldName, false);
@@ -386,6 +403,9 @@ public final class Entries {
                 throw new P9Exception(Errno.ENOENT, oldName + " became a directory after its rename was decided");
             }
             try (EntryLocks.Held _ = EntryLocks.lock(oldDir, oldName, newDir, newName)) {
+                if (expected != null && !Inodes.statAt(oldDir, oldName).key().equals(expected)) {
+                    throw new P9Exception(Errno.ENOENT, "entry no longer names the file");
+                }
                 HostMoves.renamed(
                         oldDir,
                         oldName,
@@ -416,7 +436,7 @@ public final class Entries {
      */
     public void rename(Node node, String decided, Node newDir, String newName, boolean replace) throws P9Exception {
         try (ShareRoot.Location at = share.locate(node, decided)) {
-            renameAt(at.parent(), at.name(), newDir, newName, replace, node.isDirectory());
+            renameAt(at.parent(), at.name(), newDir, newName, replace, node.isDirectory(), node.key());
         }
         // A handle the kernel knows by a removed name is found where the gateway last linked its file; renamed
         // through the handle, the file is found at its new name, not lost with the old one.

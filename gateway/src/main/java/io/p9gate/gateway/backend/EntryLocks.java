@@ -3,10 +3,11 @@ package io.p9gate.gateway.backend;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Orders, gateway-wide (every VM, every share), a rename onto a name with a removal that checked the name still holds
- * the file it removes: {@link Entries#remove} looks at the entry and then unlinks it, and a rename replacing the entry
- * in between had the removal unlink the file renamed there (adversarial.SameNamePipelineRaceAttackTest). Striped by
- * directory and name; the host's own renames are not ordered by it.
+ * Orders, gateway-wide (every VM, every share), a rename onto a name with a request that checked the name still holds
+ * the file it acts on: {@link Entries#remove} and a rename through a fid look at the entry and then unlink or rename
+ * it, and a rename replacing the entry in between had them unlink or move the file renamed there
+ * (adversarial.SameNamePipelineRaceAttackTest). Striped by directory and name; the host's own renames are not
+ * ordered by it.
  */
 final class EntryLocks {
     private static final int STRIPES = 256;

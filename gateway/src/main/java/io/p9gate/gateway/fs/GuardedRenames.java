@@ -95,7 +95,14 @@ final class GuardedRenames extends GuardedRequests {
                         QuotaAccounting.named(dir, newName, paths.at(1)),
                         replaces,
                         replace -> share.entries()
-                                .renameAt(dir, at.name(), dir, newName, replace && mayReplace, node.isDirectory()));
+                                .renameAt(
+                                        dir,
+                                        at.name(),
+                                        dir,
+                                        newName,
+                                        replace && mayReplace,
+                                        node.isDirectory(),
+                                        node.key()));
             }
         });
     }

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -116,6 +117,24 @@ class SameNamePipelineRaceAttackTest {
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aTremoveOfAReplacedFileNeverTakesTheFileRenamedOntoItsName(Mode mode) throws Exception {
+        assertNoRenamedFileLost(mode, i -> new TMessage.Tremove(1), false);
+    }
+
+    /**
+     * As a Tremove, a Trename through the fid of the file a Trenameat replaces: in either serial order the file renamed
+     * onto the name stays there (Trename first: the fid's file goes to its new name; Trenameat first: ENOENT).
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aTrenameOfAReplacedFileNeverMovesTheFileRenamedOntoItsName(Mode mode) throws Exception {
+        assertNoRenamedFileLost(mode, i -> new TMessage.Trename(1, 0, "u" + i), true);
+    }
+
+    /**
+     * 500 rounds of a Trenameat s->t pipelined with {@code onT}, a request through fid 1, walked to t, which
+     * {@code keepsFid} or clunks.
+     */
+    private void assertNoRenamedFileLost(Mode mode, IntFunction<TMessage> onT, boolean keepsFid) throws Exception {
         ChokePointGateway gw = ChokePointGateway.start(tmp, mode);
         List<String> lost = new ArrayList<>();
         try (gw;
@@ -126,15 +145,19 @@ class SameNamePipelineRaceAttackTest {
                 Files.writeString(gw.data.resolve("t" + i), "replaced");
                 alpha.walk(0, 1, "t" + i);
                 PendingCall rename = alpha.send(new TMessage.Trenameat(0, "s" + i, 0, "t" + i));
-                PendingCall remove = alpha.send(new TMessage.Tremove(1));
+                PendingCall other = alpha.send(onT.apply(i));
                 alpha.await(rename);
-                Errno removed = errno(alpha, remove);
-                if (!Files.exists(gw.data.resolve("t" + i), NOFOLLOW_LINKS)) {
-                    lost.add("t" + i + " (Tremove told " + removed + ")");
+                Errno told = errno(alpha, other);
+                Path t = gw.data.resolve("t" + i);
+                if (!Files.exists(t, NOFOLLOW_LINKS) || !Files.readString(t).equals("moved in")) {
+                    lost.add("t" + i + " (told " + told + ")");
+                }
+                if (keepsFid) {
+                    alpha.clunk(1);
                 }
             }
         }
-        assertEquals(List.of(), lost, lost.size() + " of 500 renamed files removed");
+        assertEquals(List.of(), lost, lost.size() + " of 500 renamed files lost");
     }
 
     /** The first record of the {@code n}th request sent. */
