@@ -156,7 +156,8 @@ class LinterTest {
 
     /**
      * Before: "ok, 0 warnings", and serve then refused the file ("VM 'vm1' socket: no user 'nosuchuser' on this
-     * host", exit 2). Said as a missing share directory is: about this host.
+     * host", exit 2). Said as a missing share directory is: about this host, at the name to correct (before, every
+     * such finding was placed at the VM's first key, 4:5).
      */
     @Test
     void aSocketOwnerOrPeerUnknownOnThisHostIsWarnedOf() throws Exception {
@@ -167,8 +168,8 @@ class LinterTest {
                         "socket: {owner: nosuchuser-p9gate, group: root, mode: \"0660\"}\n    peer: {gid: nosuchgroup-p9gate}\n"
                                 + "    shares: {data: {path: " + dir + ", access: read-only}}"))));
         List<String> all = findings.stream().map(LintFinding::toString).toList();
-        assertHas(all, "p.yaml:4:5: warning: VM 'vm1' socket: owner: no user 'nosuchuser-p9gate' on this host");
-        assertHas(all, "p.yaml:4:5: warning: VM 'vm1' peer: gid: no group 'nosuchgroup-p9gate' on this host");
+        assertHas(all, "p.yaml:5:21: warning: VM 'vm1' socket: owner: no user 'nosuchuser-p9gate' on this host");
+        assertHas(all, "p.yaml:6:17: warning: VM 'vm1' peer: gid: no group 'nosuchgroup-p9gate' on this host");
         assertEquals(2, all.size(), all::toString);
         assertTrue(findings.stream().allMatch(LintFinding::aboutThisHost), all::toString);
     }

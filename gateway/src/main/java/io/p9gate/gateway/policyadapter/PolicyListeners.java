@@ -4,6 +4,7 @@ import io.p9gate.gateway.server.HostAccounts;
 import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.policy.PolicyEngine;
+import io.p9gate.policy.model.AccountNames;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.SocketFile;
 import io.p9gate.policy.model.VmPolicy;
@@ -44,7 +45,7 @@ public final class PolicyListeners {
 
     private static ListenSpec listener(VmPolicy vm, ListenerSpec l, ServerTls tls) {
         return switch (l) {
-            case ListenerSpec.UnixSocket unix -> new ListenSpec.Unix(unix.path(), access(vm, unix.socket()));
+            case ListenerSpec.UnixSocket unix -> new ListenSpec.Unix(unix.path(), access(vm, unix));
             case ListenerSpec.Tcp tcp -> new ListenSpec.Tcp(tcp.host(), tcp.port(), tcp.device());
             case ListenerSpec.Vsock vsock -> new ListenSpec.Vsock(vsock.port());
             case ListenerSpec.Tls t -> {
@@ -71,20 +72,23 @@ public final class PolicyListeners {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
 
-    /** An account unknown here is named with the VM's place in the file and the field, to be corrected there. */
-    private static ListenSpec.SocketAccess access(VmPolicy vm, SocketFile file) {
-        String where = vm.pos() + ": VM '" + vm.id() + "' socket: ";
+    /** An account unknown here is named with its place in the file and the field, to be corrected there. */
+    private static ListenSpec.SocketAccess access(VmPolicy vm, ListenerSpec.UnixSocket unix) {
+        SocketFile file = unix.socket();
+        String what = ": VM '" + vm.id() + "' socket: ";
         int uid;
         try {
             uid = file.owner() == null ? -1 : HostAccounts.uid(file.owner());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(where + "owner: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    AccountNames.or(unix.names().owner(), vm.pos()) + what + "owner: " + e.getMessage(), e);
         }
         try {
             return new ListenSpec.SocketAccess(
                     uid, file.group() == null ? -1 : HostAccounts.gid(file.group()), file.mode());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(where + "group: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    AccountNames.or(unix.names().group(), vm.pos()) + what + "group: " + e.getMessage(), e);
         }
     }
 }

@@ -53,7 +53,10 @@ class ServePolicyOptionsTest {
         assertEquals(Main.EXIT_USAGE, withListen.code());
     }
 
-    /** Before: "VM 'vm1' socket: no user 'nosuchuser-p9gate' on this host", no file, line or field to correct. */
+    /**
+     * Before: "VM 'vm1' socket: no user 'nosuchuser-p9gate' on this host", no file, line or field to correct; then
+     * the VM's first key (4:5), not the name to correct.
+     */
     @Test
     void aSocketOwnerUnknownHereIsNamedWithItsFileLineAndField() throws Exception {
         Path share = Files.createDirectories(dir.resolve("share"));
@@ -71,7 +74,7 @@ class ServePolicyOptionsTest {
         String line = r.onlyLine();
         assertTrue(
                 line.startsWith("p9gate serve: error: " + policy
-                        + ":4:5: VM 'vm1' socket: owner: no user 'nosuchuser-p9gate' on this host"),
+                        + ":5:21: VM 'vm1' socket: owner: no user 'nosuchuser-p9gate' on this host"),
                 line);
     }
 

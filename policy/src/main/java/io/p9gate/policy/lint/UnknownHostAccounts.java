@@ -1,7 +1,9 @@
 package io.p9gate.policy.lint;
 
+import io.p9gate.policy.model.AccountNames;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.PolicyFile;
+import io.p9gate.policy.model.SourcePos;
 import io.p9gate.policy.model.VmPolicy;
 import java.io.IOException;
 import java.nio.file.FileSystems;
@@ -29,17 +31,23 @@ final class UnknownHostAccounts {
                 String peer = "VM '" + vm.id() + "' peer: ";
                 String refused = ": serve refuses the policy";
                 String connections = ": every connection of the VM is refused";
+                AccountNames at = unix.names();
                 unknown(accounts, unix.socket().owner(), false)
-                        .ifPresent(why -> out.add(new LintFinding(vm.pos(), socket + "owner: " + why + refused, true)));
+                        .ifPresent(why -> out.add(finding(at.owner(), vm, socket + "owner: " + why + refused)));
                 unknown(accounts, unix.socket().group(), true)
-                        .ifPresent(why -> out.add(new LintFinding(vm.pos(), socket + "group: " + why + refused, true)));
+                        .ifPresent(why -> out.add(finding(at.group(), vm, socket + "group: " + why + refused)));
                 unknown(accounts, unix.peer().uid(), false)
-                        .ifPresent(why -> out.add(new LintFinding(vm.pos(), peer + "uid: " + why + connections, true)));
+                        .ifPresent(why -> out.add(finding(at.uid(), vm, peer + "uid: " + why + connections)));
                 unknown(accounts, unix.peer().gid(), true)
-                        .ifPresent(why -> out.add(new LintFinding(vm.pos(), peer + "gid: " + why + connections, true)));
+                        .ifPresent(why -> out.add(finding(at.gid(), vm, peer + "gid: " + why + connections)));
             }
         }
         return out;
+    }
+
+    /** At the name to correct, about this host. */
+    private static LintFinding finding(SourcePos at, VmPolicy vm, String message) {
+        return new LintFinding(AccountNames.or(at, vm.pos()), message, true);
     }
 
     /** Why {@code name} is no account here, in serve's words; empty if it is one, a number, or none is named. */

@@ -1,9 +1,11 @@
 package io.p9gate.policy.load;
 
+import io.p9gate.policy.model.AccountNames;
 import io.p9gate.policy.model.ClientCertificate;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.PeerCredentials;
 import io.p9gate.policy.model.SocketFile;
+import io.p9gate.policy.model.SourcePos;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -48,8 +50,7 @@ final class ListenerParser {
             }
         }
         return switch (listen) {
-            case ListenerSpec.UnixSocket u ->
-                new ListenerSpec.UnixSocket(u.path(), socket(vm.nodeOrNull("socket")), peer(vm.nodeOrNull("peer")));
+            case ListenerSpec.UnixSocket u -> unixSocket(u.path(), vm.nodeOrNull("socket"), vm.nodeOrNull("peer"));
             case ListenerSpec.Tls t -> {
                 if (!vm.has("client-cert")) {
                     throw new PolicyLoadException(
@@ -70,9 +71,23 @@ final class ListenerParser {
                 : listen instanceof ListenerSpec.UnixSocket;
     }
 
-    private static SocketFile socket(YamlNode n) throws PolicyLoadException {
-        if (n == null) return SocketFile.DEFAULT;
-        Fields f = Fields.of(n, "socket", Set.of("owner", "group", "mode"));
+    private static ListenerSpec.UnixSocket unixSocket(Path path, YamlNode socketNode, YamlNode peerNode)
+            throws PolicyLoadException {
+        Fields socket = socketNode == null ? null : Fields.of(socketNode, "socket", Set.of("owner", "group", "mode"));
+        Fields peer = peerNode == null ? null : Fields.of(peerNode, "peer", Set.of("uid", "gid"));
+        AccountNames names =
+                new AccountNames(at(socket, "owner"), at(socket, "group"), at(peer, "uid"), at(peer, "gid"));
+        return new ListenerSpec.UnixSocket(path, socket(socket), peer(peer), names);
+    }
+
+    /** Where {@code f} names {@code key}'s account, or null. */
+    private static SourcePos at(Fields f, String key) {
+        YamlNode n = f == null ? null : f.nodeOrNull(key);
+        return n == null ? null : n.pos();
+    }
+
+    private static SocketFile socket(Fields f) throws PolicyLoadException {
+        if (f == null) return SocketFile.DEFAULT;
         String owner = id(f, "owner");
         String group = id(f, "group");
         int mode = SocketFile.DEFAULT.mode();
@@ -92,9 +107,8 @@ final class ListenerParser {
         return new SocketFile(owner, group, mode);
     }
 
-    private static PeerCredentials peer(YamlNode n) throws PolicyLoadException {
-        if (n == null) return PeerCredentials.ANY;
-        Fields f = Fields.of(n, "peer", Set.of("uid", "gid"));
+    private static PeerCredentials peer(Fields f) throws PolicyLoadException {
+        if (f == null) return PeerCredentials.ANY;
         PeerCredentials p = new PeerCredentials(id(f, "uid"), id(f, "gid"));
         if (p.any()) throw new PolicyLoadException(f.pos(), "peer names neither 'uid' nor 'gid'");
         return p;

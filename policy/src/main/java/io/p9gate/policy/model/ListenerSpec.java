@@ -31,11 +31,22 @@ public sealed interface ListenerSpec {
      */
     String bindKey();
 
-    /** A Unix socket only this VM's hypervisor process can reach: {@code unix:/run/p9gate/vm.sock}. */
-    record UnixSocket(Path path, SocketFile socket, PeerCredentials peer) implements ListenerSpec {
+    /**
+     * A Unix socket only this VM's hypervisor process can reach: {@code unix:/run/p9gate/vm.sock}.
+     *
+     * @param names where the file names the socket's and the peer's accounts, so that a name this host does not
+     *              know is reported where it is written
+     */
+    record UnixSocket(Path path, SocketFile socket, PeerCredentials peer, AccountNames names) implements ListenerSpec {
         public UnixSocket {
             Objects.requireNonNull(socket, "socket");
             Objects.requireNonNull(peer, "peer");
+            Objects.requireNonNull(names, "names");
+        }
+
+        /** Not read from a file. */
+        public UnixSocket(Path path, SocketFile socket, PeerCredentials peer) {
+            this(path, socket, peer, AccountNames.NOWHERE);
         }
 
         /** With the default socket file (0660, the gateway's own user and group) and any peer. */
