@@ -176,6 +176,48 @@ class PolicyLoadErrorsTest {
         assertTrue(e.reason().contains("duplicate key 'image'"), e.reason());
     }
 
+    /**
+     * A YAML alias was read as its anchor's name, a plain string: after {@code owner: &hv libvirt-qemu}, a
+     * {@code peer: {uid: *hv}} loaded as the account "hv" (another user, or none: every connection refused), and
+     * {@code ids: *ids} was refused as "ids must be a mapping, found a scalar". Refused at the alias, saying why.
+     */
+    @Test
+    void anAliasIsRefusedAtTheAliasNotReadAsItsAnchorsName() throws Exception {
+        PolicyLoadException e = refused("""
+                image: t
+                vms:
+                  a:
+                    listen: unix:/run/a.sock
+                    socket: {owner: &hv root}
+                    peer: {uid: *hv}
+                """);
+        assertEquals(6, e.pos().line(), e.getMessage());
+        assertEquals(17, e.pos().column(), e.getMessage());
+        // The parser gives no anchor of a scalar, so no line of it here.
+        assertTrue(e.reason().startsWith("YAML alias '*hv': aliases, anchors and '<<' merges are not"), e.reason());
+        e = refused("""
+                image: t
+                vms:
+                  a:
+                    listen: unix:/run/a.sock
+                    ids: &ids
+                      uid: {squash: 1000}
+                  b:
+                    listen: unix:/run/b.sock
+                    ids: *ids
+                """);
+        assertEquals(9, e.pos().line(), e.getMessage());
+        assertTrue(e.reason().startsWith("YAML alias '*ids' (of the anchor at line 5):"), e.reason());
+    }
+
+    /** A tab where indentation is: placed at the tab, not at the end of the line before (it said 2:4). */
+    @Test
+    void aTabIsPlacedWhereItIs() throws Exception {
+        PolicyLoadException e = refused("image: x\nvms:\n\ta:\n    listen: unix:/run/a.sock\n");
+        assertEquals(3, e.pos().line(), e.getMessage());
+        assertEquals(1, e.pos().column(), e.getMessage());
+    }
+
     @Test
     void overlappingIdRangesAreRefusedWithPosition() throws Exception {
         PolicyLoadException e = refused("""

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.p9gate.policy.model.SourcePos;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +24,9 @@ public final class YamlTreeReader {
     private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
 
     private final Path file;
+
+    /** Where each anchor was first set, for the message refusing an alias of it. */
+    private final Map<String, SourcePos> anchors = new HashMap<>();
 
     private YamlTreeReader(Path file) {
         this.file = file;
@@ -63,14 +68,15 @@ public final class YamlTreeReader {
             if (e.getCause() instanceof MarkedYAMLException m && UnclosedFlow.of(m) != null) {
                 throw UnclosedFlow.of(m).error(file, m);
             }
-            JsonLocation loc = e.getLocation();
-            // SnakeYAML's message alternates unindented sentences with indented excerpts; keep the sentences.
+            // SnakeYAML's message alternates unindented sentences with indented excerpts; keep the sentences. Its
+            // "\t(TAB)" (a backslash, printed escaped as two) says TAB.
             String msg = e.getOriginalMessage()
                     .lines()
                     .filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
                     .reduce((a, b) -> a + ": " + b)
-                    .orElse("syntax error");
-            throw new PolicyLoadException(r.pos(loc), "YAML syntax: " + msg);
+                    .orElse("syntax error")
+                    .replace("\\t(TAB)", "TAB");
+            throw new PolicyLoadException(r.problemPos(e), "YAML syntax: " + msg);
         } catch (IOException e) {
             throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read: " + IoReason.of(e));
         }
@@ -86,12 +92,27 @@ public final class YamlTreeReader {
         return -1;
     }
 
+    /**
+     * Where SnakeYAML found the problem: Jackson's location is where its last token ended, which for a tab that
+     * indents a line was the end of the line before.
+     */
+    private SourcePos problemPos(StreamReadException e) {
+        if (e.getCause() instanceof MarkedYAMLException m && m.getProblemMark() != null) {
+            return new SourcePos(
+                    file, m.getProblemMark().getLine() + 1, m.getProblemMark().getColumn() + 1);
+        }
+        return pos(e.getLocation());
+    }
+
     private SourcePos pos(JsonLocation loc) {
         return loc == null ? new SourcePos(file, 0, 0) : new SourcePos(file, loc.getLineNr(), loc.getColumnNr());
     }
 
     private YamlNode node(JsonParser p) throws IOException, PolicyLoadException {
         SourcePos at = pos(p.currentTokenLocation());
+        if (p instanceof YAMLParser yaml) {
+            anchor(yaml, at);
+        }
         JsonToken t = p.currentToken();
         return switch (t) {
             case START_OBJECT -> mapping(p, at);
@@ -101,6 +122,24 @@ public final class YamlTreeReader {
                 new YamlNode.Scalar(p.getText(), t == JsonToken.VALUE_STRING, at);
             default -> throw new PolicyLoadException(at, "unsupported YAML content (" + t + ")");
         };
+    }
+
+    /**
+     * Notes an anchor ({@code &name}) and refuses an alias ({@code *name}), which the parser hands over as the plain
+     * string "name": {@code peer: {uid: *hv}} loaded as the account "hv". A policy says each value where it applies.
+     */
+    private void anchor(YAMLParser p, SourcePos at) throws IOException, PolicyLoadException {
+        if (p.isCurrentAlias()) {
+            SourcePos anchor = anchors.get(p.getText());
+            throw new PolicyLoadException(
+                    at,
+                    "YAML alias '*" + p.getText() + "'"
+                            + (anchor == null ? "" : " (of the anchor at line " + anchor.line() + ")")
+                            + ": aliases, anchors and '<<' merges are not supported; write the value out here");
+        }
+        if (p.getObjectId() instanceof String name) { // a mapping's or a list's; the parser gives no scalar's
+            anchors.putIfAbsent(name, at);
+        }
     }
 
     private YamlNode.Mapping mapping(JsonParser p, SourcePos at) throws IOException, PolicyLoadException {
