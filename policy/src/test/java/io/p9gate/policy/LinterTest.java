@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.p9gate.policy.lint.LintFinding;
 import io.p9gate.policy.lint.Linter;
 import io.p9gate.policy.load.PolicyParser;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -171,6 +172,34 @@ class LinterTest {
         assertHas(all, "p.yaml:5:21: warning: VM 'vm1' socket: owner: no user 'nosuchuser-p9gate' on this host");
         assertHas(all, "p.yaml:6:17: warning: VM 'vm1' peer: gid: no group 'nosuchgroup-p9gate' on this host");
         assertEquals(2, all.size(), all::toString);
+        assertTrue(findings.stream().allMatch(LintFinding::aboutThisHost), all::toString);
+    }
+
+    /**
+     * Before: "ok, 0 warnings" for two VMs whose socket paths lead through a link into one directory, and serve
+     * then refused the second ("another process is listening on it"). About this host: the ECU's links may differ.
+     */
+    @Test
+    void twoVmsWhoseSocketsAreOneFileHereAreWarnedOf() throws Exception {
+        Path sockets = Files.createDirectories(dir.resolve("sockets"));
+        Files.createSymbolicLink(dir.resolve("link"), sockets);
+        Files.createDirectories(dir.resolve("share"));
+        List<LintFinding> findings =
+                Linter.lint(PolicyParser.parse(PolicyFiles.write(dir, "p.yaml", """
+                image: t
+                vms:
+                  a:
+                    listen: unix:%s/sockets/vm.sock
+                    shares: {s: {path: %s/share, access: read-only}}
+                  b:
+                    listen: unix:%s/link/vm.sock
+                    shares: {s: {path: %s/share, access: read-only}}
+                """.formatted(dir, dir, dir, dir))));
+        List<String> all = findings.stream().map(LintFinding::toString).toList();
+        assertHas(
+                all,
+                "p.yaml:7:5: warning: VM 'b' listens on unix:" + dir + "/link/vm.sock, which is on this host the"
+                        + " socket of VM 'a' (unix:" + dir + "/sockets/vm.sock)");
         assertTrue(findings.stream().allMatch(LintFinding::aboutThisHost), all::toString);
     }
 }

@@ -4,6 +4,8 @@ import io.p9gate.gateway.server.HostAccounts;
 import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.policy.PolicyEngine;
+import io.p9gate.policy.lint.LintFinding;
+import io.p9gate.policy.lint.SameSocketFile;
 import io.p9gate.policy.model.AccountNames;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.SocketFile;
@@ -22,7 +24,7 @@ public final class PolicyListeners {
     /**
      * @param tls the gateway's TLS certificate and key, or null when none was given
      * @throws IllegalArgumentException one line: a socket owner unknown on this host, a TLS listener without
-     *                                  {@code tls}, or no VM at all
+     *                                  {@code tls}, no VM at all, or two VMs whose sockets are one file here
      */
     public static List<ListenSpec> of(PolicyEngine engine, ServerTls tls) {
         Map<String, ListenSpec> byBind = new LinkedHashMap<>();
@@ -34,6 +36,11 @@ public final class PolicyListeners {
         }
         if (byBind.isEmpty()) {
             throw new IllegalArgumentException("the policy names no VM, so there is nothing to listen for");
+        }
+        List<LintFinding> oneFile = SameSocketFile.in(engine.policy());
+        if (!oneFile.isEmpty()) {
+            throw new IllegalArgumentException(
+                    oneFile.get(0).pos() + ": " + oneFile.get(0).message());
         }
         return List.copyOf(byBind.values());
     }

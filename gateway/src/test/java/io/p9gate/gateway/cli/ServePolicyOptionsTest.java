@@ -78,6 +78,38 @@ class ServePolicyOptionsTest {
                 line);
     }
 
+    /**
+     * Two VMs whose socket paths differ only by a link to one directory are one socket on this host: the load
+     * compares paths as written (the build host cannot see the ECU's links) and said ok, then serve bound VM a's
+     * socket and refused VM b's with "another process is listening on it", the gateway itself, naming no VM.
+     */
+    @Test
+    void twoVmsOnOneSocketThroughALinkAreRefusedNamingBoth() throws Exception {
+        Path share = Files.createDirectories(dir.resolve("share"));
+        Path sockets = Files.createDirectories(dir.resolve("sockets"));
+        Files.createSymbolicLink(dir.resolve("link"), sockets);
+        Path policy = Files.writeString(dir.resolve("p.yaml"), """
+                image: t
+                vms:
+                  a:
+                    listen: unix:%s
+                    shares: {s: {path: %s, access: read-only}}
+                  b:
+                    listen: unix:%s
+                    shares: {s: {path: %s, access: read-only}}
+                """.formatted(
+                        sockets.resolve("vm.sock"), share, dir.resolve("link/vm.sock"), share));
+        Run r = run("serve", "--policy", policy.toString());
+        assertEquals(Main.EXIT_USAGE, r.code(), r.err());
+        String line = r.onlyLine();
+        assertTrue(
+                line.startsWith("p9gate serve: error: " + policy + ":7:5: VM 'b' listens on unix:"
+                        + dir.resolve("link/vm.sock") + ", which is on this host the socket of VM 'a' (unix:"
+                        + sockets.resolve("vm.sock") + ")"),
+                line);
+        assertFalse(Files.exists(sockets.resolve("vm.sock")), "nothing bound");
+    }
+
     @Test
     void ownershipMustBeChownOrXattr() throws Exception {
         Run r = run("serve", "--policy", validPolicy().toString(), "--ownership", "magic");

@@ -25,7 +25,7 @@ import java.util.Optional;
  * read-only subtrees or by the share's access, nested duplicate subtrees, allow/deny pairs on the same
  * paths, quotas in hidden places, paths written as host paths (outside the share) or missing from an
  * existing share directory, share directories and socket or peer accounts missing on this host
- * ({@link UnknownHostAccounts}), hidden subtrees another VM may change
+ * ({@link UnknownHostAccounts}), two VMs' sockets that are one file here ({@link SameSocketFile}), hidden subtrees another VM may change
  * ({@link HiddenFromOtherWriters}), and VMs that share host ids where one may write what the other reads
  * ({@link SharedHostIds}), and an overflow id that is one of the VM's own guest ids ({@link OwnerOverflowIds}).
  */
@@ -45,6 +45,7 @@ public final class Linter {
         l.out.addAll(HiddenFromOtherWriters.in(policy));
         l.out.addAll(SharedHostIds.in(policy));
         l.out.addAll(UnknownHostAccounts.in(policy));
+        l.out.addAll(SameSocketFile.in(policy));
         l.out.addAll(OwnerOverflowIds.in(policy));
         for (Path cedar : policy.cedarFiles()) {
             try {
