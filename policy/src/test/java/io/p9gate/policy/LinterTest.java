@@ -202,4 +202,14 @@ class LinterTest {
                         + " socket of VM 'a' (unix:" + dir + "/sockets/vm.sock)");
         assertTrue(findings.stream().allMatch(LintFinding::aboutThisHost), all::toString);
     }
+
+    /** Before: "ok, 0 VMs, 0 warnings", even with --strict, and serve then refused it: nothing to listen for. */
+    @Test
+    void aPolicyWithoutVmsIsWarnedOf() throws Exception {
+        List<String> all =
+                Linter.lint(PolicyParser.parse(PolicyFiles.write(dir, "p.yaml", "image: t\nvms: {}\n"))).stream()
+                        .map(LintFinding::toString)
+                        .toList();
+        assertHas(all, "p.yaml:1:1: warning: the policy names no VM: serve refuses to start with it");
+    }
 }

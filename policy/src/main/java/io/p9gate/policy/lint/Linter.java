@@ -6,6 +6,7 @@ import io.p9gate.policy.model.Effect;
 import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.Rule;
 import io.p9gate.policy.model.SharePolicy;
+import io.p9gate.policy.model.SourcePos;
 import io.p9gate.policy.model.Subtree;
 import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.quota.QuotaSpec;
@@ -37,6 +38,11 @@ public final class Linter {
 
     public static List<LintFinding> lint(PolicyFile policy) {
         Linter l = new Linter();
+        if (policy.vms().isEmpty()) { // at the file's first line: it has no 'vms:' to point at, or an empty one
+            l.out.add(new LintFinding(
+                    new SourcePos(policy.source(), 1, 1),
+                    "the policy names no VM: serve refuses to start with it (nothing to listen for)"));
+        }
         for (VmPolicy vm : policy.vms().values()) {
             if (vm.shares().isEmpty())
                 l.out.add(new LintFinding(vm.pos(), "VM '" + vm.id() + "' has no shares: it can attach to nothing"));
