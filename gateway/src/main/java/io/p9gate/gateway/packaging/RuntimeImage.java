@@ -25,6 +25,7 @@ final class RuntimeImage {
             "java.base",
             "java.logging", // java.util.logging: the gateway's and Netty's log, the policy holder's
             "java.naming", // Netty's TLS host name handling and Bouncy Castle (tls: listeners, p9gate certs)
+            "java.xml", // javax.xml.stream: compliance run's report.xml, policy test --format junit
             "jdk.unsupported"); // sun.misc.Signal (SIGHUP reload) and Unsafe (Netty's buffers)
 
     /** Modules jdeps finds in the jars that the gateway never reaches, and why. */
@@ -34,7 +35,6 @@ final class RuntimeImage {
                     "java.beans: Jackson's optional @ConstructorProperties support (probed, absent is fine) "
                             + "and SnakeYAML's JavaBean mapping (policies are read as YAML trees, never as beans)",
             "java.sql", "Jackson's optional java.sql type handlers and Bouncy Castle's LDAP/SQL certificate stores",
-            "java.xml", "Jackson's optional DOM handlers",
             "jdk.jfr", "Netty's allocation events, enabled only if jdk.jfr.FlightRecorder loads");
 
     private static final long JLINK_TIMEOUT_MINUTES = 10;
