@@ -37,7 +37,7 @@ final class AuditChecks {
     private static final Duration SUMMARY_WAIT = Duration.ofSeconds(5);
 
     private final Path dir;
-    private final Path publicKey;
+    private final List<Path> publicKeys;
     private final long startSeq;
     private final String policyDigest;
     private final Duration wait;
@@ -52,10 +52,11 @@ final class AuditChecks {
     /** Checks whose requests the gateway decided against the policy, though the answer looked right: why, by check id. */
     private final Map<String, List<String>> contradictions = new HashMap<>();
 
-    private AuditChecks(Path dir, Path publicKey, long startSeq, String policyDigest, Duration wait, Instant began) {
+    private AuditChecks(
+            Path dir, List<Path> publicKeys, long startSeq, String policyDigest, Duration wait, Instant began) {
         this.dir = dir;
         this.began = began;
-        this.publicKey = publicKey;
+        this.publicKeys = List.copyOf(publicKeys);
         this.startSeq = startSeq;
         this.policyDigest = policyDigest;
         this.wait = wait;
@@ -65,7 +66,7 @@ final class AuditChecks {
      * Notes where the log ends before the suite sends anything (only later records can be the suite's), and the
      * policy the gateway loaded last, so that one other than the suite's is said before any check runs.
      */
-    static AuditChecks begin(Path dir, Path publicKey, String policyDigest, Duration wait) throws IOException {
+    static AuditChecks begin(Path dir, List<Path> publicKeys, String policyDigest, Duration wait) throws IOException {
         Instant began = Instant.now();
         AtomicLong count = new AtomicLong();
         AuditRecord[] lastPolicy = new AuditRecord[1];
@@ -79,7 +80,7 @@ final class AuditChecks {
                 lastPolicy[0] = policyRecord(line.bytes()).orElse(lastPolicy[0]);
             }
         });
-        AuditChecks checks = new AuditChecks(dir, publicKey, count.get(), policyDigest, wait, began);
+        AuditChecks checks = new AuditChecks(dir, publicKeys, count.get(), policyDigest, wait, began);
         checks.loadedAtStart = lastPolicy[0];
         return checks;
     }
@@ -121,9 +122,11 @@ final class AuditChecks {
     }
 
     void run(CheckLog log, List<Probe> probes, List<String> vms) throws IOException {
-        VerifierKey key;
+        List<VerifierKey> keys = new ArrayList<>();
         try {
-            key = KeyFiles.readVerifierKey(publicKey);
+            for (Path publicKey : publicKeys) {
+                keys.add(KeyFiles.readVerifierKey(publicKey));
+            }
         } catch (KeyFormatException e) {
             for (String id : List.of("verify", "checkpoint", "policy")) {
                 log.add(result(
@@ -153,8 +156,8 @@ final class AuditChecks {
                 .map(AuditRecord::instant)
                 .findFirst()
                 .orElse(null);
-        log.add(new CheckpointCheck(dir, key, wait, began).judge(lastSeq, recorded));
-        verify(log, key);
+        log.add(new CheckpointCheck(dir, keys, wait, began).judge(lastSeq, recorded));
+        verify(log, keys);
     }
 
     private void read(List<AuditRecord> records, AuditRecord[] lastPolicy) throws IOException {
@@ -399,14 +402,20 @@ final class AuditChecks {
         }
     }
 
-    private void verify(CheckLog log, VerifierKey key) throws IOException {
-        VerificationReport report = new Verifier(List.of(key), null, Progress.NONE).verify(dir);
+    /** With every key of the log's life: a log signed before a key rotation needs the retired key too. */
+    private void verify(CheckLog log, List<VerifierKey> keys) throws IOException {
+        VerificationReport report = new Verifier(keys, null, Progress.NONE).verify(dir);
         String summary = report.summary().strip();
         log.add(result(
                 "audit/verify",
                 null,
                 "R-AUD-2",
-                "the audit log verifies with the public key " + publicKey.getFileName(),
+                "the audit log verifies with the public key" + (publicKeys.size() > 1 ? "s " : " ")
+                        + String.join(
+                                ", ",
+                                publicKeys.stream()
+                                        .map(p -> p.getFileName().toString())
+                                        .toList()),
                 report.ok() ? Status.PASSED : Status.FAILED,
                 summary.lines().findFirst().orElse(""),
                 report.ok() ? "" : summary.replace('\n', ';')));

@@ -13,7 +13,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
- * audit/checkpoint (R-AUD-2): a checkpoint signed by the key covers the suite's last record, and the first one that
+ * audit/checkpoint (R-AUD-2): a checkpoint signed by one of the keys covers the suite's last record, and the first one that
  * does was dated promptly after that record, during the run. Both times are the gateway's own (the record's and the
  * checkpoint's): judging the checkpoint's age when the suite gets to look, after reading and matching the whole log,
  * failed a prompt gateway on a loaded machine, where that reading alone took half a minute.
@@ -22,7 +22,7 @@ final class CheckpointCheck {
     private static final Duration POLL = Duration.ofMillis(200);
 
     private final Path dir;
-    private final VerifierKey key;
+    private final List<VerifierKey> keys;
     private final Duration wait;
     private final Instant began;
 
@@ -30,14 +30,14 @@ final class CheckpointCheck {
      * @param wait  how long to wait for the checkpoint to appear; it must be dated at most twice this after the record
      * @param began when the suite began (its own clock, the host's): no checkpoint over its records is older
      */
-    CheckpointCheck(Path dir, VerifierKey key, Duration wait, Instant began) {
+    CheckpointCheck(Path dir, List<VerifierKey> keys, Duration wait, Instant began) {
         this.dir = dir;
-        this.key = key;
+        this.keys = List.copyOf(keys);
         this.wait = wait;
         this.began = began;
     }
 
-    /** The newest checkpoint signed by the key, and the first (smallest) one covering the record asked about. */
+    /** The newest checkpoint signed by one of the keys, and the first (smallest) one covering the record asked about. */
     private record Signed(Checkpoint newest, Checkpoint covering) {}
 
     /**
@@ -60,7 +60,12 @@ final class CheckpointCheck {
             signed = signed(lastSeq);
         }
         if (signed.newest() == null) {
-            return result(title, "", "no checkpoint signed by " + key.name());
+            return result(
+                    title,
+                    "",
+                    "no checkpoint signed by "
+                            + String.join(
+                                    " or ", keys.stream().map(VerifierKey::name).toList()));
         }
         Checkpoint first = signed.covering();
         if (first == null) {
@@ -127,14 +132,14 @@ final class CheckpointCheck {
         return new Signed(newest, covering);
     }
 
-    /** The entry's checkpoint when the key's signature on it verifies, else null. */
+    /** The entry's checkpoint when a key's signature on it verifies, else null. */
     private Checkpoint verified(CheckpointStore.Entry e) {
         if (e.noteText() == null) {
             return null;
         }
         try {
             SignedNote note = SignedNote.parse(e.noteText());
-            return note.trust(List.of(key)) == SignedNote.Trust.VERIFIED ? Checkpoint.parse(note.body()) : null;
+            return note.trust(keys) == SignedNote.Trust.VERIFIED ? Checkpoint.parse(note.body()) : null;
         } catch (NoteFormatException ignored) {
             return null; // a malformed note is the verifier's finding, reported by the verify check
         }

@@ -59,8 +59,12 @@ public final class ComplianceCommand implements Runnable {
         @Option(names = "--audit-log", paramLabel = "DIR", description = "The gateway's audit directory.")
         Path auditLog;
 
-        @Option(names = "--audit-pub", paramLabel = "FILE", description = "The public key that verifies it.")
-        Path auditPub;
+        @Option(
+                names = "--audit-pub",
+                paramLabel = "FILE",
+                description = "A public key that verifies it; repeat it for every key the log was signed with (after a"
+                        + " key rotation, the retired ones too).")
+        List<Path> auditPub = new ArrayList<>();
 
         @Option(
                 names = "--report",
@@ -112,7 +116,7 @@ public final class ComplianceCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            if ((auditLog == null) != (auditPub == null)) {
+            if ((auditLog == null) != auditPub.isEmpty()) {
                 throw usage("--audit-log and --audit-pub go together");
             }
             if (maxEntries < 1 || maxHostEntries < 1 || maxCreates < 0 || auditWait < 0) {

@@ -11,7 +11,7 @@ import java.util.Map;
  * @param vms          the VMs to probe (empty: every VM of the policy)
  * @param tls          client certificates by VM, for TLS listeners
  * @param auditLog     the gateway's audit directory, or null (then the audit checks are skipped)
- * @param auditPub     the public key that verifies it, or null
+ * @param auditPub     the public keys that verify it: every key of the log's life (empty without an audit log)
  * @param reportDir    where to write the JUnit XML, JSON and HTML reports, or null
  * @param uid          the guest uid the suite acts as (Tattach n_uname)
  * @param gid          the guest gid it names in creates
@@ -27,7 +27,7 @@ public record SuiteOptions(
         List<String> vms,
         Map<String, TlsCertificate> tls,
         Path auditLog,
-        Path auditPub,
+        List<Path> auditPub,
         Path reportDir,
         int uid,
         int gid,
@@ -44,5 +44,6 @@ public record SuiteOptions(
     public SuiteOptions {
         vms = List.copyOf(vms);
         tls = Map.copyOf(tls);
+        auditPub = List.copyOf(auditPub);
     }
 }

@@ -75,7 +75,7 @@ class DemoCommandTest {
         assertEquals("run", run.commandSpec().name());
         assertEquals(scratch.resolve("policy.yaml"), run.matchedOptionValue("--policy", null));
         assertEquals(scratch.resolve("audit"), run.matchedOptionValue("--audit-log", null));
-        assertEquals(scratch.resolve("audit.pub"), run.matchedOptionValue("--audit-pub", null));
+        assertEquals(List.of(scratch.resolve("audit.pub")), run.matchedOptionValue("--audit-pub", null));
     }
 
     /** What the demo prints last, with and without --keep, is what docs/cli.md shows (it did not say --keep's). */

@@ -92,7 +92,7 @@ class CheckpointCheckTest {
 
     /** The check as the suite runs it, having begun at {@link #BEGAN}, once it has read the log (whenever that is). */
     private CheckResult judge(long seq, Instant recordAt) throws Exception {
-        return new CheckpointCheck(dir, key.verifierKey(), WAIT, BEGAN).judge(seq, recordAt);
+        return new CheckpointCheck(dir, List.of(key.verifierKey()), WAIT, BEGAN).judge(seq, recordAt);
     }
 
     @Test
