@@ -3,6 +3,7 @@ package io.p9gate.gateway.policyadapter;
 import io.p9gate.gateway.certs.Pem;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.PolicyHolder;
+import io.p9gate.policy.lint.UnknownHostAccounts;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.VmPolicy;
 import java.io.IOException;
@@ -23,7 +24,8 @@ import java.util.function.Consumer;
  * (never per connection), one warning line each: a CRL past its nextUpdate, and a directory of a VM's Unix socket,
  * or one above it, that another host user may change. Neither is refused: a stale CRL still revokes what it lists, and refusing
  * every handshake of its CA would lock out every VM the day its refresh is late; the socket works, but another
- * user can unlink it (the VM can no longer connect until the gateway restarts). Also a share directory of a reloaded
+ * user can unlink it (the VM can no longer connect until the gateway restarts). Also a {@code peer:} account this host
+ * does not know (every connection of its VM is refused), and a share directory of a reloaded
  * policy that is not there ({@link MissingShareDirectories}): the next restart waits for it. Keeps each CRL's
  * nextUpdate for the metrics.
  */
@@ -78,6 +80,7 @@ public final class TransportChecks {
                                             + " put a socket of their own where a VM connects; use directories only root or the"
                                             + " gateway's user can write, up to / (docs/deploy.md)"));
         }
+        UnknownHostAccounts.peers(engine.policy()).forEach(f -> found.add(f.pos() + ": " + f.message()));
         found.addAll(MissingShareDirectories.in(engine));
         warnings = List.copyOf(found);
         found.forEach(warn);

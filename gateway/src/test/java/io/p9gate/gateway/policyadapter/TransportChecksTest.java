@@ -95,6 +95,27 @@ class TransportChecksTest {
         assertTrue(lines.getFirst().contains("put a socket of their own"), lines.getFirst());
     }
 
+    /**
+     * A {@code peer:} account this host does not know: every connection of the VM is refused. Before, serve started
+     * and said nothing of it (only {@code policy check} did), and the operator learnt it from refused hypervisors.
+     */
+    @Test
+    void aPeerAccountUnknownHereIsNamedAtItsName() throws Exception {
+        Path own = dir("own", "rwxr-xr-x", false);
+        List<String> lines = warnings(
+                new TransportChecks(),
+                policy(
+                        "a:\n  listen: unix:%s/a.sock\n  peer: {uid: no-such-user-p9gate}\n  shares: {s: {path: %s, access: read-only}}\n"
+                                .formatted(own, share())),
+                Instant.now());
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(
+                lines.getFirst()
+                        .matches("\\S+policy\\.yaml:\\d+:\\d+: VM 'a' peer: uid: no user 'no-such-user-p9gate' on"
+                                + " this host: every connection of the VM is refused"),
+                lines.getFirst());
+    }
+
     private Path dir(String name, String mode, boolean sticky) throws Exception {
         Path d = Files.createDirectory(tmp.resolve(name));
         Files.setPosixFilePermissions(d, PosixFilePermissions.fromString(mode));

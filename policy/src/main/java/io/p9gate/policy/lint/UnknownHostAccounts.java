@@ -19,7 +19,9 @@ import java.util.Optional;
  * peer's. Found on this host only (a build host packaging for an ECU has other accounts): through the C library's
  * getpwnam/getgrnam, as serve looks them up; a number stands for itself.
  */
-final class UnknownHostAccounts {
+public final class UnknownHostAccounts {
+    private static final String CONNECTIONS = ": every connection of the VM is refused";
+
     private UnknownHostAccounts() {}
 
     static List<LintFinding> in(PolicyFile policy) {
@@ -28,18 +30,33 @@ final class UnknownHostAccounts {
         for (VmPolicy vm : policy.vms().values()) {
             if (vm.listen() instanceof ListenerSpec.UnixSocket unix) {
                 String socket = "VM '" + vm.id() + "' socket: ";
-                String peer = "VM '" + vm.id() + "' peer: ";
                 String refused = ": serve refuses the policy";
-                String connections = ": every connection of the VM is refused";
                 AccountNames at = unix.names();
                 unknown(accounts, unix.socket().owner(), false)
                         .ifPresent(why -> out.add(finding(at.owner(), vm, socket + "owner: " + why + refused)));
                 unknown(accounts, unix.socket().group(), true)
                         .ifPresent(why -> out.add(finding(at.group(), vm, socket + "group: " + why + refused)));
+            }
+        }
+        out.addAll(peers(policy));
+        return out;
+    }
+
+    /**
+     * The {@code peer:} names alone: serve starts with them (the socket's own are refused at start), and every
+     * connection of their VM is refused, which serve's start says.
+     */
+    public static List<LintFinding> peers(PolicyFile policy) {
+        UserPrincipalLookupService accounts = FileSystems.getDefault().getUserPrincipalLookupService();
+        List<LintFinding> out = new ArrayList<>();
+        for (VmPolicy vm : policy.vms().values()) {
+            if (vm.listen() instanceof ListenerSpec.UnixSocket unix) {
+                String peer = "VM '" + vm.id() + "' peer: ";
+                AccountNames at = unix.names();
                 unknown(accounts, unix.peer().uid(), false)
-                        .ifPresent(why -> out.add(finding(at.uid(), vm, peer + "uid: " + why + connections)));
+                        .ifPresent(why -> out.add(finding(at.uid(), vm, peer + "uid: " + why + CONNECTIONS)));
                 unknown(accounts, unix.peer().gid(), true)
-                        .ifPresent(why -> out.add(finding(at.gid(), vm, peer + "gid: " + why + connections)));
+                        .ifPresent(why -> out.add(finding(at.gid(), vm, peer + "gid: " + why + CONNECTIONS)));
             }
         }
         return out;
