@@ -4,7 +4,8 @@ import io.p9gate.gateway.proto.P9Exception;
 import java.nio.file.Path;
 
 /** One exported directory and the confined operations on it. */
-public record LocalShare(String name, ShareRoot root, Entries entries, FileIo io, DirReader dirs)
+public record LocalShare(
+        String name, ShareRoot root, Entries entries, FileIo io, DirReader dirs, RemovedShareDirectory removed)
         implements AutoCloseable {
 
     public static LocalShare open(String name, Path directory, QidMapper qids) throws P9Exception {
@@ -20,7 +21,30 @@ public record LocalShare(String name, ShareRoot root, Entries entries, FileIo io
     /** Opened before any guest is served: what a stopped gateway left while making entries is swept first. */
     private static LocalShare of(String name, ShareRoot root, Path directory) {
         MakingLeftovers.sweep(name, root.rootNode(), directory.toString());
-        return new LocalShare(name, root, new Entries(root), new FileIo(root), new DirReader(root));
+        return new LocalShare(
+                name,
+                root,
+                new Entries(root),
+                new FileIo(root),
+                new DirReader(root),
+                new RemovedShareDirectory(name, directory.toString()));
+    }
+
+    /**
+     * The root handle and its stat for a new Tattach.
+     *
+     * @throws P9Exception ESTALE if the host removed the share's directory ({@link RemovedShareDirectory})
+     */
+    public ShareRoot.Found attachRoot() throws P9Exception {
+        Node node = root.root();
+        try {
+            FileStat stat = Inodes.stat(node);
+            removed.requireLinked(stat);
+            return new ShareRoot.Found(node, stat);
+        } catch (P9Exception | RuntimeException e) {
+            node.close();
+            throw e;
+        }
     }
 
     @Override

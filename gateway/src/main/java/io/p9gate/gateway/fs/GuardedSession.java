@@ -1,11 +1,10 @@
 package io.p9gate.gateway.fs;
 
 import static io.p9gate.gateway.fs.ChokePoint.NO_BYTES;
-import static io.p9gate.gateway.fs.GuardedFs.qid;
 import static io.p9gate.gateway.fs.PrePolicyRefusals.NO_SHARE_RULE;
 
 import io.p9gate.gateway.backend.LocalShare;
-import io.p9gate.gateway.backend.Node;
+import io.p9gate.gateway.backend.ShareRoot;
 import io.p9gate.gateway.fs.ChokePoint.Refusal;
 import io.p9gate.gateway.fs.GuardedFs.Attached;
 import io.p9gate.gateway.proto.Errno;
@@ -56,13 +55,10 @@ final class GuardedSession extends GuardedRequests {
                     () -> List.of(""),
                     RequestArgs.NONE,
                     () -> {
-                        Node root = share.root().root();
-                        try {
-                            return new Attached(new FileHandle(share, root), qid(share, root));
-                        } catch (P9Exception | RuntimeException e) {
-                            root.close();
-                            throw e;
-                        }
+                        ShareRoot.Found root = share.attachRoot(); // ESTALE once the host removed the directory
+                        return new Attached(
+                                new FileHandle(share, root.node()),
+                                share.root().qids().qid(root.stat()));
                     },
                     NO_BYTES);
         } catch (P9Exception | RuntimeException e) {
