@@ -39,7 +39,7 @@ public record LocalShare(
         Node node = root.root();
         try {
             FileStat stat = Inodes.stat(node);
-            removed.requireLinked(stat);
+            removed.requireLinked(node, stat);
             return new ShareRoot.Found(node, stat);
         } catch (P9Exception | RuntimeException e) {
             node.close();

@@ -24,9 +24,14 @@ final class RemovedShareDirectory {
         this.directory = directory;
     }
 
-    /** Refuses an attach if {@code root}, the share's directory as the gateway holds it, has no name left. */
-    void requireLinked(FileStat root) throws P9Exception {
-        if (root.nlink() != 0) {
+    /**
+     * Refuses an attach if {@code root}, the share's directory as the gateway holds it ({@code stat} its stat), has no
+     * name left. A link count of 0 alone is no proof on every file system (a FUSE or network one reports what its
+     * server says), so it is confirmed by the kernel's " (deleted)" mark on the directory's path, read only
+     * then; a path that cannot be read (beyond PATH_MAX) serves the directory as before.
+     */
+    void requireLinked(Node root, FileStat stat) throws P9Exception {
+        if (stat.nlink() != 0 || !markedDeleted(root)) {
             return;
         }
         if (!told.getAndSet(true)) {
@@ -36,5 +41,13 @@ final class RemovedShareDirectory {
                             .formatted(share, directory));
         }
         throw new P9Exception(Errno.ESTALE, "share directory " + directory + " was removed on the host");
+    }
+
+    private static boolean markedDeleted(Node root) {
+        try {
+            return root.use(KernelPaths::kernelPath).endsWith(LostNames.DELETED_SUFFIX);
+        } catch (P9Exception e) {
+            return false;
+        }
     }
 }
