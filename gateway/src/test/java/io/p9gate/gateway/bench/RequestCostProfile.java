@@ -21,7 +21,11 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What one audited request costs the thread that serves it, in process (no codec, no network): the bench policy
@@ -90,27 +94,93 @@ public final class RequestCostProfile {
                 s.walk(TestSession.ROOT, 1, "f");
                 s.lopen(1, 2);
                 AuditTrail trail = name.equals("policy + audit") ? audit : new NoAudit();
-                measure(trail, name, "getattr", () -> s.call(new TMessage.Tgetattr(1, 0x3fff)));
-                measure(
-                        trail,
-                        name,
-                        "write 4 KiB",
-                        () -> s.call(new TMessage.Twrite(1, 0, Unpooled.wrappedBuffer(BLOCK))));
-                // Sequential 64 KiB requests over a 64 MiB file, as bench/compare-diod.sh's @65536 rows send them
-                // (iounit 65512: msize 65536 less the Twrite header), from the page cache; the data in direct
-                // memory, as the decoder hands it over (a heap buffer would be staged in native memory first).
-                long[] offset = {0};
-                measure(trail, name, "write 64 KiB", () -> {
-                    s.call(new TMessage.Twrite(1, offset[0], CHUNK.duplicate()));
-                    offset[0] = (offset[0] + CHUNK.readableBytes()) % FILE;
-                });
-                measure(trail, name, "read 64 KiB", () -> {
-                    CodecBuffers.releasePayload(s.call(new TMessage.Tread(1, offset[0], CHUNK.readableBytes())));
-                    offset[0] = (offset[0] + CHUNK.readableBytes()) % FILE;
-                });
+                if (SECONDS > 0) {
+                    measureSteady(trail, name, s);
+                }
+                meta(trail, name, s);
                 factory.close();
             }
         }
+    }
+
+    /** getattr, 4 KiB and 64 KiB writes and 64 KiB reads on one open fid, each for {@link #SECONDS}. */
+    private static void measureSteady(AuditTrail trail, String name, TestSession s) throws Exception {
+        measure(trail, name, "getattr", () -> s.call(new TMessage.Tgetattr(1, 0x3fff)));
+        measure(trail, name, "write 4 KiB", () -> s.call(new TMessage.Twrite(1, 0, Unpooled.wrappedBuffer(BLOCK))));
+        // Sequential 64 KiB requests over a 64 MiB file, as bench/compare-diod.sh's @65536 rows send them
+        // (iounit 65512: msize 65536 less the Twrite header), from the page cache; the data in direct
+        // memory, as the decoder hands it over (a heap buffer would be staged in native memory first).
+        long[] offset = {0};
+        measure(trail, name, "write 64 KiB", () -> {
+            s.call(new TMessage.Twrite(1, offset[0], CHUNK.duplicate()));
+            offset[0] = (offset[0] + CHUNK.readableBytes()) % FILE;
+        });
+        measure(trail, name, "read 64 KiB", () -> {
+            CodecBuffers.releasePayload(s.call(new TMessage.Tread(1, offset[0], CHUNK.readableBytes())));
+            offset[0] = (offset[0] + CHUNK.readableBytes()) % FILE;
+        });
+    }
+
+    /**
+     * The meta workload's operations as bench/compare-diod.sh's meta row sends them, phase by phase over rounds of
+     * {@link #META_FILES} names: walk clone + Tlcreate + Tclunk each, then walk of the name + Tgetattr + Tclunk each,
+     * then Tunlinkat each. Each request type is counted apart ({@code -Dbench.metaRounds} rounds after as many
+     * uncounted).
+     */
+    private static void meta(AuditTrail trail, String setup, TestSession s) throws Exception {
+        int rounds = Integer.getInteger("bench.metaRounds", 20);
+        Map<String, long[]> costs = new LinkedHashMap<>();
+        for (int round = -rounds; round < rounds; round++) {
+            Map<String, long[]> into = round < 0 ? new HashMap<>() : costs;
+            for (int i = 0; i < META_FILES; i++) {
+                count(trail, into, "Twalk clone", new TMessage.Twalk(TestSession.ROOT, 10, List.of()), s);
+                count(trail, into, "Tlcreate", new TMessage.Tlcreate(10, "m" + i, 0101, 0644, 0), s);
+                count(trail, into, "Tclunk (created)", new TMessage.Tclunk(10), s);
+            }
+            for (int i = 0; i < META_FILES; i++) {
+                count(trail, into, "Twalk 1 name", new TMessage.Twalk(TestSession.ROOT, 11, List.of("m" + i)), s);
+                count(trail, into, "Tgetattr (walked)", new TMessage.Tgetattr(11, 0x3fff), s);
+                count(trail, into, "Tclunk (walked)", new TMessage.Tclunk(11), s);
+            }
+            for (int i = 0; i < META_FILES; i++) {
+                count(trail, into, "Tunlinkat", new TMessage.Tunlinkat(TestSession.ROOT, "m" + i, 0), s);
+            }
+        }
+        costs.forEach((op, c) -> System.out.printf(
+                Locale.ROOT,
+                "%-18s %-18s %,10d requests %,8d B/request %,8d CPU ns/request %5.2f backend calls (%4.2f statx)%n",
+                setup,
+                op,
+                c[0],
+                c[1] / c[0],
+                c[2] / c[0],
+                (double) c[3] / c[0],
+                (double) c[4] / c[0]));
+    }
+
+    private static final int META_FILES = 1000;
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static int served;
+
+    private static void count(
+            AuditTrail trail, Map<String, long[]> into, String op, TMessage.FileRequest request, TestSession s)
+            throws Exception {
+        var threads = THREADS;
+        long bytes = threads.getCurrentThreadAllocatedBytes();
+        long cpu = threads.getCurrentThreadCpuTime();
+        long calls = LinuxSyscalls.calls();
+        long stats = LinuxSyscalls.statxCalls();
+        s.call(request);
+        if (BATCH > 0 && ++served % BATCH == 0) {
+            trail.writeHeld();
+        }
+        long[] c = into.computeIfAbsent(op, k -> new long[5]);
+        c[0]++;
+        c[2] += threads.getCurrentThreadCpuTime() - cpu;
+        c[3] += LinuxSyscalls.calls() - calls;
+        c[4] += LinuxSyscalls.statxCalls() - stats;
+        c[1] += threads.getCurrentThreadAllocatedBytes() - bytes;
     }
 
     @FunctionalInterface
