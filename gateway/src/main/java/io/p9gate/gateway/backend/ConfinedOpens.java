@@ -7,8 +7,6 @@ import static io.p9gate.gateway.backend.LinuxSyscalls.O_NOFOLLOW;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.function.Consumer;
 
 /**
@@ -110,13 +108,8 @@ final class ConfinedOpens {
 
     /** As {@link #nodeOf}, keeping the stat. */
     static Examined examine(Fd handle) throws P9Exception {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(StructLayouts.STATX);
-            handle.use(fd -> {
-                LinuxSyscalls.statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, buf);
-                return null;
-            });
-            FileStat stat = FileStat.of(buf);
+        try {
+            FileStat stat = handle.use(fd -> LinuxSyscalls.statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW));
             FileType type = stat.type();
             if (type == null) {
                 throw new P9Exception(Errno.EIO, "unknown file type " + Integer.toOctalString(stat.mode()));

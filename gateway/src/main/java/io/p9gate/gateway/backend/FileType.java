@@ -14,6 +14,9 @@ public enum FileType {
 
     public static final int S_IFMT = 0170000;
 
+    /** values() copies its array at every call, and every stat asks its type (issue 11). */
+    private static final FileType[] ALL = values();
+
     private final int modeBits;
     private final int direntType;
     private final int qidType;
@@ -39,7 +42,7 @@ public enum FileType {
     /** The type in an st_mode; null for bits Linux does not define. */
     public static FileType ofMode(int mode) {
         int fmt = mode & S_IFMT;
-        for (FileType t : values()) {
+        for (FileType t : ALL) {
             if (t.modeBits == fmt) {
                 return t;
             }
@@ -49,7 +52,7 @@ public enum FileType {
 
     /** The type of a dirent d_type; null for DT_UNKNOWN. */
     public static FileType ofDirentType(int dtype) {
-        for (FileType t : values()) {
+        for (FileType t : ALL) {
             if (t.direntType == dtype) {
                 return t;
             }

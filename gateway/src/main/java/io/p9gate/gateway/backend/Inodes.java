@@ -55,11 +55,7 @@ public final class Inodes {
     }
 
     private static FileStat statAt(int fd, String name, int flags) throws P9Exception {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(StructLayouts.STATX);
-            LinuxSyscalls.statx(fd, name, flags, buf);
-            return FileStat.of(buf);
-        }
+        return LinuxSyscalls.statx(fd, name, flags);
     }
 
     public static StatFs statfs(Node node) throws P9Exception {

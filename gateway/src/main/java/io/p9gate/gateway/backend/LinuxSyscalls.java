@@ -199,6 +199,14 @@ public final class LinuxSyscalls {
     }
 
     private static long call(String what, NativeCall body) throws P9Exception {
+        return call(what, null, body);
+    }
+
+    /**
+     * A call on {@code name} (null: none): its error message ({@code "statx name"}) is built only when it fails, not
+     * for each of the few calls every request makes (issue 11).
+     */
+    private static long call(String what, String name, NativeCall body) throws P9Exception {
         CALLS.increment();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
@@ -208,14 +216,18 @@ public final class LinuxSyscalls {
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable t) {
-                throw new P9Exception(Errno.EIO, what + ": native call failed", t);
+                throw new P9Exception(Errno.EIO, message(what, name) + ": native call failed", t);
             }
             if (rc < 0) {
                 int errno = (int) ERRNO.get(state, 0L);
-                throw new P9Exception(Errno.of(errno), what);
+                throw new P9Exception(Errno.of(errno), message(what, name));
             }
             return rc;
         }
+    }
+
+    private static String message(String what, String name) {
+        return name == null ? what : what + " " + name;
     }
 
     private static MemorySegment str(Arena arena, String s) {
@@ -228,12 +240,12 @@ public final class LinuxSyscalls {
     }
 
     public static int openat(int dirfd, String name, int flags, int mode) throws P9Exception {
-        return (int) call("openat " + name, (st, a) -> (int) OPENAT.invokeExact(st, dirfd, str(a, name), flags, mode));
+        return (int) call("openat", name, (st, a) -> (int) OPENAT.invokeExact(st, dirfd, str(a, name), flags, mode));
     }
 
     /** openat2(2) through syscall(2): glibc has no wrapper. */
     static int openat2(int dirfd, String name, long flags, long mode, long resolve) throws P9Exception {
-        return (int) call("openat2 " + name, (st, a) -> {
+        return (int) call("openat2", name, (st, a) -> {
             MemorySegment how = a.allocate(StructLayouts.OPEN_HOW);
             how.set(JAVA_LONG, 0, flags);
             how.set(JAVA_LONG, 8, mode);
@@ -255,11 +267,19 @@ public final class LinuxSyscalls {
         return (int) call("fcntl F_DUPFD_CLOEXEC", (st, a) -> (int) FCNTL.invokeExact(st, fd, F_DUPFD_CLOEXEC, 0));
     }
 
-    /** statx into {@code out} (a StructLayouts.STATX-sized segment). */
-    static void statx(int dirfd, String name, int flags, MemorySegment out) throws P9Exception {
+    /** statx of {@code name} at {@code dirfd}, read into the call's own arena: no second arena per stat (issue 11). */
+    static FileStat statx(int dirfd, String name, int flags) throws P9Exception {
         STATX_CALLS.increment();
-        call("statx " + name, (st, a) ->
-                (int) STATX.invokeExact(st, dirfd, str(a, name), flags, STATX_BASIC_STATS | STATX_BTIME, out));
+        FileStat[] stat = new FileStat[1];
+        call("statx", name, (st, a) -> {
+            MemorySegment buf = a.allocate(StructLayouts.STATX);
+            int rc = (int) STATX.invokeExact(st, dirfd, str(a, name), flags, STATX_BASIC_STATS | STATX_BTIME, buf);
+            if (rc == 0) {
+                stat[0] = FileStat.of(buf);
+            }
+            return rc;
+        });
+        return stat[0];
     }
 
     static String readlinkat(int dirfd, String name) throws P9Exception {
@@ -304,30 +324,30 @@ public final class LinuxSyscalls {
     }
 
     static void mkdirat(int dirfd, String name, int mode) throws P9Exception {
-        call("mkdirat " + name, (st, a) -> (int) MKDIRAT.invokeExact(st, dirfd, str(a, name), mode));
+        call("mkdirat", name, (st, a) -> (int) MKDIRAT.invokeExact(st, dirfd, str(a, name), mode));
     }
 
     static void mknodat(int dirfd, String name, int mode, long dev) throws P9Exception {
-        call("mknodat " + name, (st, a) -> (int) MKNODAT.invokeExact(st, dirfd, str(a, name), mode, dev));
+        call("mknodat", name, (st, a) -> (int) MKNODAT.invokeExact(st, dirfd, str(a, name), mode, dev));
     }
 
     static void symlinkat(String target, int dirfd, String name) throws P9Exception {
-        call("symlinkat " + name, (st, a) -> (int) SYMLINKAT.invokeExact(st, str(a, target), dirfd, str(a, name)));
+        call("symlinkat", name, (st, a) -> (int) SYMLINKAT.invokeExact(st, str(a, target), dirfd, str(a, name)));
     }
 
     static void linkat(int olddirfd, String oldname, int newdirfd, String newname, int flags) throws P9Exception {
-        call("linkat " + newname, (st, a) ->
+        call("linkat", newname, (st, a) ->
                 (int) LINKAT.invokeExact(st, olddirfd, str(a, oldname), newdirfd, str(a, newname), flags));
     }
 
     public static void renameat2(int olddirfd, String oldname, int newdirfd, String newname, int flags)
             throws P9Exception {
-        call("renameat2 " + oldname, (st, a) ->
+        call("renameat2", oldname, (st, a) ->
                 (int) RENAMEAT2.invokeExact(st, olddirfd, str(a, oldname), newdirfd, str(a, newname), flags));
     }
 
     static void unlinkat(int dirfd, String name, int flags) throws P9Exception {
-        call("unlinkat " + name, (st, a) -> (int) UNLINKAT.invokeExact(st, dirfd, str(a, name), flags));
+        call("unlinkat", name, (st, a) -> (int) UNLINKAT.invokeExact(st, dirfd, str(a, name), flags));
     }
 
     /** pread into native (or buffer-backed direct) memory: no intermediate copy. */
@@ -371,12 +391,12 @@ public final class LinuxSyscalls {
 
     /** getxattr; with a zero-sized buffer it returns the value's size. */
     static long getxattr(String path, String name, MemorySegment buf) throws P9Exception {
-        return call("getxattr " + name, (st, a) ->
+        return call("getxattr", name, (st, a) ->
                 (long) GETXATTR.invokeExact(st, str(a, path), str(a, name), buf, buf.byteSize()));
     }
 
     static void setxattr(String path, String name, MemorySegment value, int flags) throws P9Exception {
-        call("setxattr " + name, (st, a) ->
+        call("setxattr", name, (st, a) ->
                 (int) SETXATTR.invokeExact(st, str(a, path), str(a, name), value, value.byteSize(), flags));
     }
 
@@ -385,7 +405,7 @@ public final class LinuxSyscalls {
     }
 
     static void removexattr(String path, String name) throws P9Exception {
-        call("removexattr " + name, (st, a) -> (int) REMOVEXATTR.invokeExact(st, str(a, path), str(a, name)));
+        call("removexattr", name, (st, a) -> (int) REMOVEXATTR.invokeExact(st, str(a, path), str(a, name)));
     }
 
     /**

@@ -134,6 +134,10 @@ final class GuestNames {
             bytes += AbbreviatedPath.recordBytes(name);
         }
         if (bytes <= AbbreviatedPath.MAX_BYTES) {
+            // Most walks are a clone or of one name (a lookup): no stream and joiner for those (issue 11).
+            if (names.size() <= 1) {
+                return names.isEmpty() ? "" : DetailWords.word(names.getFirst());
+            }
             return names.stream().map(DetailWords::word).collect(Collectors.joining("/"));
         }
         StringBuilder shown = new StringBuilder(AbbreviatedPath.PREFIX_BYTES + 32);
