@@ -15,7 +15,7 @@ import io.p9gate.gateway.budget.VmBudget;
  * budget the connection is closed here, never registered with a loop, and the refusal recorded.
  */
 @ChannelHandler.Sharable
-final class AcceptedPlaceGate extends AcceptGate {
+final class AcceptedPlaceGate extends PlaceGate {
     /** The place a connection took at accept, until its session (or its close) takes it over. */
     static final AttributeKey<ConnectionPlace> PLACE = AttributeKey.valueOf("p9gate.accepted-place");
 
@@ -36,6 +36,11 @@ final class AcceptedPlaceGate extends AcceptGate {
 
     @Override
     boolean admits(Channel child) {
+        return take(vm, child, listener, refusal);
+    }
+
+    /** Takes one of {@code vm}'s connections for {@code child}, on the accept thread; past the budget, refused. */
+    static boolean take(VmBudget vm, Channel child, ListenSpec listener, Refusal refusal) {
         try {
             vm.connections().acquire(1);
         } catch (OverBudget e) {

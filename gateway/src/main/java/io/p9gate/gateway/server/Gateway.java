@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongPredicate;
 import java.util.function.Predicate;
 import java.util.stream.LongStream;
@@ -72,6 +73,8 @@ public final class Gateway implements AutoCloseable {
     private final AtomicLong sessionIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final PeerIdentifier identifier;
+    /** Each listener's binder, by its kind ({@link ListenerBinder#of}). */
+    private final Function<ListenSpec, ListenerBinder> binderOf;
     /**
      * Passes of {@link #closeConnectionsNoLongerIdentified} begun: a connection identified while one ran (a TLS client
      * may hold its handshake between its certificate's decision and its end) is decided again before it is served.
@@ -89,9 +92,10 @@ public final class Gateway implements AutoCloseable {
     /** The connections of listeners several VMs share (tls:, vsock:): their VM is known only once identified. */
     private EventLoopGroup sharedLoops;
 
-    private Gateway(GatewayConfig config, PeerIdentifier identifier) {
+    private Gateway(GatewayConfig config, PeerIdentifier identifier, Function<ListenSpec, ListenerBinder> binderOf) {
         this.config = config;
         this.identifier = identifier;
+        this.binderOf = binderOf;
         this.acceptor = Transports.newGroup(1, FairWorkerPool.named("p9gate-accept-"));
         this.workers = new FairWorkerPool(config.workers(), config.workers(), "p9gate-worker");
     }
@@ -143,7 +147,13 @@ public final class Gateway implements AutoCloseable {
      * its transport (R-DEP-1). Fails (IOException) if any listener cannot be bound.
      */
     public static Gateway start(GatewayConfig config, PeerIdentifier identifier) throws IOException {
-        Gateway gateway = new Gateway(config, identifier);
+        return start(config, identifier, ListenerBinder::of);
+    }
+
+    /** As {@link #start(GatewayConfig, PeerIdentifier)}, each listener bound by {@code binderOf} (a test's vsock). */
+    static Gateway start(GatewayConfig config, PeerIdentifier identifier, Function<ListenSpec, ListenerBinder> binderOf)
+            throws IOException {
+        Gateway gateway = new Gateway(config, identifier, binderOf);
         try {
             for (ListenSpec spec : config.listeners()) {
                 gateway.bind(spec);
@@ -157,7 +167,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void bind(ListenSpec spec) throws IOException {
-        ListenerBinder binder = ListenerBinder.of(spec);
+        ListenerBinder binder = binderOf.apply(spec);
         Channel server = bind(spec, binder);
         bound.add(binder.boundAddress(server));
         if (binder instanceof UnixBinder unix) {
@@ -256,7 +266,8 @@ public final class Gateway implements AutoCloseable {
                         // The transport says which VM this is (R-DEP-1) before any 9P byte is read; the
                         // session then runs in that VM's lane, within its budgets.
                         Consumer<String> identified = awaitingIdentity(channel, spec, unidentified);
-                        long reidentifiedBefore = reidentifications.get();
+                        long reidentifiedBefore =
+                                IdentifiedPlaceGate.passesBefore(channel).orElseGet(reidentifications::get);
                         binder.identify(channel, identifier, vm -> {
                             identified.accept(vm);
                             if (reidentifiedSince(channel, reidentifiedBefore)) {
@@ -273,21 +284,17 @@ public final class Gateway implements AutoCloseable {
         if (spec instanceof ListenSpec.Tls tls) {
             // Refused on the accept loop, before any TLS work and before the shared loops see the connection.
             gates.add(new PenalisedPeerGate(tls, identifier, unidentified.penalties()));
-            gates.add(new UnidentifiedPlaceGate(tls, identifier, unidentified.handshakes()));
         }
         // A listener one VM owns: a connection a reload gave the listener away from is refused at accept, before
-        // it takes one of the VM's places or reaches its loops; the VM's connection budget is taken at accept, not
-        // on its (maybe busy) loop.
+        // it takes one of the VM's places or reaches its loops.
         owner.ifPresent(vm -> gates.add(new GivenAwayListenerGate(vm.vm(), spec, identifier)));
-        owner.ifPresent(vm -> gates.add(new AcceptedPlaceGate(vm, spec, this::refuseConnection)));
-        if (!gates.isEmpty()) {
-            bootstrap.handler(new ChannelInitializer<>() {
-                @Override
-                protected void initChannel(Channel server) {
-                    server.pipeline().addLast(gates.toArray(ChannelHandler[]::new));
-                }
-            });
-        }
+        gates.addAll(placeGates(spec, binder, owner, unidentified));
+        bootstrap.handler(new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel server) {
+                server.pipeline().addLast(gates.toArray(ChannelHandler[]::new));
+            }
+        });
         binder.configure(bootstrap);
         binders.add(binder);
         Channel server = bindOrFail(bootstrap, binder.address(), spec);
@@ -296,10 +303,35 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * The places each connection of {@code spec} takes on the accept thread, before any event loop holds it (R-ROB-2):
+     * of the VM that owns the listener; among those awaiting their TLS handshake; of the VM the kernel names at
+     * accept (a shared {@code vsock:} listener's CID). Every listener has one: a kind with none cannot be bound.
+     */
+    private List<PlaceGate> placeGates(
+            ListenSpec spec, ListenerBinder binder, Optional<VmBudget> owner, Unidentified unidentified) {
+        List<PlaceGate> places = new ArrayList<>();
+        if (spec instanceof ListenSpec.Tls tls) {
+            places.add(new UnidentifiedPlaceGate(tls, identifier, unidentified.handshakes()));
+        }
+        if (owner.isPresent()) {
+            places.add(new AcceptedPlaceGate(owner.get(), spec, this::refuseConnection));
+        } else if (binder instanceof ListenerBinder.KernelNamed named) {
+            places.add(new IdentifiedPlaceGate(
+                    named, identifier, config.budgets()::vm, this::refuseConnection, reidentifications::get));
+        }
+        if (places.isEmpty()) {
+            throw new IllegalStateException(
+                    spec.describe() + ": its connections could take no place at accept, so none would be bounded");
+        }
+        return places;
+    }
+
+    /**
      * Starts the 9P session of a connection its transport identified as {@code vm} ("" when the listener is the
-     * VM): in that VM's lane, if its connection budget has room. The place is taken here, on the loop that
-     * identified the connection, before a shared listener's connection moves to its VM's loops: counted only once
-     * it had arrived there, a VM whose loop was busy could hold any number of connections between the loops.
+     * VM): in that VM's lane, holding the place {@code accepted} took at accept ({@link PlaceGate}); a tls:
+     * connection, which took none of its VM's there, takes it here, on the loop its handshake ended on, before it
+     * moves to its VM's loops: counted only once it had arrived there, a VM whose loop was busy could hold any number
+     * of connections between the loops.
      */
     private void startSession(
             Channel channel,
@@ -333,7 +365,7 @@ public final class Gateway implements AutoCloseable {
         }
         ConnectionPlace place;
         if (accepted != null) {
-            place = accepted; // taken at accept (AcceptedPlaceGate), of the listener's VM: the one named
+            place = accepted; // taken at accept (PlaceGate), of the VM named: the listener's, or the one decided there
         } else {
             if (!admitConnection(budget.get(), channel, peer)) {
                 return;
@@ -357,9 +389,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Refuses a connection of {@code vm} that the gateway serves only from its next restart: recorded and logged. */
     private void refuseUntilRestart(Channel channel, ListenSpec spec, String peer, String vm, String why) {
-        PeerVerdict.Refused refused = PeerVerdict.Refused.untilRestart(vm, why);
-        identifier.refusedByTransport(spec, peer, refused);
-        RefusedPeers.log(spec, refused);
+        RefusedPeers.untilRestart(identifier, spec, peer, vm, why);
         channel.close();
     }
 

@@ -56,47 +56,58 @@ interface ListenerBinder {
     }
 
     /**
-     * Identifies {@code connection} by the facts {@code reader} reads from its socket. Facts the kernel will not give
+     * What the transport established of a connection's peer (null when it could not be read) and the verdict on it;
+     * a refusal is recorded already.
+     */
+    record Decided(PeerFacts peer, PeerVerdict verdict) {}
+
+    /**
+     * A listener kind whose kernel names a connection's peer as soon as it is accepted (its credentials, its CID, its
+     * address): decided on the accept thread where several VMs share the listener ({@link IdentifiedPlaceGate}), so
+     * that the VM's connection place is taken before any event loop holds the connection.
+     */
+    interface KernelNamed extends ListenerBinder {
+        ListenSpec spec();
+
+        /** Reads the peer and asks {@code identifier}; quick and synchronous, callable before any loop has it. */
+        Decided decide(Channel connection, PeerIdentifier identifier);
+
+        /** As decided at accept, if it was, else now. */
+        @Override
+        default void identify(Channel connection, PeerIdentifier identifier, Consumer<String> accepted) {
+            Decided decided = IdentifiedPlaceGate.decidedAtAccept(connection);
+            if (decided == null) {
+                decided = decide(connection, identifier);
+            }
+            settle(connection, spec(), decided.peer(), decided.verdict(), accepted);
+        }
+    }
+
+    /**
+     * Decides a connection by the facts {@code reader} reads from its socket. Facts the kernel will not give
      * ({@code what}: "credentials", "CID") refuse it with {@code rule}, recorded as any refusal at connect.
      */
-    static void identifyBy(
-            Channel connection,
-            ListenSpec spec,
-            PeerIdentifier identifier,
-            PeerReader reader,
-            String rule,
-            String what,
-            Consumer<String> accepted) {
+    static Decided decideBy(ListenSpec spec, PeerIdentifier identifier, PeerReader reader, String rule, String what) {
         PeerFacts peer;
         try {
             peer = reader.read();
         } catch (IOException | ChannelException e) { // Netty reports a failed getsockopt(2) unchecked
-            refuseUnidentified(
-                    connection,
+            return refusedUnread(
                     spec,
                     identifier,
                     UNREAD_PEER,
-                    new PeerVerdict.Refused("", rule, "cannot read the peer's " + what + ": " + e.getMessage()),
-                    accepted);
-            return;
+                    new PeerVerdict.Refused("", rule, "cannot read the peer's " + what + ": " + e.getMessage()));
         }
-        settle(connection, spec, peer, identifier.identify(spec, peer), accepted);
+        return new Decided(peer, identifier.identify(spec, peer));
     }
 
     /**
      * A connection the transport refused before the identifier could decide it (facts it could not read, a local
-     * process on a device-bound listener): recorded through {@code identifier} as the identifier's own refusals are,
-     * logged, and closed.
+     * process on a device-bound listener): recorded through {@code identifier} as the identifier's own refusals are.
      */
-    static void refuseUnidentified(
-            Channel connection,
-            ListenSpec spec,
-            PeerIdentifier identifier,
-            String peer,
-            PeerVerdict.Refused refused,
-            Consumer<String> accepted) {
+    static Decided refusedUnread(ListenSpec spec, PeerIdentifier identifier, String peer, PeerVerdict.Refused refused) {
         identifier.refusedByTransport(spec, peer, refused);
-        settle(connection, spec, null, refused, accepted);
+        return new Decided(null, refused);
     }
 
     /**

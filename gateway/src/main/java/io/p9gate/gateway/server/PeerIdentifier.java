@@ -4,8 +4,9 @@ import java.util.Optional;
 
 /**
  * Decides which VM a new connection speaks for from what its transport established (R-DEP-1), and records a
- * refusal where the gateway's decisions are recorded. Called once per connection, on an event loop thread (for
- * TLS during the handshake, on the listener's handshake thread): must be quick and thread-safe.
+ * refusal where the gateway's decisions are recorded. Called once per connection, on an event loop thread (on a
+ * shared listener the kernel names the peer of, such as vsock:, on the accept thread; for TLS during the handshake, on
+ * the listener's handshake thread): must be quick and thread-safe.
  */
 @FunctionalInterface
 public interface PeerIdentifier {

@@ -40,6 +40,13 @@ final class RefusedPeers {
         log(listener, new PeerVerdict.Refused("", PeerIdentifier.RULE_TLS, reason));
     }
 
+    /** Refuses a connection of {@code vm} that the gateway serves only from its next restart: recorded and logged. */
+    static void untilRestart(PeerIdentifier identifier, ListenSpec listener, String peer, String vm, String why) {
+        PeerVerdict.Refused refused = PeerVerdict.Refused.untilRestart(vm, why);
+        identifier.refusedByTransport(listener, peer, refused);
+        log(listener, refused);
+    }
+
     /** At most one line a minute per VM, or per listener for a peer no VM claims. */
     static void log(ListenSpec spec, PeerVerdict.Refused refused) {
         REFUSED.log(

@@ -9,10 +9,9 @@ import io.p9gate.gateway.net.Transports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.function.Consumer;
 
 /** Plain TCP; with a device, the listening socket is bound to it (SO_BINDTODEVICE) before bind(2). */
-final class TcpBinder implements ListenerBinder {
+final class TcpBinder implements ListenerBinder.KernelNamed {
     static final int KEEPALIVE_IDLE_SECONDS = 60;
     static final int KEEPALIVE_INTERVAL_SECONDS = 10;
     static final int KEEPALIVE_PROBES = 6;
@@ -69,7 +68,12 @@ final class TcpBinder implements ListenerBinder {
     }
 
     @Override
-    public void identify(Channel connection, PeerIdentifier identifier, Consumer<String> accepted) {
+    public ListenSpec.Tcp spec() {
+        return spec;
+    }
+
+    @Override
+    public Decided decide(Channel connection, PeerIdentifier identifier) {
         InetSocketAddress remote = (InetSocketAddress) connection.remoteAddress();
         PeerFacts peer = new PeerFacts.Tcp(remote);
         String local = spec.device() == null ? null : FromThisHost.SYSTEM.reason(remote.getAddress());
@@ -77,9 +81,8 @@ final class TcpBinder implements ListenerBinder {
             // The interface is the identity only of what arrives through it: a local process is not the VM.
             PeerVerdict.Refused refused = new PeerVerdict.Refused(
                     "", PeerIdentifier.RULE_DEVICE, local + ", not a guest behind " + spec.device());
-            ListenerBinder.refuseUnidentified(connection, spec, identifier, peer.describe(), refused, accepted);
-            return;
+            return ListenerBinder.refusedUnread(spec, identifier, peer.describe(), refused);
         }
-        ListenerBinder.settle(connection, spec, peer, identifier.identify(spec, peer), accepted);
+        return new Decided(peer, identifier.identify(spec, peer));
     }
 }

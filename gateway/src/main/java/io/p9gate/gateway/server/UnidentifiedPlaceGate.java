@@ -14,7 +14,7 @@ import java.net.InetSocketAddress;
  * (identity.UnidentifiedAcceptBacklogAttackTest). Past its place the connection is closed here, never registered.
  */
 @ChannelHandler.Sharable
-final class UnidentifiedPlaceGate extends AcceptGate {
+final class UnidentifiedPlaceGate extends PlaceGate {
     /** The address whose place a connection took at accept, until the connection's loop takes it over. */
     private static final AttributeKey<InetAddress> TAKEN = AttributeKey.valueOf("p9gate.unidentified-place");
 

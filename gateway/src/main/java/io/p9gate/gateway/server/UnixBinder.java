@@ -11,7 +11,6 @@ import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * A Unix socket: a stale socket file is cleared before bind; the socket is bound in a private staging
@@ -19,7 +18,7 @@ import java.util.function.Consumer;
  * ({@link UnixSocketFiles#stage}), so it never sits at its path with a looser mode. A connection is identified by
  * its peer's credentials (SO_PEERCRED: the process that connected, as the kernel saw it at connect(2)).
  */
-final class UnixBinder implements ListenerBinder {
+final class UnixBinder implements ListenerBinder.KernelNamed {
     private final ListenSpec.Unix spec;
     private boolean bound;
     /**
@@ -103,14 +102,14 @@ final class UnixBinder implements ListenerBinder {
         return SocketFileWatch.lostAt(spec.path(), published);
     }
 
-    ListenSpec.Unix spec() {
+    @Override
+    public ListenSpec.Unix spec() {
         return spec;
     }
 
     @Override
-    public void identify(Channel connection, PeerIdentifier identifier, Consumer<String> accepted) {
-        ListenerBinder.identifyBy(
-                connection,
+    public Decided decide(Channel connection, PeerIdentifier identifier) {
+        return ListenerBinder.decideBy(
                 spec,
                 identifier,
                 () -> {
@@ -119,7 +118,6 @@ final class UnixBinder implements ListenerBinder {
                     return new PeerFacts.Unix(cred.pid(), cred.uid(), gids.length > 0 ? gids[0] : -1);
                 },
                 PeerIdentifier.RULE_PEER,
-                "credentials",
-                accepted);
+                "credentials");
     }
 }

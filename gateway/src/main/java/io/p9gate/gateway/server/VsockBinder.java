@@ -10,7 +10,6 @@ import io.netty.channel.epoll.VSockAddress;
 import io.p9gate.gateway.net.Transports;
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.util.function.Consumer;
 
 /**
  * vsock on a port of every local CID. Netty 4.2 has vsock sockets ({@link LinuxSocket#newVSockStream},
@@ -19,12 +18,53 @@ import java.util.function.Consumer;
  * domain-socket server channel (whose children set no TCP options a vsock socket would refuse). The peer's CID,
  * which the hypervisor gives each guest, is read with getpeername(2).
  */
-final class VsockBinder implements ListenerBinder {
+final class VsockBinder implements ListenerBinder.KernelNamed {
     private static final int BACKLOG = 128;
     private final ListenSpec.Vsock spec;
+    private final Listening listening;
+    private final Peers peers;
+
+    /** Makes the listening socket: vsock's here; a test's stand-in listens where it can connect (no vsock loopback). */
+    @FunctionalInterface
+    interface Listening {
+        LinuxSocket listen(int port) throws IOException;
+    }
+
+    /** Reads who a connection's peer is: its CID, by getpeername(2) here. */
+    @FunctionalInterface
+    interface Peers {
+        PeerFacts.Vsock of(Channel connection) throws IOException;
+    }
 
     VsockBinder(ListenSpec.Vsock spec) {
+        this(spec, VsockBinder::listenOnEveryCid, VsockBinder::peerOf);
+    }
+
+    VsockBinder(ListenSpec.Vsock spec, Listening listening, Peers peers) {
         this.spec = spec;
+        this.listening = listening;
+        this.peers = peers;
+    }
+
+    private static LinuxSocket listenOnEveryCid(int port) throws IOException {
+        LinuxSocket socket = LinuxSocket.newVSockStream();
+        try {
+            socket.bindVSock(new VSockAddress(VSockAddress.VMADDR_CID_ANY, port));
+            socket.listen(BACKLOG);
+            return socket;
+        } catch (IOException e) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // the bind error is the one to report
+            }
+            throw e;
+        }
+    }
+
+    private static PeerFacts.Vsock peerOf(Channel connection) throws IOException {
+        return SocketOptions.vsockPeer(
+                ((EpollDomainSocketChannel) connection).fd().intValue());
     }
 
     @Override
@@ -34,16 +74,10 @@ final class VsockBinder implements ListenerBinder {
                     "cannot listen on " + spec.describe() + ": vsock needs Netty's native epoll transport");
         }
         bootstrap.channelFactory(() -> {
-            LinuxSocket socket = LinuxSocket.newVSockStream();
+            LinuxSocket socket;
             try {
-                socket.bindVSock(new VSockAddress(VSockAddress.VMADDR_CID_ANY, spec.port()));
-                socket.listen(BACKLOG);
+                socket = listening.listen(spec.port());
             } catch (IOException e) {
-                try {
-                    socket.close();
-                } catch (IOException ignored) {
-                    // the bind error is the one to report
-                }
                 throw new ChannelException("cannot listen on " + spec.describe() + ": " + e.getMessage(), e);
             }
             return new EpollServerDomainSocketChannel(socket.intValue(), true);
@@ -62,15 +96,12 @@ final class VsockBinder implements ListenerBinder {
     }
 
     @Override
-    public void identify(Channel connection, PeerIdentifier identifier, Consumer<String> accepted) {
-        ListenerBinder.identifyBy(
-                connection,
-                spec,
-                identifier,
-                () -> SocketOptions.vsockPeer(
-                        ((EpollDomainSocketChannel) connection).fd().intValue()),
-                PeerIdentifier.RULE_VSOCK,
-                "CID",
-                accepted);
+    public ListenSpec.Vsock spec() {
+        return spec;
+    }
+
+    @Override
+    public Decided decide(Channel connection, PeerIdentifier identifier) {
+        return ListenerBinder.decideBy(spec, identifier, () -> peers.of(connection), PeerIdentifier.RULE_VSOCK, "CID");
     }
 }

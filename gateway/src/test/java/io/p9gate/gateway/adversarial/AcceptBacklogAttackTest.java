@@ -14,12 +14,11 @@ import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
+import io.p9gate.gateway.testing.ClosedByGateway;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.wiring.ThisProcess;
-import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,7 +95,7 @@ class AcceptBacklogAttackTest {
                     c.configureBlocking(false);
                 }
                 // alpha holds one connection of its 4: three more may wait for its loop, the rest are closed.
-                int closed = closedWithin(more, MORE - (CONNECTIONS - 1));
+                int closed = ClosedByGateway.within(more, MORE - (CONNECTIONS - 1), PATIENCE);
                 assertEquals(
                         MORE - (CONNECTIONS - 1),
                         closed,
@@ -117,33 +116,6 @@ class AcceptBacklogAttackTest {
             for (SocketChannel c : more) {
                 c.close();
             }
-        }
-    }
-
-    /** How many of {@code channels} the gateway closed (end of stream) before {@code expected} were, or patience ran out. */
-    private static int closedWithin(List<SocketChannel> channels, int expected) throws Exception {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        boolean[] seen = new boolean[channels.size()];
-        int closed = 0;
-        ByteBuffer buf = ByteBuffer.allocate(64);
-        while (closed < expected && System.nanoTime() < deadline) {
-            for (int i = 0; i < channels.size(); i++) {
-                if (!seen[i] && endOfStream(channels.get(i), buf)) {
-                    seen[i] = true;
-                    closed++;
-                }
-            }
-            Thread.sleep(20);
-        }
-        return closed;
-    }
-
-    private static boolean endOfStream(SocketChannel c, ByteBuffer buf) {
-        buf.clear();
-        try {
-            return c.read(buf) < 0;
-        } catch (IOException e) {
-            return true; // reset: closed by the gateway as well
         }
     }
 

@@ -103,7 +103,7 @@ class ConnectionBudgetTest {
      * whose loop was busy (here a request served on it that does not return, as a read on a hung mount would)
      * could so hold any number of connections, each a descriptor outside its budget and the process's pool, and
      * the VM's limit was exceeded for as long as its loop stayed busy. The place is now taken when the transport
-     * names the VM, on the loop that identified it, and given back when the session ends or when the connection
+     * names the VM (here, as on vsock:, at accept: VsockAcceptBacklogAttackTest), and given back when the session ends or when the connection
      * closes without one (here: the gateway stopping while they are between loops).
      */
     @Test
