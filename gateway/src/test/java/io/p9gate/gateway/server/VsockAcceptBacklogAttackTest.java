@@ -28,6 +28,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,11 +53,17 @@ class VsockAcceptBacklogAttackTest {
     @TempDir
     Path tmp;
 
+    private final ListenSpec.Vsock spec = new ListenSpec.Vsock(5640);
+    private Path socket;
+
+    @BeforeEach
+    void standInSocket() {
+        assumeTrue(Transports.nativeAvailable(), "needs Netty's native epoll transport");
+        socket = tmp.resolve("vsock-stand-in.sock");
+    }
+
     @Test
     void connectionsPastTheVmsBudgetAreClosedAtAcceptWhileTheSharedLoopsAreBusy() throws Exception {
-        assumeTrue(Transports.nativeAvailable(), "needs Netty's native epoll transport");
-        Path socket = tmp.resolve("vsock-stand-in.sock");
-        ListenSpec.Vsock spec = new ListenSpec.Vsock(5640);
         Budgets budgets = new Budgets(HostResources.current(), 8192);
         VmBudget vmA = budgets.add("a", new Limits(CONNECTIONS, LOTS, LOTS, LOTS, LOTS, LOTS, LOTS, 1), List.of());
         List<String> refusals = new CopyOnWriteArrayList<>();
@@ -94,6 +101,27 @@ class VsockAcceptBacklogAttackTest {
             for (SocketChannel c : more) {
                 c.close();
             }
+        }
+    }
+
+    /**
+     * An identifier that throws (a bug, a policy it cannot read) while a connection is decided at accept: the
+     * connection is closed there. Thrown out of the accept thread's gate, the connection was never closed, its
+     * descriptor held for good, and the listener stopped accepting for a second (Netty's acceptor pauses on an error).
+     */
+    @Test
+    void aConnectionWhoseIdentificationThrowsIsClosedAtAccept() throws Exception {
+        Budgets budgets = new Budgets(HostResources.current(), 8192);
+        VmBudget vmA = budgets.add("a", new Limits(CONNECTIONS, LOTS, LOTS, LOTS, LOTS, LOTS, LOTS, 1), List.of());
+        GatewayConfig config = new GatewayConfig(
+                List.of(spec), new FakeHandler.Factory(), 8192, 2, SessionSettings.DEFAULT_MAX_OUTSTANDING, 0, budgets);
+        PeerIdentifier broken = (listener, peer) -> {
+            throw new IllegalStateException("no policy to decide by");
+        };
+        try (Gateway _ = Gateway.start(config, broken, s -> standIn(spec, socket));
+                SocketChannel c = connect(socket)) {
+            assertEquals(1, ClosedByGateway.within(List.of(c), 1, PATIENCE), "closed by the gateway");
+            assertEquals(0, vmA.connections().used(), "no place held");
         }
     }
 
