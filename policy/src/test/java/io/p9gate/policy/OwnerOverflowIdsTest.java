@@ -68,6 +68,24 @@ class OwnerOverflowIdsTest {
     }
 
     /**
+     * {@code overflow: 1000} beside {@code {guest: 0, count: 1000}} loaded clean: 1000 is no mapped id, yet it is the
+     * first login user useradd gives a Linux guest, and under {@code permissions: guest} that unmapped user's reads
+     * are served, with owner rights, in its kernel's view, on every host file outside the map. An overflow below
+     * 65536, the ids a Linux guest gives its system, login and dynamic users, is reported mapped or not.
+     */
+    @Test
+    void anUnmappedOverflowAGuestUserCouldRunAsIsReported() throws Exception {
+        List<String> f = lint("{uid: {ranges: [{guest: 0, host: 100000, count: 1000}], overflow: 1000},"
+                + " gid: {ranges: [{guest: 0, host: 100000, count: 1000}], overflow: 65535}}");
+        assertEquals(2, f.size(), f.toString());
+        assertTrue(
+                f.getFirst().contains("ids.uid overflow 1000 is below 65536, an id a guest user runs as"),
+                f.getFirst());
+        assertTrue(f.get(1).contains("ids.gid overflow 65535 is below 65536"), f.get(1));
+        assertEquals(List.of(), lint("{uid: {ranges: [{guest: 0, host: 100000, count: 1000}], overflow: 65536}}"));
+    }
+
+    /**
      * A range whose host side holds the overflow id, (u32)-2 by default: the host id every VM's unmapped ids and every
      * VM without a map give their files. Host 4294967294 then shows as the range's guest id (65535 here), a guest user
      * like any other, who gets owner rights on all of them: another VM's files, the host's. It loaded quietly.

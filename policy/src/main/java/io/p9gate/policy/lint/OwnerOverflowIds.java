@@ -14,13 +14,21 @@ import java.util.TreeSet;
  * cover, host root's and other VMs', is shown as owned by the overflow id, and the guest kernel gives the guest user
  * of that id owner rights on it: with {@code overflow: 65534} under {@code {guest: 0, count: 65536}} the guest's
  * nobody read, appended to and chmodded host root's 0600 file (R-POL-5). A squash maps every guest id, so under one
- * only the default, (u32)-2, which no guest process runs as, is quiet. Guest nobody (65534) is reported whether the
- * map holds it or not: its daemons run in every Linux guest, and under {@code permissions: guest} the reads of a guest
- * user the map leaves out are served all the same.
+ * only the default, (u32)-2, which no guest process runs as, is quiet. An id below 65536 is reported whether the map
+ * holds it or not: guest nobody's daemons run in every Linux guest, {@code overflow: 1000} beside {@code {guest: 0,
+ * count: 1000}} is the guest's first login user, and under {@code permissions: guest} the reads of a guest user the
+ * map leaves out are served all the same.
  */
 final class OwnerOverflowIds {
     /** Guest nobody (and nogroup): a user of every Linux guest, mapped or not. */
     private static final long GUEST_NOBODY = 65534;
+
+    /**
+     * Below it lie the ids a Linux guest gives its own users: system users, login users from useradd's 1000, systemd's
+     * dynamic users, nobody. An unmapped one is still a user the guest may run as (and whose reads {@code permissions:
+     * guest} serves); ids from 65536 on are left to user namespaces' subordinate ranges, which the map then covers.
+     */
+    private static final long GUEST_USER_IDS = 65536;
 
     private OwnerOverflowIds() {}
 
@@ -69,8 +77,12 @@ final class OwnerOverflowIds {
     private static void check(VmPolicy vm, String kind, IdMapping m, List<LintFinding> out) {
         long overflow = m.overflow();
         boolean aGuestsId = m.squash() != null ? overflow != IdRange.MAX_ID : m.isMapped(overflow);
-        if (aGuestsId || overflow == GUEST_NOBODY) {
-            String whose = aGuestsId ? "a guest " + kind + " its own map maps" : "guest nobody's, mapped or not";
+        if (aGuestsId || overflow < GUEST_USER_IDS) {
+            String whose = aGuestsId
+                    ? "a guest " + kind + " its own map maps"
+                    : overflow == GUEST_NOBODY
+                            ? "guest nobody's, mapped or not"
+                            : "below " + GUEST_USER_IDS + ", an id a guest user runs as, mapped or not";
             out.add(new LintFinding(
                     vm.pos(),
                     "VM '" + vm.id() + "': ids." + kind + " overflow " + overflow + " is " + whose
