@@ -468,7 +468,19 @@ final class ChokePoint {
      * record must not name the guest's ids as host ids (guest root as host root) beside the session's decided ones.
      */
     private Decision unasked(Errno errno, List<String> rule, Subject who) {
-        return Decision.deny(errno, rule).by(null, policy.hostIds(vm, who.uid(), who.gid()));
+        return unasked(errno, rule, who.uid(), who.gid());
+    }
+
+    private Decision unasked(Errno errno, List<String> rule, int uid, int gid) {
+        HostIds ids;
+        try {
+            ids = policy.hostIds(vm, uid, gid);
+        } catch (RuntimeException e) {
+            // A policy that cannot map is no reason to leave the refusal unrecorded: its record keeps the guest's ids.
+            UnexpectedFaults.log("policy id mapping", e);
+            ids = null;
+        }
+        return Decision.deny(errno, rule).by(null, ids);
     }
 
     private AccessRequest request(
@@ -592,7 +604,8 @@ final class ChokePoint {
             return d;
         } catch (RuntimeException e) {
             UnexpectedFaults.log("policy decision", e);
-            return Decision.deny(Errno.EIO, POLICY_ERROR_RULE);
+            // Refused by the gateway, not the policy: recorded with the host ids the map gives, as a decision's are.
+            return unasked(Errno.EIO, POLICY_ERROR_RULE, request.uid(), request.gid());
         }
     }
 

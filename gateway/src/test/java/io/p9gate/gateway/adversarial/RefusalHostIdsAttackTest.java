@@ -7,6 +7,7 @@ import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,21 +27,47 @@ class RefusalHostIdsAttackTest {
 
     @Test
     void aRefusalBeforeThePolicyNamesTheHostIdsTheVmsMapGives() throws Exception {
-        SignedLogs logs;
-        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp);
-                P9Client alpha = rig.alpha()) {
-            logs = rig.logs;
+        List<String> refusals = alphasRefusals((rig, alpha) -> {
             refused(Errno.ENOENT, () -> alpha.attach(5, "root", "other", 0)); // beta's share: no-share
             alpha.walk(0, 1, "notes.txt");
             alpha.lopen(1, 0);
             refused(Errno.EINVAL, () -> alpha.lcreate(1, "x", 0, 0644, 0)); // through an opened fid: fid-open
+        });
+        assertEquals(
+                List.of("attach [no-share] host 100000:165534", "lcreate [fid-open] host 100000:165534"), refusals);
+    }
+
+    /**
+     * The confinement refusal: a directory alpha holds open is moved out of its share on the host, so the handle has
+     * no path inside it; the gateway refuses the listing without asking the policy, with the ids alpha's map gives.
+     */
+    @Test
+    void aConfinementRefusalNamesTheHostIdsTheVmsMapGives() throws Exception {
+        List<String> refusals = alphasRefusals((rig, alpha) -> {
+            alpha.walk(0, 1, "cache");
+            alpha.lopen(1, 0);
+            Files.move(rig.policy.data.resolve("cache"), tmp.resolve("moved-away"));
+            refused(Errno.EACCES, () -> alpha.readdir(1, 0, 8192));
+        });
+        assertEquals(List.of("readdir [confinement] host 100000:165534"), refusals);
+    }
+
+    private interface Steps {
+        void run(AuditedPolicyGateway rig, P9Client alpha) throws Exception;
+    }
+
+    /** Runs {@code steps} as a guest of alpha; its refusals' records, as "op [rules] host uid:gid". */
+    private List<String> alphasRefusals(Steps steps) throws Exception {
+        SignedLogs logs;
+        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp);
+                P9Client alpha = rig.alpha()) {
+            logs = rig.logs;
+            steps.run(rig, alpha);
         }
-        List<String> refusals = logs.records().stream()
+        return logs.records().stream()
                 .filter(r -> r.isDecision() && "alpha".equals(r.vm()) && "deny".equals(r.decision()))
                 .map(r -> r.op() + " " + r.rules() + " host " + r.hostUid() + ":" + r.hostGid())
                 .toList();
-        assertEquals(
-                List.of("attach [no-share] host 100000:165534", "lcreate [fid-open] host 100000:165534"), refusals);
     }
 
     private static void refused(Errno errno, Executable request) {

@@ -462,4 +462,35 @@ class GuardedFsTest {
                     audit.records.get(audit.records.size() - 1).decision().ruleIds());
         }
     }
+
+    /**
+     * A policy that fails to decide is refused by the gateway itself, yet its record named the guest's ids as the host
+     * ids (guest root as host root, R-AUD-1) beside the decided records naming the VM's mapped ones.
+     */
+    @Test
+    void aThrowingPolicysRefusalNamesTheHostIdsTheMapGives() throws Exception {
+        AccessPolicy throwing = new AccessPolicy() {
+            @Override
+            public Decision decide(AccessRequest request) {
+                throw new IllegalStateException("engine down");
+            }
+
+            @Override
+            public HostIds hostIds(String vm, int uid, int gid) {
+                return new HostIds(100000 + uid, 100000 + gid, true);
+            }
+        };
+        try (ShareServerFactory broken = TestSession.factory(share, throwing, audit);
+                TestSession t = TestSession.open(broken)) {
+            assertEquals(
+                    Errno.EIO,
+                    assertThrows(
+                                    P9Exception.class,
+                                    () -> t.call(new TMessage.Tattach(0, TMessage.NOFID, "", "share", 0)))
+                            .errno());
+            assertEquals(
+                    new HostIds(100000, 165534, true),
+                    audit.records.get(audit.records.size() - 1).decision().hostIds());
+        }
+    }
 }
