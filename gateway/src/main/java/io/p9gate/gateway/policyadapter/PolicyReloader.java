@@ -20,6 +20,7 @@ import java.util.function.Consumer;
  * record could name a policy no longer in force.
  */
 public final class PolicyReloader {
+    private static final System.Logger LOG = System.getLogger(PolicyReloader.class.getName());
     private final PolicyHolder holder;
     private final List<Consumer<ReloadResult>> listeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> beginnings = new CopyOnWriteArrayList<>();
@@ -63,7 +64,13 @@ public final class PolicyReloader {
                 return () -> installs.forEach(Runnable::run);
             });
             for (Consumer<ReloadResult> listener : listeners) {
-                listener.accept(result);
+                // One listener's failure must not skip the rest: the outcome file's, last, would leave its
+                // `reloading` line for ever, and every later `policy reload` would wait past its own reload.
+                try {
+                    listener.accept(result);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "a policy reload listener failed (bug): " + e, e);
+                }
             }
             return result;
         } finally {

@@ -102,8 +102,7 @@ class ReloadStormAttackTest {
         PolicyReloader reloader = new PolicyReloader(holder);
         SlowFirstReload slow = new SlowFirstReload();
         reloader.onReload(slow);
-        Path outcomes = ReloadOutcomeFile.beside(tmp.resolve("p9gate.pid"));
-        ReloadOutcomeFile.reportBeside(tmp.resolve("p9gate.pid"), holder, reloader, List::of);
+        Path outcomes = reportingOutcomes(holder, reloader);
         List<ReloadOutcomeFile.Outcome> written = new CopyOnWriteArrayList<>(); // each outcome, as a poll could see it
         reloader.onReload(result -> written.add(read(outcomes)));
 
@@ -125,6 +124,46 @@ class ReloadStormAttackTest {
                 .orElseThrow();
         assertFalse(answer.taken(), "the command's answer is the edited file's refusal: " + answer);
         assertTrue(answer.reason().contains(fx.policyFile + ":2:"), answer.reason());
+    }
+
+    /**
+     * A reload listener that fails (a bug, a connection close that throws) left the line {@code reloading} in the
+     * outcome file for ever, since the outcome's listener runs last: every later {@code policy reload} then waited past
+     * its own reload's generation, and each reload, taken, was reported as "did not report the reload" (exit 1) until
+     * the gateway restarted. A failing listener is logged; the others, the outcome's among them, still run.
+     */
+    @Test
+    void aListenerThatFailsLeavesNoReloadUnderWayForEver() throws Exception {
+        PolicyFixture fx = new PolicyFixture(tmp);
+        PolicyHolder holder = fx.holder();
+        PolicyReloader reloader = new PolicyReloader(holder);
+        AtomicInteger failures = new AtomicInteger();
+        reloader.onReload(result -> {
+            if (failures.getAndIncrement() == 0) {
+                throw new IllegalStateException("a listener's bug");
+            }
+        });
+        Path outcomes = reportingOutcomes(holder, reloader);
+
+        Files.writeString(fx.policyFile, fx.policy("", "1MiB"));
+        try {
+            reloader.reload();
+        } catch (IllegalStateException e) {
+            // what the signal's thread saw before: the reload ended there
+        }
+        long before = read(outcomes).answeredAfter(); // the next command's look
+        Files.writeString(fx.policyFile, fx.policy("", "2KiB"));
+        reloader.reload();
+
+        ReloadOutcomeFile.Outcome answer = read(outcomes);
+        assertTrue(answer.generation() > before, "the next command is answered by its reload: " + answer);
+        assertTrue(answer.taken() && answer.digest().equals(holder.current().digest()), answer.toString());
+    }
+
+    /** The outcome file a gateway started with --pid-file keeps, its listener registered after the test's. */
+    private Path reportingOutcomes(PolicyHolder holder, PolicyReloader reloader) throws java.io.IOException {
+        ReloadOutcomeFile.reportBeside(tmp.resolve("p9gate.pid"), holder, reloader, List::of);
+        return ReloadOutcomeFile.beside(tmp.resolve("p9gate.pid"));
     }
 
     private static ReloadOutcomeFile.Outcome read(Path outcomes) {
