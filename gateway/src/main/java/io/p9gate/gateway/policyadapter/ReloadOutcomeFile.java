@@ -1,5 +1,6 @@
 package io.p9gate.gateway.policyadapter;
 
+import io.p9gate.audit.note.SmallFile;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.PolicyHolder.ReloadResult;
 import java.io.IOException;
@@ -29,6 +30,8 @@ public final class ReloadOutcomeFile {
 
     private static final String WARNING = "warning ";
     private static final String RELOADING = "reloading";
+    /** Far more than an outcome and its warnings (one per CRL or socket directory) ever take. */
+    private static final int MAX_BYTES = 1 << 20;
 
     /** What the file says: the outcome's line and the warnings about the policy in force after it. */
     public record Outcome(
@@ -157,12 +160,17 @@ public final class ReloadOutcomeFile {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** The current line; empty if there is no file (yet) or it does not hold one. */
+    /**
+     * The current line; empty if there is no file (yet) or it does not hold one. Read as a small regular file
+     * ({@link SmallFile}), as the pid file is: a FIFO in its place held {@code policy reload} in open(2) for ever.
+     */
     public static Optional<Outcome> read(Path file) throws IOException {
         try {
-            return Outcome.parse(Files.readString(file, StandardCharsets.UTF_8));
+            return Outcome.parse(new String(SmallFile.read(file, MAX_BYTES), StandardCharsets.UTF_8));
         } catch (NoSuchFileException e) {
             return Optional.empty();
+        } catch (SmallFile.UnfitException e) {
+            throw new IOException("reload outcome file " + file + " is no outcome file: " + e.getMessage());
         }
     }
 }

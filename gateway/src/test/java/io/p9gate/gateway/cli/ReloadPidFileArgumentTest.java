@@ -2,8 +2,11 @@ package io.p9gate.gateway.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +42,20 @@ class ReloadPidFileArgumentTest {
         Path fifo = dir.resolve("p9gate.pid");
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
         assertOneLineNaming(fifo, "it is a FIFO, socket or device");
+    }
+
+    /**
+     * The command reads {@code FILE.reload} beside the pid file before it signals and while it waits: a FIFO there
+     * (planted, or left by a tool) held it in open(2) for ever, past its {@code --timeout}, as the pid file did.
+     */
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aFifoAsTheReloadOutcomeFileIsRefusedWithoutWaitingForAWriter() throws Exception {
+        Path fifo = ReloadOutcomeFile.beside(dir.resolve("p9gate.pid"));
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        IOException e = assertThrows(IOException.class, () -> ReloadOutcomeFile.read(fifo));
+        assertEquals(
+                "reload outcome file " + fifo + " is no outcome file: it is a FIFO, socket or device", e.getMessage());
     }
 
     @Test
