@@ -134,7 +134,8 @@ final class ShowCommand extends CliCommand {
         if (r == null) {
             return true;
         }
-        held = Math.max(held, r.seq() + 1);
+        // One past the largest seq there is overflows: such a record is counted as held all the same.
+        held = Math.max(held, r.seq() == Long.MAX_VALUE ? r.seq() : r.seq() + 1);
         if (!filter.test(r)) {
             return true;
         }
