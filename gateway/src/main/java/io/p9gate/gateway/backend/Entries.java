@@ -57,6 +57,22 @@ public final class Entries {
         whileMaking = hook;
     }
 
+    /** Test seam: see {@link #whileRemoving(Runnable)}. */
+    private static volatile Runnable whileRemoving;
+
+    /**
+     * Test seam (adversarial.RemoveUnlinkRecreateRaceAttackTest): {@code hook} runs in each Tremove once the entry was
+     * seen, under its lock, to still name the fid's file and before it is unlinked; null removes it.
+     */
+    public static void whileRemoving(Runnable hook) {
+        whileRemoving = hook;
+    }
+
+    /** Tests: whether a request waits for the lock of an entry another request holds ({@link EntryLocks}). */
+    public static boolean entryLockAwaited() {
+        return EntryLocks.awaited();
+    }
+
     /** Tmkdir: the new directory, with exactly {@code mode}, after {@code finish}. */
     public Node mkdir(Node dir, String name, int mode, Finish finish) throws P9Exception {
         Names.check(name);
@@ -456,6 +472,15 @@ public final class Entries {
      */
     public void unlinkAt(Node dir, String name, boolean directory, FileStat looked) throws P9Exception {
         Names.check(name);
+        // Under the entry's lock, as a rename: a Tremove between its look and its unlink of this name otherwise
+        // unlinked
+        // the file made anew at the name once this took the one it looked at (RemoveUnlinkRecreateRaceAttackTest).
+        try (EntryLocks.Held _ = EntryLocks.lock(dir, name)) {
+            unlinkLocked(dir, name, directory, looked);
+        }
+    }
+
+    private void unlinkLocked(Node dir, String name, boolean directory, FileStat looked) throws P9Exception {
         if (directory) {
             refuseShareRoot(dir, name, false);
             unlink(dir, name, AT_REMOVEDIR);
@@ -517,6 +542,10 @@ public final class Entries {
             FileStat now = Inodes.statAt(at.parent(), at.name());
             if (!now.key().equals(node.key())) {
                 throw new P9Exception(Errno.ENOENT, "entry no longer names the file");
+            }
+            Runnable hook = whileRemoving;
+            if (hook != null) {
+                hook.run();
             }
             unlinkAt(at.parent(), at.name(), node.isDirectory(), looked != null ? looked : now);
         }

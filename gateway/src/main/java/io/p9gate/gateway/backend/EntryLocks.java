@@ -1,13 +1,16 @@
 package io.p9gate.gateway.backend;
 
+import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Orders, gateway-wide (every VM, every share), a rename onto a name with a request that checked the name still holds
  * the file it acts on: {@link Entries#remove} and a rename through a fid look at the entry and then unlink or rename
  * it, and a rename replacing the entry in between had them unlink or move the file renamed there
- * (adversarial.SameNamePipelineRaceAttackTest). Striped by directory and name; the host's own renames are not
- * ordered by it.
+ * (adversarial.SameNamePipelineRaceAttackTest). A Tunlinkat holds it too: one between the look and the unlink,
+ * followed by a create of the name, had a Tremove unlink the file made anew (RemoveUnlinkRecreateRaceAttackTest).
+ * Creates and links need not: they never replace an entry. Striped by directory and name, reentrant (a Tremove's
+ * unlink takes the lock it holds); the host's own renames and unlinks are not ordered by it.
  */
 final class EntryLocks {
     private static final int STRIPES = 256;
@@ -46,6 +49,16 @@ final class EntryLocks {
             second.unlock();
             first.unlock();
         };
+    }
+
+    /** Tests: whether a thread waits for one of the locks. */
+    static boolean awaited() {
+        return Arrays.stream(LOCKS).anyMatch(ReentrantLock::hasQueuedThreads);
+    }
+
+    /** Tests: whether {@code thread} waits for one of the locks. */
+    static boolean waiting(Thread thread) {
+        return Arrays.stream(LOCKS).anyMatch(lock -> lock.hasQueuedThread(thread));
     }
 
     private static int stripe(Node dir, String name) {

@@ -278,7 +278,7 @@ final class HostMoves {
 
     /** Whether {@code thread} waits to make a change of a name another change of it is making. */
     static boolean waitingForTests(Thread thread) {
-        return OwnChangeNotes.waiting(thread);
+        return OwnChangeNotes.waiting(thread) || EntryLocks.waiting(thread);
     }
 
     /** Descriptors removed by the gateway whose IN_IGNORED is still to be read, in every VM's instance. */

@@ -166,7 +166,8 @@ class SameNamePipelineRaceAttackTest {
         return round.stream().filter(e -> e.tag() == tag).findFirst().orElseThrow();
     }
 
-    private static Errno errno(P9Client client, PendingCall call) throws IOException {
+    /** The errno {@code call} was answered, null for success. */
+    static Errno errno(P9Client client, PendingCall call) throws IOException {
         try {
             client.await(call);
             return null;
