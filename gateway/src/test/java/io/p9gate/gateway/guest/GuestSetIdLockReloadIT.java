@@ -52,7 +52,7 @@ class GuestSetIdLockReloadIT {
         Files.setPosixFilePermissions(
                 common.resolve("shared/lk"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
         Path policyFile = tmp.resolve("policy.yaml");
-        Files.writeString(policyFile, policy(common, ""));
+        Files.writeString(policyFile, twoVms(tmp, common, ""));
         SignedLogs logs = SignedLogs.in(tmp.resolve("audit"));
         Path helper = HostBuild.guestBinary("setid-lock-helper");
         GuestResult a;
@@ -71,7 +71,7 @@ class GuestSetIdLockReloadIT {
             CompletableFuture<GuestResult> second = gateway.boot(
                     "p9gate-setid-lock-b", tmp.resolve("b.sock"), run("b", "cache=none,locktimeout=1", helper));
             if (GuestBoots.awaitFile(common.resolve("sync/b-waiting"), Duration.ofMinutes(4), second)) {
-                Files.writeString(policyFile, policy(common, "        read-only: [/shared/lk]\n"));
+                Files.writeString(policyFile, twoVms(tmp, common, "        read-only: [/shared/lk]\n"));
                 assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, reloader.reload());
             }
             Files.createFile(common.resolve("sync/go"));
@@ -164,7 +164,11 @@ class GuestSetIdLockReloadIT {
                 .withEnv("ROLE", role);
     }
 
-    private String policy(Path common, String aReadOnly) {
+    /**
+     * VMs a (host ids 200000+) and b (300000+) on {@code tmp}'s a.sock and b.sock, each sharing {@code common} as car,
+     * read-write; {@code aExtra} is lines of YAML after a's share (its read-only list, GuestGetlkSetIdIT's limits).
+     */
+    static String twoVms(Path tmp, Path common, String aExtra) {
         return """
                 image: test
                 vms:
@@ -186,10 +190,10 @@ class GuestSetIdLockReloadIT {
                       car:
                         path: %3$s
                         access: read-write
-                """.formatted(tmp.resolve("a.sock"), tmp.resolve("b.sock"), common, aReadOnly);
+                """.formatted(tmp.resolve("a.sock"), tmp.resolve("b.sock"), common, aExtra);
     }
 
-    private static int hostMode(Path file) throws Exception {
+    static int hostMode(Path file) throws Exception {
         return (int) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS);
     }
 
