@@ -10,10 +10,8 @@ import java.io.SyncFailedException;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Optional;
@@ -78,7 +76,7 @@ final class SegmentWriter implements Closeable {
     private static final System.Logger LOG = System.getLogger(SegmentWriter.class.getName());
 
     /**
-     * How the writer opens a segment file it has checked ({@link #openSegment}): {@code descriptor} is
+     * How the writer opens a segment file it has checked ({@link CheckedSegmentFiles#openSegment}): {@code descriptor} is
      * {@code /proc/self/fd/N} of it. Tests inject descriptor exhaustion and failing writes here.
      */
     @FunctionalInterface
@@ -110,13 +108,6 @@ final class SegmentWriter implements Closeable {
      */
     private record Retired(
             RandomAccessFile file, AsynchronousFileChannel sync, Path successor, Object successorIdentity) {}
-
-    /**
-     * A segment file open for writing, its second descriptor for its fdatasync (null when none was free: fsync then)
-     * and which file it is (its {@code fileKey}, dev and inode), so that a second descriptor opened later by name
-     * ({@link #rearmSpare}) is known to be of it.
-     */
-    record Segment(RandomAccessFile file, AsynchronousFileChannel sync, Object identity) {}
 
     private final Path dir;
     private final long maxBytes;
@@ -192,7 +183,8 @@ final class SegmentWriter implements Closeable {
         this.dirChannel = AsynchronousFileChannel.open(dir, StandardOpenOption.READ);
         try {
             if (current != null) {
-                Segment continued = openSegment(files, current, WritableFile.Rule.OWN_OR_NEW);
+                CheckedSegmentFiles.Segment continued =
+                        CheckedSegmentFiles.openSegment(files, current, WritableFile.Rule.OWN_OR_NEW);
                 RandomAccessFile raf = continued.file();
                 raf.setLength(validLength); // cut a torn last line and the zeros after it (see LogRecovery)
                 raf.seek(validLength);
@@ -440,7 +432,8 @@ final class SegmentWriter implements Closeable {
         synchronized (spareLock) {
             if (spare != null) {
                 try {
-                    renameOwn(dir.resolve(SPARE), at, spareIdentity); // rename(2): no descriptor needed
+                    CheckedSegmentFiles.renameOwn(
+                            dir.resolve(SPARE), at, spareIdentity); // rename(2): no descriptor needed
                 } catch (ReplacedFileException e) {
                     dropSpare(); // no name of the directory is this file now: the retried rotation makes a new one
                     throw e;
@@ -453,7 +446,7 @@ final class SegmentWriter implements Closeable {
             }
         }
         if (fresh == null) {
-            Segment made = openSegment(files, at, WritableFile.Rule.NEW);
+            CheckedSegmentFiles.Segment made = CheckedSegmentFiles.openSegment(files, at, WritableFile.Rule.NEW);
             fresh = made.file();
             freshSync = made.sync();
             freshIdentity = made.identity();
@@ -519,7 +512,7 @@ final class SegmentWriter implements Closeable {
                     setAsideBySeals.note(StrayPending.setAside(r.successor(), StrayPending.PLANTED));
                 }
                 // only now: its predecessor is whole on disk
-                renameOwn(dir.resolve(PENDING), r.successor(), r.successorIdentity());
+                CheckedSegmentFiles.renameOwn(dir.resolve(PENDING), r.successor(), r.successorIdentity());
             } catch (IOException e) {
                 sealFailed = syncFailed(e);
                 throw sealFailed;
@@ -534,36 +527,9 @@ final class SegmentWriter implements Closeable {
         }
     }
 
-    /**
-     * Renames the writer's own file {@code from} (the file {@code identity}) to {@code to}. rename(2) takes a name,
-     * and a local user who can write the directory can put another file at it: renamed into place, that file (what
-     * the user wrote) became the log's next segment, while the writer appended to its own file under a name no
-     * reader lists and reported those records durable. So the name must hold the writer's file before the rename
-     * (else nothing is renamed) and after it (a swap in between; the verifier reports what is at {@code to}).
-     */
-    private static void renameOwn(Path from, Path to, Object identity) throws IOException {
-        requireOwn(from, from, identity);
-        Files.move(from, to);
-        requireOwn(from, to, identity);
-    }
-
-    /** @throws ReplacedFileException {@code name} (where the writer's {@code file} should be) holds another file */
-    private static void requireOwn(Path file, Path name, Object identity) throws ReplacedFileException {
-        Object found;
-        try {
-            found = Files.readAttributes(name, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-                    .fileKey();
-        } catch (IOException e) {
-            found = null; // gone: not the writer's file either
-        }
-        if (!identity.equals(found)) {
-            throw new ReplacedFileException(file, name);
-        }
-    }
-
     /** Forgets the spare, which its name no longer holds; under {@link #spareLock}. */
     private void dropSpare() {
-        closeQuietly(spareSync);
+        CheckedSegmentFiles.closeQuietly(spareSync);
         spareSync = null;
         try {
             spare.close();
@@ -581,7 +547,7 @@ final class SegmentWriter implements Closeable {
             if (r == null) {
                 return;
             }
-            closeQuietly(r.sync());
+            CheckedSegmentFiles.closeQuietly(r.sync());
             if (r.file() != null) {
                 try {
                     r.file().close();
@@ -603,7 +569,7 @@ final class SegmentWriter implements Closeable {
             if (spare == null) {
                 armSpare();
             } else if (spareSync == null) {
-                spareSync = syncChannel(dir.resolve(SPARE), spareIdentity);
+                spareSync = CheckedSegmentFiles.syncChannel(files, dir.resolve(SPARE), spareIdentity);
             }
         }
     }
@@ -611,7 +577,8 @@ final class SegmentWriter implements Closeable {
     /** Best effort: without a spare the log still works, but its next rotation needs a free descriptor. */
     private void armSpare() {
         try {
-            Segment made = openSegment(files, dir.resolve(SPARE), WritableFile.Rule.NEW);
+            CheckedSegmentFiles.Segment made =
+                    CheckedSegmentFiles.openSegment(files, dir.resolve(SPARE), WritableFile.Rule.NEW);
             spare = made.file();
             spareSync = made.sync();
             spareIdentity = made.identity();
@@ -622,64 +589,6 @@ final class SegmentWriter implements Closeable {
                     System.Logger.Level.WARNING,
                     "audit log: cannot prepare the next segment file (" + e.getMessage()
                             + "); the next rotation needs a free file descriptor");
-        }
-    }
-
-    /**
-     * Opens the segment file at {@code file}, once it holds what {@code rule} allows ({@link WritableFile}), and its
-     * second descriptor, for its fdatasync, through the same checked descriptor: opened again by name, it was of
-     * whatever regular file a local user renamed there meanwhile, and records written to the segment were reported
-     * durable after an fsync of that other file.
-     */
-    static Segment openSegment(SegmentFiles files, Path file, WritableFile.Rule rule) throws IOException {
-        return WritableFile.open(file, rule, descriptor -> {
-            Object identity =
-                    Files.readAttributes(descriptor, BasicFileAttributes.class).fileKey();
-            RandomAccessFile written = files.open(descriptor);
-            try {
-                files.betweenOpens(file);
-                return new Segment(written, syncChannel(files, descriptor), identity);
-            } catch (IOException | RuntimeException e) {
-                written.close();
-                throw e;
-            }
-        });
-    }
-
-    /** A second descriptor of the checked segment file for its fdatasync, or null (then fsync) if none is free. */
-    private static AsynchronousFileChannel syncChannel(SegmentFiles files, Path descriptor) {
-        try {
-            return files.openSync(descriptor);
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /**
-     * The second descriptor of the segment file {@code identity} at {@code file}, opened by name when its first open
-     * had none free, or null: whatever else is at the name now (a file renamed there) is not opened.
-     */
-    private AsynchronousFileChannel syncChannel(Path file, Object identity) {
-        try {
-            return WritableFile.open(file, WritableFile.Rule.OWN, descriptor -> {
-                if (!identity.equals(Files.readAttributes(descriptor, BasicFileAttributes.class)
-                        .fileKey())) {
-                    throw new IOException(file + " is no longer the segment file the writer opened");
-                }
-                return files.openSync(descriptor);
-            });
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static void closeQuietly(AsynchronousFileChannel channel) {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException e) {
-                // only a descriptor of a segment closed already
-            }
         }
     }
 
@@ -790,10 +699,10 @@ final class SegmentWriter implements Closeable {
                 first = first == null ? e : first;
             }
         }
-        closeQuietly(outSync);
+        CheckedSegmentFiles.closeQuietly(outSync);
         outSync = null;
         synchronized (spareLock) {
-            closeQuietly(spareSync);
+            CheckedSegmentFiles.closeQuietly(spareSync);
             spareSync = null;
             if (spare != null) {
                 spare.close();
