@@ -1,7 +1,6 @@
 package io.p9gate.audit;
 
 import io.p9gate.audit.note.Checkpoint;
-import io.p9gate.audit.note.NoteSignature;
 import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.read.LineHeader;
@@ -15,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.UUID;
@@ -251,15 +249,11 @@ public final class AuditLog implements AutoCloseable {
                         head.chainHead(),
                         options.clock().instant()));
             }
-            writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.START, startDetail(state)));
-            NoteSignature previous = state.lastSigner();
-            if (previous != null
-                    && (!previous.keyName().equals(key.name())
-                            || previous.keyHash() != key.verifierKey().keyHash())) {
-                writeRecord(AuditEvent.Lifecycle.of(
-                        LifecycleKind.KEY_CHANGE,
-                        "from=" + previous.keyName() + "+" + String.format(Locale.ROOT, "%08x", previous.keyHash())
-                                + " to=" + key.verifierKey().format()));
+            writeRecord(AuditEvent.Lifecycle.of(
+                    LifecycleKind.START, StartRecords.startDetail(state, key, options, lastCheckpoint)));
+            String keyChange = StartRecords.keyChangeDetail(state.lastSigner(), key);
+            if (keyChange != null) {
+                writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.KEY_CHANGE, keyChange));
             }
             opened = complete(capture("open"));
         } finally {
@@ -270,39 +264,6 @@ public final class AuditLog implements AutoCloseable {
             long ms = options.checkpointEvery().toMillis();
             checkpointer.scheduleWithFixedDelay(this::timedCheckpoint, ms, ms, TimeUnit.MILLISECONDS);
         }
-    }
-
-    /** The signing key, what crash recovery found, and the disk budget, for the START record. */
-    private String startDetail(LogRecovery.State state) {
-        long unanchored = state.size() - (lastCheckpoint == null ? 0 : lastCheckpoint.size());
-        StringBuilder detail = new StringBuilder("key=")
-                .append(key.verifierKey().format())
-                .append(" recovered_unanchored=")
-                .append(unanchored)
-                .append(" recovered_checkpoints=")
-                .append(state.unsigned().size())
-                .append(" torn_bytes=")
-                .append(state.tornBytes());
-        if (state.setAside() != null) {
-            // Records no gateway wrote, moved out of the log unsigned: the log says so in its own signed words.
-            detail.append(" set_aside=")
-                    .append(state.setAside().lines())
-                    .append(" set_aside_file=")
-                    .append(state.setAside().file());
-        }
-        if (state.pendingSetAside() != null) {
-            detail.append(" pending_set_aside=").append(state.pendingSetAside());
-        }
-        if (options.maxBytes() > 0) {
-            detail.append(" max_bytes=").append(options.maxBytes());
-        }
-        if (options.minFreeBytes() > 0) {
-            detail.append(" min_free=").append(options.minFreeBytes());
-        }
-        if ((options.maxBytes() > 0 || options.minFreeBytes() > 0) && options.budgetVms() > 0) {
-            detail.append(" budget_vms=").append(options.budgetVms());
-        }
-        return detail.toString();
     }
 
     /** Appends one record ({@link Durability#WRITTEN}) and returns its sequence number. */
