@@ -11,7 +11,6 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -24,8 +23,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
@@ -61,8 +58,6 @@ import java.util.function.LongSupplier;
  */
 public final class AuditLog implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AuditLog.class.getName());
-    private static final long FIRST_RETRY_MILLIS = 1_000;
-    private static final long MAX_RETRY_MILLIS = 30_000;
     /** The longest a {@link Durability#HELD} record waits for its write when no {@link #writeHeld} comes. */
     public static final long HOLD_MILLIS = 10;
 
@@ -85,6 +80,8 @@ public final class AuditLog implements AutoCloseable {
     private final CheckpointObserver observer;
     private final GroupCommit commit;
     private final DiskBudget budget;
+    /** Whether the log is failed and why; reports a failure and paces the recovery attempts. */
+    private final LogFailure failures;
     /** The budget state last reported (logged and recorded); under the lock. */
     private DiskBudget.State reportedBudget = DiskBudget.State.OK;
     /** Captured heads not yet signed, in capture order; filled under the lock, drained by the checkpointer. */
@@ -103,25 +100,8 @@ public final class AuditLog implements AutoCloseable {
     private volatile boolean closed;
     private volatile Checkpoint lastCheckpoint;
     private volatile SyncObserver syncObserver = SyncObserver.NONE;
-    /** Why the log cannot append, or null; set from an appender, the fsync or the checkpoint thread. */
-    private final AtomicReference<Failure> failure = new AtomicReference<>();
-    /** Requests refused while failed, for the {@code log_recovered} record. */
-    private final LongAdder refused = new LongAdder();
     /** Under the lock: what rotations that failed set aside meanwhile, for the {@code log_recovered} record. */
     private final StrayPending.SetAsideNames strayWhileFailed = new StrayPending.SetAsideNames();
-    /** Delay before the next recovery attempt; doubles up to {@link #MAX_RETRY_MILLIS}. */
-    private volatile long retryMillis = FIRST_RETRY_MILLIS;
-    /** Set once {@link #start} returned: a failure before is the open's, thrown to its caller, not reported here. */
-    private volatile boolean started;
-    /** The failure last reported: the open's end and a failure at that moment may both see it, one says it. */
-    private final AtomicReference<Failure> reported = new AtomicReference<>();
-
-    /** @param retry whether {@link #recoverNow} may bring the log back (a record write failed) */
-    private record Failure(String message, Throwable cause, boolean retry, Instant at) {
-        String describe() {
-            return message + ": " + WriteFailureText.of(cause);
-        }
-    }
 
     private AuditLog(
             Path dir,
@@ -149,12 +129,13 @@ public final class AuditLog implements AutoCloseable {
                 files);
         this.checkpoints = CheckpointStore.openForAppend(dir);
         this.budget = diskBudget(dir, options);
+        this.failures = new LogFailure(options.clock(), this::scheduleRecovery);
         // Only what a signed checkpoint covers is known to be on disk: a crash may have left the rest of the
         // recovered records in the page cache of a machine that then lost power.
         this.commit = new GroupCommit(
                 this::timedForce,
                 lastCheckpoint == null ? 0 : lastCheckpoint.size(),
-                e -> fail("cannot fsync the audit segment", e, false),
+                e -> failures.fail("cannot fsync the audit segment", e, false),
                 observer);
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "audit-checkpoint");
@@ -230,7 +211,7 @@ public final class AuditLog implements AutoCloseable {
             log.closeFiles();
             throw e;
         }
-        log.openedNow();
+        log.failures.openedNow();
         return log;
     }
 
@@ -416,8 +397,7 @@ public final class AuditLog implements AutoCloseable {
      * when its decision could not be recorded anyway (R-AUD-4).
      */
     public boolean writable() {
-        if (failure.get() != null) {
-            refused.increment();
+        if (failures.refusing()) {
             return false;
         }
         return !closed;
@@ -433,7 +413,7 @@ public final class AuditLog implements AutoCloseable {
     boolean recoverNow() {
         lock.lock();
         try {
-            Failure f = failure.get();
+            LogFailure.Failure f = failures.current();
             if (f == null) {
                 return true;
             }
@@ -444,7 +424,7 @@ public final class AuditLog implements AutoCloseable {
             try {
                 torn = segments.repair(tree.size(), chainHead, hashes);
             } catch (LogInconsistentException e) {
-                failure.set(new Failure(f.message(), f.cause(), false, f.at()));
+                failures.stayFailed(f);
                 SafeLog.report(
                         LOG,
                         System.Logger.Level.ERROR,
@@ -457,20 +437,20 @@ public final class AuditLog implements AutoCloseable {
             }
             long failedMillis =
                     Duration.between(f.at(), options.clock().instant()).toMillis();
-            failure.set(null);
+            long refused = failures.clearThenRefused();
             writeRecord(AuditEvent.Lifecycle.of(
                     LifecycleKind.LOG_RECOVERED,
-                    "failed_ms=" + failedMillis + " refused=" + refused.sumThenReset() + " torn_bytes=" + torn
+                    "failed_ms=" + failedMillis + " refused=" + refused + " torn_bytes=" + torn
                             + strayWhileFailed.wordsThenForget() + " failure=" + f.describe()));
             complete(capture("recovered"));
-            retryMillis = FIRST_RETRY_MILLIS;
+            failures.resetRetry();
             SafeLog.report(
                     LOG,
                     System.Logger.Level.WARNING,
                     "audit log recovered after " + failedMillis + " ms: " + f.describe());
             return true;
         } catch (AuditWriteException e) {
-            return false; // it failed again, and fail() scheduled the next attempt
+            return false; // it failed again, and failures.fail() scheduled the next attempt
         } finally {
             lock.unlock();
         }
@@ -478,9 +458,9 @@ public final class AuditLog implements AutoCloseable {
 
     private void retryRecovery() {
         if (!recoverNow()) {
-            Failure f = failure.get();
+            LogFailure.Failure f = failures.current();
             if (f != null && f.retry() && !closed) {
-                retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
+                failures.backOff();
                 scheduleRecovery();
             }
         }
@@ -488,7 +468,7 @@ public final class AuditLog implements AutoCloseable {
 
     private void scheduleRecovery() {
         try {
-            checkpointer.schedule(this::retryRecovery, retryMillis, TimeUnit.MILLISECONDS);
+            checkpointer.schedule(this::retryRecovery, failures.retryMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closing) {
             // the log is being closed
         }
@@ -541,11 +521,11 @@ public final class AuditLog implements AutoCloseable {
     private void timedCheckpoint() {
         lock.lock();
         try {
-            if (!closed && failure.get() == null && recordsSinceCheckpoint > 0) {
+            if (!closed && failures.current() == null && recordsSinceCheckpoint > 0) {
                 complete(capture("time"));
             }
         } catch (AuditWriteException e) {
-            // fail() has logged it; the next append reports it to the gateway as EIO.
+            // failures.fail() has logged it; the next append reports it to the gateway as EIO.
         } finally {
             lock.unlock();
         }
@@ -573,7 +553,7 @@ public final class AuditLog implements AutoCloseable {
     private Future<?> complete(Checkpoint cp) {
         pending.add(cp);
         return checkpointer.submit(() -> {
-            rejectIfFailed();
+            failures.rejectIfFailed();
             // Take the heads BEFORE the fsync: their records were written before they were captured, so the
             // fsync covers them. A head captured during the fsync may cover records still only in the page
             // cache; it stays queued for the next run.
@@ -604,7 +584,7 @@ public final class AuditLog implements AutoCloseable {
                 lastCheckpoint = batch.getLast();
                 return null;
             } catch (Throwable e) { // even an Error: the batch is lost, so the log must not stay writable
-                throw fail(
+                throw failures.fail(
                         "cannot write audit checkpoint " + cp.size(),
                         e,
                         sidecarEnd >= 0 && keepUnwritten(batch, sidecarEnd, e));
@@ -630,14 +610,6 @@ public final class AuditLog implements AutoCloseable {
         }
         notesUnwritten.addAll(batch);
         return true;
-    }
-
-    private void rejectIfFailed() throws AuditWriteException {
-        Failure earlier = failure.get();
-        if (earlier != null) {
-            refused.increment();
-            throw new AuditWriteException("audit log failed earlier: " + earlier.describe(), earlier.cause());
-        }
     }
 
     private static void await(Future<?> checkpoint) throws AuditWriteException {
@@ -675,7 +647,7 @@ public final class AuditLog implements AutoCloseable {
      */
     private long writeRecord(AuditEvent event, DiskBudget.Kind kind, long data, long inodes, boolean hold)
             throws AuditWriteException {
-        rejectIfFailed();
+        failures.rejectIfFailed();
         if (closed) {
             throw new AuditWriteException("audit log is closed", null);
         }
@@ -728,12 +700,12 @@ public final class AuditLog implements AutoCloseable {
             tree.append(leaf);
             chainHead = hashes.leafChain(chainHead, leaf);
         } catch (SyncFailedException e) {
-            throw fail("cannot fsync the audit segment before rotating it", e, false);
+            throw failures.fail("cannot fsync the audit segment before rotating it", e, false);
         } catch (IOException e) {
             strayWhileFailed.note(e); // under the lock: its rotation set something aside
-            throw fail("cannot write audit record " + seq, e, true);
+            throw failures.fail("cannot write audit record " + seq, e, true);
         } catch (RuntimeException e) {
-            throw fail("cannot write audit record " + seq, e, false);
+            throw failures.fail("cannot write audit record " + seq, e, false);
         }
         if (!(event instanceof AuditEvent.Lifecycle l && l.kind() == LifecycleKind.CHECKPOINT)) {
             recordsSinceCheckpoint++;
@@ -778,13 +750,13 @@ public final class AuditLog implements AutoCloseable {
             if (allWrittenUpTo(upTo)) {
                 return;
             }
-            Failure earlier = failure.get();
+            LogFailure.Failure earlier = failures.current();
             if (earlier != null) {
                 throw new AuditWriteException("audit log failed earlier: " + earlier.describe(), earlier.cause());
             }
             segments.writeHeld();
         } catch (IOException e) {
-            throw fail("cannot write held audit records", e, true);
+            throw failures.fail("cannot write held audit records", e, true);
         } finally {
             lock.unlock();
         }
@@ -826,11 +798,11 @@ public final class AuditLog implements AutoCloseable {
         lock.lock();
         try {
             heldTimerArmed = false;
-            if (!closed && failure.get() == null) {
+            if (!closed && failures.current() == null) {
                 segments.writeHeld();
             }
         } catch (IOException e) {
-            fail("cannot write held audit records", e, true);
+            failures.fail("cannot write held audit records", e, true);
         } finally {
             lock.unlock();
         }
@@ -898,50 +870,11 @@ public final class AuditLog implements AutoCloseable {
                 try {
                     segments.seal();
                 } catch (SyncFailedException e) {
-                    fail("cannot fsync the audit segment before rotating it", e, false);
+                    failures.fail("cannot fsync the audit segment before rotating it", e, false);
                 }
             });
         } catch (RejectedExecutionException closing) {
             // the log is being closed, and closing seals it
-        }
-    }
-
-    /**
-     * Marks the log failed (the first failure wins), reports it at once, and schedules recovery if allowed. While the
-     * log opens it only marks it: the open then fails with this exception and closes the log, no retry comes, and
-     * its caller says why (a serve that stops): "retrying" was promised by a process that was exiting.
-     */
-    private AuditWriteException fail(String message, Throwable cause, boolean retry) {
-        Failure f = new Failure(message, cause, retry, options.clock().instant());
-        if (failure.compareAndSet(null, f) && started) {
-            report(f);
-        }
-        return new AuditWriteException(f.describe(), cause);
-    }
-
-    private void report(Failure f) {
-        if (reported.getAndSet(f) == f) {
-            return;
-        }
-        SafeLog.report(
-                LOG,
-                System.Logger.Level.ERROR,
-                "audit log failed, every further operation is refused"
-                        + " (EIO): " + f.describe()
-                        + (f.retry()
-                                ? "; retrying in " + retryMillis + " ms"
-                                : "; it stays failed until a restart (what is on disk is uncertain)"));
-        if (f.retry()) {
-            scheduleRecovery();
-        }
-    }
-
-    /** The log is open: a failure marked while it opened that the open did not throw is reported now. */
-    private void openedNow() {
-        started = true;
-        Failure f = failure.get();
-        if (f != null) {
-            report(f);
         }
     }
 
@@ -955,17 +888,17 @@ public final class AuditLog implements AutoCloseable {
         try {
             segments.close();
         } catch (IOException e) {
-            fail("cannot close segment", e, false);
+            failures.fail("cannot close segment", e, false);
         }
         try {
             checkpoints.close();
         } catch (IOException e) {
-            fail("cannot close checkpoints", e, false);
+            failures.fail("cannot close checkpoints", e, false);
         }
         try {
             writerLock.close();
         } catch (IOException e) {
-            fail("cannot release the writer lock", e, false);
+            failures.fail("cannot release the writer lock", e, false);
         }
     }
 }
