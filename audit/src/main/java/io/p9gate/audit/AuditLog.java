@@ -1,7 +1,6 @@
 package io.p9gate.audit;
 
 import io.p9gate.audit.note.Checkpoint;
-import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.audit.read.LineHeader;
 import io.p9gate.audit.read.SegmentReader;
@@ -11,13 +10,8 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
-import java.util.Queue;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -77,20 +71,14 @@ public final class AuditLog implements AutoCloseable {
     private final ScheduledExecutorService checkpointer;
 
     private final WriterLock writerLock;
-    private final CheckpointObserver observer;
     private final GroupCommit commit;
     private final DiskBudget budget;
+    /** Fsyncs and signs the captured heads on the checkpoint thread, in capture order. */
+    private final CheckpointSigner signer;
     /** Whether the log is failed and why; reports a failure and paces the recovery attempts. */
     private final LogFailure failures;
     /** The budget state last reported (logged and recorded); under the lock. */
     private DiskBudget.State reportedBudget = DiskBudget.State.OK;
-    /** Captured heads not yet signed, in capture order; filled under the lock, drained by the checkpointer. */
-    private final Queue<Checkpoint> pending = new ConcurrentLinkedQueue<>();
-    /**
-     * Heads whose notes found no room in the sidecar (a full disk), in capture order; signed first by the next
-     * checkpoint run, after the log has recovered. Only the checkpointer's one thread uses it.
-     */
-    private final List<Checkpoint> notesUnwritten = new ArrayList<>();
 
     private byte[] chainHead;
     private long recordsSinceCheckpoint;
@@ -98,7 +86,6 @@ public final class AuditLog implements AutoCloseable {
     private boolean heldTimerArmed;
 
     private volatile boolean closed;
-    private volatile Checkpoint lastCheckpoint;
     private volatile SyncObserver syncObserver = SyncObserver.NONE;
     /** Under the lock: what rotations that failed set aside meanwhile, for the {@code log_recovered} record. */
     private final StrayPending.SetAsideNames strayWhileFailed = new StrayPending.SetAsideNames();
@@ -113,12 +100,10 @@ public final class AuditLog implements AutoCloseable {
             SegmentWriter.SegmentFiles files)
             throws IOException {
         this.writerLock = writerLock;
-        this.observer = observer;
         this.options = options;
         this.key = key;
         this.tree = state.tree();
         this.chainHead = state.chainHead();
-        this.lastCheckpoint = state.lastCheckpoint();
         this.segments = new SegmentWriter(
                 dir,
                 options.maxSegmentBytes(),
@@ -134,7 +119,7 @@ public final class AuditLog implements AutoCloseable {
         // recovered records in the page cache of a machine that then lost power.
         this.commit = new GroupCommit(
                 this::timedForce,
-                lastCheckpoint == null ? 0 : lastCheckpoint.size(),
+                state.lastCheckpoint() == null ? 0 : state.lastCheckpoint().size(),
                 e -> failures.fail("cannot fsync the audit segment", e, false),
                 observer);
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
@@ -145,6 +130,8 @@ public final class AuditLog implements AutoCloseable {
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(
                 false); // a pending recovery retry must not delay close
         this.checkpointer = executor;
+        this.signer = new CheckpointSigner(
+                key, checkpoints, commit, budget, observer, failures, executor, state.lastCheckpoint());
     }
 
     private static DiskBudget diskBudget(Path dir, AuditOptions options) throws IOException {
@@ -223,7 +210,7 @@ public final class AuditLog implements AutoCloseable {
             // records may follow them): sign those heads first, in order, so that no checkpoint record of the
             // log stays without its note once later notes exist (the verifier would call that a deletion).
             for (LogRecovery.UnsignedHead head : state.unsigned()) {
-                complete(new Checkpoint(
+                signer.complete(new Checkpoint(
                         options.origin(),
                         head.size(),
                         head.root(),
@@ -231,16 +218,16 @@ public final class AuditLog implements AutoCloseable {
                         options.clock().instant()));
             }
             writeRecord(AuditEvent.Lifecycle.of(
-                    LifecycleKind.START, StartRecords.startDetail(state, key, options, lastCheckpoint)));
+                    LifecycleKind.START, StartRecords.startDetail(state, key, options, signer.lastCheckpoint())));
             String keyChange = StartRecords.keyChangeDetail(state.lastSigner(), key);
             if (keyChange != null) {
                 writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.KEY_CHANGE, keyChange));
             }
-            opened = complete(capture("open"));
+            opened = signer.complete(capture("open"));
         } finally {
             lock.unlock();
         }
-        await(opened);
+        CheckpointSigner.await(opened);
         if (!options.checkpointEvery().isZero()) {
             long ms = options.checkpointEvery().toMillis();
             checkpointer.scheduleWithFixedDelay(this::timedCheckpoint, ms, ms, TimeUnit.MILLISECONDS);
@@ -322,15 +309,15 @@ public final class AuditLog implements AutoCloseable {
             seq = writeRecord(event, kind, data, inodes, durability == Durability.HELD);
             boolean forced = event instanceof AuditEvent.Lifecycle l && l.kind().forcesCheckpoint();
             if (forced) {
-                forcedCheckpoint = complete(capture("event"));
+                forcedCheckpoint = signer.complete(capture("event"));
             } else if (recordsSinceCheckpoint >= options.checkpointRecords()) {
-                complete(capture("count"));
+                signer.complete(capture("count"));
             }
         } finally {
             lock.unlock();
         }
         if (forcedCheckpoint != null) {
-            await(forcedCheckpoint);
+            CheckpointSigner.await(forcedCheckpoint);
         }
         if (durability == Durability.SYNCED) {
             try {
@@ -349,11 +336,11 @@ public final class AuditLog implements AutoCloseable {
         lock.lock();
         try {
             cp = capture("request");
-            done = complete(cp);
+            done = signer.complete(cp);
         } finally {
             lock.unlock();
         }
-        await(done);
+        CheckpointSigner.await(done);
         return cp;
     }
 
@@ -388,7 +375,7 @@ public final class AuditLog implements AutoCloseable {
 
     /** The last checkpoint that is signed and durable, or null before the first. */
     public Checkpoint lastCheckpoint() {
-        return lastCheckpoint;
+        return signer.lastCheckpoint();
     }
 
     /**
@@ -442,7 +429,7 @@ public final class AuditLog implements AutoCloseable {
                     LifecycleKind.LOG_RECOVERED,
                     "failed_ms=" + failedMillis + " refused=" + refused + " torn_bytes=" + torn
                             + strayWhileFailed.wordsThenForget() + " failure=" + f.describe()));
-            complete(capture("recovered"));
+            signer.complete(capture("recovered"));
             failures.resetRetry();
             SafeLog.report(
                     LOG,
@@ -496,7 +483,7 @@ public final class AuditLog implements AutoCloseable {
             }
             try {
                 writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.SHUTDOWN, null));
-                last = complete(capture("shutdown"));
+                last = signer.complete(capture("shutdown"));
             } catch (AuditWriteException e) {
                 error = e;
             }
@@ -506,7 +493,7 @@ public final class AuditLog implements AutoCloseable {
         }
         if (last != null) {
             try {
-                await(last);
+                CheckpointSigner.await(last);
             } catch (AuditWriteException e) {
                 error = e;
             }
@@ -522,7 +509,7 @@ public final class AuditLog implements AutoCloseable {
         lock.lock();
         try {
             if (!closed && failures.current() == null && recordsSinceCheckpoint > 0) {
-                complete(capture("time"));
+                signer.complete(capture("time"));
             }
         } catch (AuditWriteException e) {
             // failures.fail() has logged it; the next append reports it to the gateway as EIO.
@@ -542,88 +529,6 @@ public final class AuditLog implements AutoCloseable {
                 tree.root(),
                 chainHead,
                 options.clock().instant());
-    }
-
-    /**
-     * Under the lock, so checkpoints are queued in capture order. The checkpoint thread then completes every
-     * queued checkpoint with one segment fsync (the group commit's, shared with waiting appenders; none at all
-     * if they already made the records durable) and one sidecar fsync: when the disk is slower than the
-     * checkpoint rate, fsyncs coalesce instead of queueing up, and every captured head is still signed.
-     */
-    private Future<?> complete(Checkpoint cp) {
-        pending.add(cp);
-        return checkpointer.submit(() -> {
-            failures.rejectIfFailed();
-            // Take the heads BEFORE the fsync: their records were written before they were captured, so the
-            // fsync covers them. A head captured during the fsync may cover records still only in the page
-            // cache; it stays queued for the next run.
-            List<Checkpoint> batch = new ArrayList<>(notesUnwritten);
-            notesUnwritten.clear();
-            for (Checkpoint next; (next = pending.poll()) != null; ) {
-                batch.add(next);
-            }
-            if (batch.isEmpty()) {
-                return null; // an earlier run already made this checkpoint durable
-            }
-            long sidecarEnd = -1; // set once the records are durable: only the notes' writes are left
-            try {
-                long durable = commit.awaitDurable(batch.getLast().size());
-                for (Checkpoint next : batch) {
-                    if (next.size() > durable) {
-                        throw new IllegalStateException(
-                                "checkpoint " + next.size() + " is ahead of the " + durable + " records on disk");
-                    }
-                }
-                sidecarEnd = checkpoints.end();
-                for (Checkpoint next : batch) {
-                    observer.signing(next);
-                    budget.wroteNote(checkpoints.append(SignedNote.sign(next.body(), key)));
-                }
-                sidecarEnd = -1; // a failed fsync of the notes leaves them uncertain
-                checkpoints.force();
-                lastCheckpoint = batch.getLast();
-                return null;
-            } catch (Throwable e) { // even an Error: the batch is lost, so the log must not stay writable
-                throw failures.fail(
-                        "cannot write audit checkpoint " + cp.size(),
-                        e,
-                        sidecarEnd >= 0 && keepUnwritten(batch, sidecarEnd, e));
-            }
-        });
-    }
-
-    /**
-     * After a note's write failed (a full disk: the records went over zeros written ahead, the sidecar's note is the
-     * first write to find no room): nothing is uncertain, since the records are durable and only the sidecar's end
-     * was torn. So the log may recover as from a failed record write: what the notes left is cut off and their heads
-     * are signed first by the checkpoint of the recovery. False (the log stays failed) for anything but an
-     * {@link IOException}, or if the cut fails.
-     */
-    private boolean keepUnwritten(List<Checkpoint> batch, long sidecarEnd, Throwable failure) {
-        if (!(failure instanceof IOException)) {
-            return false;
-        }
-        try {
-            checkpoints.cutTo(sidecarEnd);
-        } catch (IOException e) {
-            return false;
-        }
-        notesUnwritten.addAll(batch);
-        return true;
-    }
-
-    private static void await(Future<?> checkpoint) throws AuditWriteException {
-        try {
-            checkpoint.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof AuditWriteException awe) {
-                throw awe;
-            }
-            throw new AuditWriteException("audit checkpoint failed: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AuditWriteException("interrupted while waiting for an audit checkpoint", e);
-        }
     }
 
     /** The VM a guest-driven record is about, for its share of the disk budget; null for the log's own. */
