@@ -66,7 +66,8 @@ public final class PolicyHolder {
 
     /**
      * As {@link #reload()}, but the new engine is taken only if {@code preparation} succeeds for it; what it made
-     * is put in place right after the swap. A reload that fails at any step keeps the old engine whole.
+     * is put in place right after the swap. A reload that fails at any step keeps the old engine whole: one whose
+     * install fails swaps the old engine back and is reported kept, with why.
      */
     public synchronized ReloadResult reload(Preparation preparation) {
         PolicyEngine old = current.get();
@@ -74,7 +75,13 @@ public final class PolicyHolder {
             PolicyEngine fresh = checked(file, check);
             Runnable install = preparation.prepare(fresh);
             current.set(fresh);
-            install.run();
+            try {
+                install.run();
+            } catch (RuntimeException e) {
+                String why = "cannot put the new policy in place: " + e;
+                restore(old, preparation, why);
+                return new ReloadResult.Kept(old.digest(), why);
+            }
             LOG.info(() -> "policy reloaded from " + file + " (sha256 " + fresh.digest() + ")");
             return new ReloadResult.Loaded(old.digest(), fresh.digest());
         } catch (PolicyLoadException e) {
@@ -84,6 +91,27 @@ public final class PolicyHolder {
             String why = "unexpected error: " + e;
             LOG.warning(() -> "policy reload refused, keeping sha256 " + old.digest() + ": " + why);
             return new ReloadResult.Kept(old.digest(), why);
+        }
+    }
+
+    /**
+     * Puts {@code old} back after the new engine's install failed part way: what is reported ("kept") must be what is
+     * in force. The old engine's state is made again before it serves again, as for a reload, since the failed
+     * install may have replaced part of it; if that fails too, the old engine serves with what the install left.
+     */
+    private void restore(PolicyEngine old, Preparation preparation, String why) {
+        LOG.warning(() -> "policy reload refused, keeping sha256 " + old.digest() + ": " + why);
+        Runnable reinstall = () -> {};
+        try {
+            reinstall = preparation.prepare(old);
+        } catch (PolicyLoadException | RuntimeException e) {
+            LOG.severe(() -> "cannot make the kept policy's state again, it serves with what is left: " + e);
+        }
+        current.set(old);
+        try {
+            reinstall.run();
+        } catch (RuntimeException e) {
+            LOG.severe(() -> "cannot put the kept policy's state in place again: " + e);
         }
     }
 

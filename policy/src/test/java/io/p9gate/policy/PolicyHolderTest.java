@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.policy.terms.OpKind;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,5 +36,32 @@ class PolicyHolderTest {
         var loaded = assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, holder.reload());
         assertEquals(first.digest(), loaded.oldDigest());
         assertTrue(holder.current().decide(write).allowed());
+    }
+
+    /**
+     * A new engine whose prepared state cannot be put in place is not taken: the outcome said "kept" while the new
+     * engine already answered, so the audit record and `policy reload` named a policy not in force.
+     */
+    @Test
+    void aReloadWhoseInstallFailsKeepsTheOldEngineAndItsPreparedState() throws Exception {
+        Path p = PolicyFiles.write(dir, "p.yaml", PolicyFiles.oneShare("path: /srv/p9gate/data\naccess: read-only\n"));
+        PolicyHolder holder = PolicyHolder.load(p);
+        PolicyEngine first = holder.current();
+        DecisionRequest write = DecisionRequest.of("vm1", "data", OpKind.OPEN_WRITE, "/x");
+        PolicyFiles.write(dir, "p.yaml", PolicyFiles.oneShare("path: /srv/p9gate/data\naccess: read-write\n"));
+        List<PolicyEngine> installed = new ArrayList<>();
+
+        var kept = assertInstanceOf(PolicyHolder.ReloadResult.Kept.class, holder.reload(fresh -> () -> {
+            if (fresh != first) {
+                throw new IllegalStateException("books half replaced");
+            }
+            installed.add(fresh);
+        }));
+
+        assertEquals(first.digest(), kept.digest());
+        assertTrue(kept.reason().contains("books half replaced"), kept.reason());
+        assertSame(first, holder.current());
+        assertFalse(holder.current().decide(write).allowed());
+        assertEquals(List.of(first), installed, "the old engine's state is put back in place");
     }
 }

@@ -65,6 +65,44 @@ class PolicyReloadTest {
     }
 
     /**
+     * A reload whose prepared state cannot be put in place after the swap (a bug in an install) is refused whole: the
+     * outcome file and every listener said "kept, old digest" while the new policy already decided the next request.
+     */
+    @Test
+    void aReloadWhoseInstallFailsIsKeptEverywhereAndTheOldPolicyStillDecides() throws Exception {
+        PolicyFixture fx = new PolicyFixture(tmp);
+        PolicyHolder holder = fx.holder();
+        PolicyReloader reloader = new PolicyReloader(holder);
+        String first = holder.current().digest();
+        reloader.beforeSwap(fresh -> () -> {
+            if (!fresh.digest().equals(first)) {
+                throw new IllegalStateException("install bug");
+            }
+        });
+        List<ReloadResult> seen = new CopyOnWriteArrayList<>();
+        reloader.onReload(seen::add);
+        Path pidFile = tmp.resolve("p9gate.pid");
+        ReloadOutcomeFile.reportBeside(pidFile, holder, reloader, List::of);
+        try (ShareServerFactory shares = fx.shares(holder);
+                TestSession s = TestSession.open(shares, fx.alphaListener())) {
+            s.call(new TMessage.Tattach(TestSession.ROOT, TMessage.NOFID, "root", "data", 0));
+            Files.writeString(fx.policyFile, fx.policy(DENY_NOTES));
+
+            ReloadResult.Kept kept = assertInstanceOf(ReloadResult.Kept.class, reloader.reload());
+
+            assertEquals(first, kept.digest());
+            assertEquals(first, holder.current().digest(), "what is reported is what is in force");
+            s.walk(TestSession.ROOT, 1, "notes.txt");
+            s.lopen(1, O_WRONLY);
+            ReloadOutcomeFile.Outcome outcome =
+                    ReloadOutcomeFile.read(ReloadOutcomeFile.beside(pidFile)).orElseThrow();
+            assertEquals(List.of(false, first), List.of(outcome.taken(), outcome.digest()));
+            assertTrue(outcome.reason().contains("install bug"), outcome.reason());
+        }
+        assertEquals(1, seen.size());
+    }
+
+    /**
      * SIGHUP reloads. The signal comes from {@code kill}: {@code p9gate policy reload} signals only a
      * {@code p9gate serve} process, which this test JVM is not (the command, and the outcome it waits for beside the
      * pid file, against a real serve: cli.PolicyReloadOutcomeTest).
