@@ -10,6 +10,7 @@ import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyQuotas;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.PolicyShares;
+import io.p9gate.gateway.policyadapter.RunFile;
 import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
@@ -21,7 +22,6 @@ import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.load.PolicyLoadException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -204,9 +204,9 @@ final class PolicyServe {
         };
     }
 
-    /** Writes this process's id, for {@code p9gate policy reload --pid-file FILE} to signal. */
+    /** Writes this process's id, for {@code p9gate policy reload --pid-file FILE} to signal; never through a link. */
     static void writePidFile(Path pidFile) throws IOException {
-        Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+        RunFile.replace(pidFile, ProcessHandle.current().pid() + "\n");
         pidFile.toFile().deleteOnExit(); // a stale pid could later name an unrelated process
     }
 }

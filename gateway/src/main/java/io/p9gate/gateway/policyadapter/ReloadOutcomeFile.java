@@ -5,10 +5,8 @@ import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.PolicyHolder.ReloadResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -153,11 +151,9 @@ public final class ReloadOutcomeFile {
         }
     }
 
-    /** Replaces the file in one rename, so a reader never sees half a line. */
+    /** Replaces the file in one rename, never writing through a link ({@link RunFile}). */
     public static void write(Path file, Outcome outcome) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, outcome.text(), StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        RunFile.replace(file, outcome.text());
     }
 
     /**

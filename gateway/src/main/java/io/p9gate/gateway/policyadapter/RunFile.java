@@ -1,0 +1,46 @@
+package io.p9gate.gateway.policyadapter;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Set;
+
+/**
+ * A small file the running gateway (often root) keeps for other programs: the pid file and the reload outcome file
+ * beside it. Its directory may be one others can write ({@code --pid-file /tmp/p9gate.pid}), where a name the
+ * gateway writes through could be a planted symlink to any file. So the text goes into a new file of a random name,
+ * created exclusively and never through a link ({@code O_CREAT|O_EXCL|O_NOFOLLOW}), written through that one open,
+ * then renamed onto the name: a link at the name is replaced, not followed, and a reader never sees half a line.
+ */
+public final class RunFile {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private RunFile() {}
+
+    /** Replaces {@code file} with {@code text} (0644, less the umask). */
+    public static void replace(Path file, String text) throws IOException {
+        Path tmp =
+                file.resolveSibling(file.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+        try {
+            try (var channel = Files.newByteChannel(
+                    tmp,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")))) {
+                ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.p9gate.gateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway, as root, writes its pid file and the reload outcome file beside it. With {@code --pid-file} in a
+ * directory others can write (/tmp), a local user planted a symlink at the pid file or at {@code FILE.reload.tmp}
+ * (a fixed name) and root wrote through it over any file it pointed at. Both are now written as a new file, never
+ * through a link, and renamed onto their names: a link there is replaced, its target left alone.
+ */
+class PidFileSymlinkAttackTest {
+    private static final String VICTIM = "root:x:0:0:root:/root:/bin/sh\n";
+
+    @TempDir
+    Path dir;
+
+    private Path victim() throws Exception {
+        return Files.writeString(dir.resolve("victim"), VICTIM);
+    }
+
+    @Test
+    void aLinkAtThePidFileIsReplacedNotWrittenThrough() throws Exception {
+        Path victim = victim();
+        Path pidFile = Files.createSymbolicLink(dir.resolve("p9gate.pid"), victim);
+
+        PolicyServe.writePidFile(pidFile);
+
+        assertEquals(VICTIM, Files.readString(victim));
+        assertFalse(Files.isSymbolicLink(pidFile));
+        assertEquals(ProcessHandle.current().pid() + "\n", Files.readString(pidFile));
+    }
+
+    @Test
+    void aLinkAtTheOutcomeFilesOldTemporaryNameIsNotWrittenThrough() throws Exception {
+        Path victim = victim();
+        Path outcomeFile = ReloadOutcomeFile.beside(dir.resolve("p9gate.pid"));
+        Path planted = Files.createSymbolicLink(outcomeFile.resolveSibling(outcomeFile.getFileName() + ".tmp"), victim);
+        ReloadOutcomeFile.Outcome outcome = new ReloadOutcomeFile.Outcome(42, 1, true, "sha256:0", "", List.of());
+
+        ReloadOutcomeFile.write(outcomeFile, outcome);
+
+        assertEquals(VICTIM, Files.readString(victim));
+        assertEquals(outcome, ReloadOutcomeFile.read(outcomeFile).orElseThrow());
+        assertFalse(Files.isSymbolicLink(outcomeFile));
+        assertEquals(victim, Files.readSymbolicLink(planted), "someone else's link is not ours to remove");
+        try (var names = Files.list(dir)) {
+            assertEquals(3, names.count(), "no temporary file left: victim, planted link, outcome file");
+        }
+    }
+
+    @Test
+    void aLinkAtTheOutcomeFileIsReplacedNotWrittenThrough() throws Exception {
+        Path victim = victim();
+        Path outcomeFile = Files.createSymbolicLink(ReloadOutcomeFile.beside(dir.resolve("p9gate.pid")), victim);
+
+        ReloadOutcomeFile.write(outcomeFile, new ReloadOutcomeFile.Outcome(42, 1, true, "sha256:0", "", List.of()));
+
+        assertEquals(VICTIM, Files.readString(victim));
+        assertFalse(Files.isSymbolicLink(outcomeFile));
+    }
+}
