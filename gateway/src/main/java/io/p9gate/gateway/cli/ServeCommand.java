@@ -44,6 +44,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -176,6 +177,13 @@ final class ServeCommand implements Callable<Integer> {
             // The pid file is for 'policy reload' (SIGHUP); without a policy it was silently not written.
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--pid-file is for reloading a policy: give --policy FILE");
+        }
+        if (pidFile != null) {
+            try {
+                refuseUnsafePidFileDirectory(pidFile);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
         }
         if (ownership != null && holder == null) {
             // Without a policy no guest id is mapped, so there is no ownership to keep: the option did nothing.
@@ -389,6 +397,28 @@ final class ServeCommand implements Callable<Integer> {
                 err.println("p9gate: metrics: " + e.getMessage());
                 err.flush();
             }
+        }
+    }
+
+    /**
+     * In a directory others may write without the sticky bit (chmod 777), anyone can rename their own file onto the
+     * pid file or FILE.reload: another pid for {@code policy reload} to signal, a false outcome for it to report.
+     * Written as a new file renamed into place ({@code RunFile}), they are safe in a sticky /tmp or in /run/p9gate.
+     *
+     * @throws IllegalArgumentException one line, naming the directory
+     */
+    static void refuseUnsafePidFileDirectory(Path pidFile) {
+        Path dir = pidFile.toAbsolutePath().getParent();
+        int mode;
+        try {
+            mode = (Integer) Files.getAttribute(dir, "unix:mode");
+        } catch (IOException e) {
+            return; // a directory that cannot be looked at fails with its own words when the file is written
+        }
+        if ((mode & 0002) != 0 && (mode & 01000) == 0) {
+            throw new IllegalArgumentException("--pid-file " + pidFile + ": its directory " + dir
+                    + " is writable by others without the sticky bit, so anyone could replace the pid file"
+                    + " (use /run/p9gate, or chmod o-w or +t " + dir + ")");
         }
     }
 

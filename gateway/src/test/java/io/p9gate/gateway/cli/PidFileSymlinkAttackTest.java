@@ -2,10 +2,12 @@ package io.p9gate.gateway.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,5 +67,52 @@ class PidFileSymlinkAttackTest {
 
         assertEquals(VICTIM, Files.readString(victim));
         assertFalse(Files.isSymbolicLink(outcomeFile));
+    }
+
+    /**
+     * In a directory others can write without the sticky bit, no way of writing keeps the files: anyone may rename
+     * another pid, or a false outcome, onto their names. serve refuses it at start, before it serves anything.
+     */
+    @Test
+    void aPidFileDirectoryOthersMayReplaceFilesInIsRefusedAtStart() throws Exception {
+        Path open = Files.createDirectory(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path share = Files.createDirectory(dir.resolve("share"));
+        Path policy =
+                Files.writeString(dir.resolve("policy.yaml"), """
+                image: t
+                vms:
+                  vm:
+                    listen: unix:%s
+                    shares:
+                      data: {path: %s, access: read-only}
+                """.formatted(dir.resolve("nowhere/vm.sock"), share));
+
+        CliRun run = CliRun.of(
+                "serve",
+                "--policy",
+                policy.toString(),
+                "--pid-file",
+                open.resolve("p9gate.pid").toString());
+
+        assertEquals(Main.EXIT_USAGE, run.code(), run.err());
+        assertEquals(
+                1, run.err().strip().lines().filter(l -> l.startsWith("p9gate")).count(), run.err());
+        assertTrue(
+                run.err()
+                        .contains("--pid-file " + open.resolve("p9gate.pid") + ": its directory " + open
+                                + " is writable by others without the sticky bit"),
+                run.err());
+        assertFalse(Files.exists(open.resolve("p9gate.pid")));
+    }
+
+    @Test
+    void aStickyDirectoryOthersMayWriteIsAccepted() throws Exception {
+        Path sticky = Files.createDirectory(dir.resolve("tmp"));
+        assertEquals(
+                0,
+                new ProcessBuilder("chmod", "1777", sticky.toString()).start().waitFor());
+        ServeCommand.refuseUnsafePidFileDirectory(sticky.resolve("p9gate.pid"));
+        ServeCommand.refuseUnsafePidFileDirectory(Path.of("p9gate.pid"));
     }
 }
