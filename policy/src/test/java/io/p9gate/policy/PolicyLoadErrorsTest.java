@@ -210,6 +210,29 @@ class PolicyLoadErrorsTest {
         assertTrue(e.reason().startsWith("YAML alias '*ids' (of the anchor at line 5):"), e.reason());
     }
 
+    /**
+     * A '[' or '{' never closed is placed where it opens, also where the file ends inside it after a ',' or a key (or
+     * right after the bracket): there the parser wants a value and meets the end of the file, and it was reported at
+     * the end ("6:1: YAML syntax: while parsing a flow node: expected the node content, but found '<stream end>'").
+     */
+    @Test
+    void anUnclosedBracketIsPlacedAtTheBracketAlsoWhereTheFileEndsInIt() throws Exception {
+        String vm = "image: x\nvms:\n  a:\n    listen: unix:/run/a.sock\n";
+        for (String end : new String[] {"hidden: [/a, /b\n", "hidden: [/a,\n", "hidden: [", "hidden: [/a, /b,"}) {
+            PolicyLoadException e = refused(vm + "    " + end);
+            assertEquals(5, e.pos().line(), end + ": " + e.getMessage());
+            assertEquals(13, e.pos().column(), end + ": " + e.getMessage());
+            assertTrue(e.reason().startsWith("YAML syntax: '[' is not closed"), e.reason());
+        }
+        PolicyLoadException e = refused(vm + "    socket: {owner: root,\n");
+        assertEquals(5, e.pos().line(), e.getMessage());
+        assertEquals(13, e.pos().column(), e.getMessage());
+        assertTrue(e.reason().startsWith("YAML syntax: '{' is not closed"), e.reason());
+        e = refused(vm + "    hidden: [/a, {\n");
+        assertEquals(18, e.pos().column(), "the innermost: " + e.getMessage());
+        assertTrue(e.reason().startsWith("YAML syntax: '{' is not closed"), e.reason());
+    }
+
     /** A tab where indentation is: placed at the tab, not at the end of the line before (it said 2:4). */
     @Test
     void aTabIsPlacedWhereItIs() throws Exception {

@@ -65,8 +65,14 @@ public final class YamlTreeReader {
                         String.format(
                                 "YAML syntax: special characters are not allowed (U+%04X)", text.codePointAt(bad)));
             }
-            if (e.getCause() instanceof MarkedYAMLException m && UnclosedFlow.of(m) != null) {
-                throw UnclosedFlow.of(m).error(file, m);
+            if (e.getCause() instanceof MarkedYAMLException m) {
+                if (UnclosedFlow.of(m) != null) {
+                    throw UnclosedFlow.of(m).error(file, m);
+                }
+                PolicyLoadException atEnd = UnclosedFlow.atEnd(file, text, m);
+                if (atEnd != null) {
+                    throw atEnd;
+                }
             }
             // SnakeYAML's message alternates unindented sentences with indented excerpts; keep the sentences. Its
             // "\t(TAB)" (a backslash, printed escaped as two) says TAB.
