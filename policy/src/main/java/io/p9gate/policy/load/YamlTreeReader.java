@@ -137,11 +137,7 @@ public final class YamlTreeReader {
     private void anchor(YAMLParser p, SourcePos at) throws IOException, PolicyLoadException {
         if (p.isCurrentAlias()) {
             SourcePos anchor = anchors.get(p.getText());
-            throw new PolicyLoadException(
-                    at,
-                    "YAML alias '*" + p.getText() + "'"
-                            + (anchor == null ? "" : " (of the anchor at line " + anchor.line() + ")")
-                            + ": aliases, anchors and '<<' merges are not supported; write the value out here");
+            throw new PolicyLoadException(at, YamlAliases.refusal(p.getText(), anchor == null ? 0 : anchor.line()));
         }
         if (p.getObjectId() instanceof String name) { // a mapping's or a list's; the parser gives no scalar's
             anchors.putIfAbsent(name, at);

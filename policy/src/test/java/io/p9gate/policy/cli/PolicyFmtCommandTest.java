@@ -223,15 +223,53 @@ class PolicyFmtCommandTest {
      */
     @Test
     void theDuplicateKeyNamedIsTheOneLoadingNames() throws Exception {
-        Path yaml = Files.writeString(dir.resolve("p.yaml"), "a: {x: 1}\nb: 2\na:\n  y: 1\n  y: 2\n");
+        String reason = refusedAsLoadingRefusesIt("a: {x: 1}\nb: 2\na:\n  y: 1\n  y: 2\n");
+        assertEquals("duplicate key 'y' (first at line 4)", reason);
+    }
+
+    /** Formats {@code text} in a file, which loading and fmt refuse in one way; the file is left as it is. */
+    private String refusedAsLoadingRefusesIt(String text) throws Exception {
+        Path yaml = Files.writeString(dir.resolve("p.yaml"), text);
         var loading = org.junit.jupiter.api.Assertions.assertThrows(
                 io.p9gate.policy.load.PolicyLoadException.class, () -> io.p9gate.policy.load.YamlTreeReader.read(yaml));
-        assertEquals("duplicate key 'y' (first at line 4)", loading.reason());
         CliRun r = CliRun.of("fmt", yaml.toString());
         assertEquals(1, r.exit(), r.err());
         assertEquals(
                 "p9gate policy fmt: error: " + yaml + ":" + loading.pos().line() + ":"
                         + loading.pos().column() + ": cannot format: " + loading.reason() + "\n",
                 r.err());
+        assertEquals(text, Files.readString(yaml), "left as it is");
+        return loading.reason();
+    }
+
+    /**
+     * {@code policy check} refuses a YAML alias (an alias of a scalar loaded as the anchor's name); fmt compared data
+     * loaded with aliases resolved, found it equal, and rewrote such a file, exit 0. It refuses it as loading does.
+     */
+    @Test
+    void anAliasIsRefusedAsLoadingRefusesItAndTheFileLeftAlone() throws Exception {
+        String scalar = """
+                image:   t
+                vms:
+                  a:
+                    listen: unix:/run/a.sock
+                    socket: {owner: &hv root}
+                    peer: {uid: *hv}
+                """;
+        String mapping = """
+                image: t
+                vms:
+                  a:
+                    listen:   unix:/run/a.sock
+                    ids: &ids
+                      uid: {squash: 1000}
+                  b:
+                    listen: unix:/run/b.sock
+                    ids: *ids
+                """;
+        for (String text : new String[] {scalar, mapping}) {
+            String reason = refusedAsLoadingRefusesIt(text);
+            assertTrue(reason.startsWith("YAML alias"), reason);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.p9gate.policy.cli.fmt;
 
+import io.p9gate.policy.load.YamlAliases;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,6 +20,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.CollectionStartEvent;
+import org.yaml.snakeyaml.events.Event;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -68,6 +72,10 @@ public final class YamlFormatter {
 
     public static Formatting format(String input) {
         try {
+            Formatting.Refused alias = firstAlias(input.replace("\r\n", "\n"));
+            if (alias != null) {
+                return alias;
+            }
             Formatting.Refused duplicate = firstDuplicateKey(compose(input.replace("\r\n", "\n")));
             if (duplicate != null) {
                 return duplicate;
@@ -115,6 +123,29 @@ public final class YamlFormatter {
             first = doc;
         }
         return first;
+    }
+
+    /**
+     * The first alias, refused where and as the policy loader refuses it ({@code YamlTreeReader}). The data compared
+     * below is loaded with aliases resolved, so a file {@code policy check} refuses was formatted (exit 0). Read as
+     * parser events, which keep each alias where it is written (a composed tree shares its anchor's node).
+     */
+    private static Formatting.Refused firstAlias(String text) {
+        Map<String, Integer> anchorLines = new HashMap<>();
+        for (Event e : new Yaml(new LoaderOptions()).parse(new StringReader(text))) {
+            if (e instanceof AliasEvent a) {
+                Mark at = a.getStartMark();
+                return new Formatting.Refused(
+                        at.getLine() + 1,
+                        at.getColumn() + 1,
+                        YamlAliases.refusal(a.getAnchor(), anchorLines.getOrDefault(a.getAnchor(), 0)));
+            }
+            // The loader's parser reports a mapping's or a list's anchor, not a scalar's.
+            if (e instanceof CollectionStartEvent c && c.getAnchor() != null) {
+                anchorLines.putIfAbsent(c.getAnchor(), c.getStartMark().getLine() + 1);
+            }
+        }
+        return null;
     }
 
     /**
