@@ -128,7 +128,8 @@ final class PackageCommand implements Callable<Integer> {
                         auditKey,
                         new Packager.AuditBudget(auditMaxBytes, auditMinFree),
                         sourceDateEpoch()),
-                stepsShown());
+                stepsShown(),
+                this::warn);
         double seconds = (System.nanoTime() - started) / 1e9;
         PrintWriter o = spec.commandLine().getOut();
         result.hostWarnings().forEach(w -> o.println("p9gate package: note (checked on the ECU at start): " + w));
@@ -161,6 +162,13 @@ final class PackageCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "p9gate package: %5.1f s: %s%n", (System.nanoTime() - started) / 1e9, step);
             err.flush();
         };
+    }
+
+    /** At once on stderr, progress shown or not: the run goes on for a minute. */
+    private void warn(String warning) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("p9gate package: warning: " + warning);
+        err.flush();
     }
 
     private Path appDir() {

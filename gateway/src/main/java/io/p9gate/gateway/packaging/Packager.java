@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -114,10 +115,12 @@ public final class Packager {
     private Packager() {}
 
     public static Result build(Request request) throws PackagingException, IOException {
-        return build(request, Steps.NONE);
+        return build(request, Steps.NONE, warning -> {});
     }
 
-    public static Result build(Request request, Steps steps) throws PackagingException, IOException {
+    /** @param warnings told each path the unit's sandbox hides from the service, when found (before jlink) */
+    public static Result build(Request request, Steps steps, Consumer<String> warnings)
+            throws PackagingException, IOException {
         steps.begin("checking the policy " + request.policy() + " (policy check --strict, production profile)");
         PolicyEngine engine = load(request.policy());
         List<String> hostWarnings = checkStrict(engine);
@@ -126,6 +129,8 @@ public final class Packager {
         String suffix = request.versionSuffix() == null ? "" : SafeNames.requireSafeSuffix(request.versionSuffix());
         AuditPaths audit = auditPaths(engine.policy().protectedPaths(), request);
         checkStateOutsideShares(engine, audit);
+        SystemdUnit.hiddenBySandbox(engine, request.prefix(), audit.dir(), audit.key())
+                .forEach(warnings);
         steps.begin("reading the application in " + request.appDir());
         Application app = Application.find(request.appDir());
         String version = app.version() + suffix;

@@ -187,4 +187,36 @@ class PackageCommandTest {
         assertTrue(lines.get(2).startsWith("p9gate package: error: "), run.err());
         assertTrue(run.out().isEmpty(), "stdout keeps the summary only: " + run.out());
     }
+
+    /**
+     * The unit has ProtectHome=yes and PrivateTmp=yes: a share under /home, /root or /run/user is out of the
+     * service's reach and one under /tmp or /var/tmp is the service's own empty /tmp, so serve exits 75 at every
+     * start; a socket there is where the hypervisor cannot see it. It was packaged without a word.
+     */
+    @Test
+    void pathsTheUnitsSandboxHidesAreWarnedOfWithTheReason() throws Exception {
+        Path policy = Files.writeString(dir.resolve("policy.yaml"), """
+                image: infotainment
+                protect: {keys: /etc/p9gate/keys, audit: /var/lib/p9gate/audit}
+                vms:
+                  infotainment:
+                    listen: unix:/tmp/vm/infotainment.sock
+                    shares:
+                      maps: {path: /home/x, access: read-write}
+                      media: {path: /srv/media, access: read-only}
+                """);
+        CliRun run = packageIt(policy);
+
+        assertEquals(Main.EXIT_FAILURE, run.code(), run.err());
+        List<String> warnings = run.err()
+                .lines()
+                .filter(l -> l.startsWith("p9gate package: warning: "))
+                .toList();
+        assertEquals(2, warnings.size(), run.err());
+        assertTrue(warnings.get(0).contains("VM 'infotainment' share 'maps' path /home/x"), run.err());
+        assertTrue(warnings.get(0).contains("ProtectHome=yes"), run.err());
+        assertTrue(warnings.get(1).contains("VM 'infotainment' socket /tmp/vm/infotainment.sock"), run.err());
+        assertTrue(warnings.get(1).contains("PrivateTmp=yes"), run.err());
+        assertTrue(run.err().contains("no Implementation-Version"), "a warning, not a refusal: " + run.err());
+    }
 }
