@@ -30,6 +30,7 @@ final class CreateOps {
     private static final int S_IFCHR = 0020000;
     private static final int S_IFBLK = 0060000;
     private static final int S_IFSOCK = 0140000;
+    private static final int S_ISGID = 02000;
     private static final int UNIX_TYPES = Stat.DMSYMLINK | DMLINK | Stat.DMDEVICE | Stat.DMNAMEDPIPE | Stat.DMSOCKET;
 
     private final OpsContext ctx;
@@ -90,6 +91,11 @@ final class CreateOps {
         // (dropped, a .u guest's open(O_CREAT, 02755) or mkdir(01777) answered for bits never given).
         int perm = WstatOps.permissions(
                 t.perm() & (directory ? ~0777 | (dir.mode() & 0777) : ~0666 | (dir.mode() & 0666)), unix);
+        if (directory) {
+            // mkdir(2) in a set-gid directory makes a set-gid one, so that what is made below keeps the group; the
+            // Linux client asks it in a .L Tmkdir, and a .u or 9P2000 Tcreate's directory lost it.
+            perm |= dir.mode() & S_ISGID;
+        }
         int gid = ctx.fs().groupOfUnnamedCreate(at.who(), at.handle(), dir.gid(), dir.mode());
         // create(5) opens with the mode given, and open(5) makes the removal's permission ORCLOSE's: the file and
         // directory creates below ask it before making anything, not leaving it to the clunk, which would leave it.

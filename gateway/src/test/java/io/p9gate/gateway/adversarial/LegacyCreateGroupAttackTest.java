@@ -137,6 +137,29 @@ class LegacyCreateGroupAttackTest {
         }
     }
 
+    /**
+     * Linux's mkdir in a set-gid directory makes a set-gid directory (its subdirectories keep the group), and a .L
+     * Tmkdir keeps it (the Linux client asks S_ISGID there). A .u Tcreate of a directory must give the same.
+     */
+    @Test
+    void aLegacyDirectoryCreateInASetGidDirectoryIsSetGidAsATmkdirIs() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data");
+                P9Client legacy = attached(gw, Dialect.U);
+                P9Client dotL = gw.attached("data", USER)) {
+            Path shared = directory(gw.share("data"), "shared", hostId(USER), hostId(STAFF), "rwxrwxr-x");
+            Files.setAttribute(shared, "unix:mode", 02775);
+            legacy.walk(0, 1, "shared");
+            legacy.rpc(new TMessage.Tcreate(1, "u", Stat.DMDIR | 0755, 0, extension(Dialect.U)));
+            dotL.walk(0, 1, "shared");
+            dotL.mkdir(1, "l", 02755, STAFF);
+            for (String name : new String[] {"l", "u"}) {
+                dotL.walk(0, 2, "shared", name);
+                assertEquals(02755, dotL.getattr(2, 0x7ffL).mode() & 07777, name + " as the guest sees it");
+                dotL.clunk(2);
+            }
+        }
+    }
+
     /** A .u Tcreate carries an extension (empty for a file or directory); a 9P2000 one has none. */
     private static Optional<String> extension(Dialect dialect) {
         return dialect == Dialect.U ? Optional.of("") : Optional.empty();
