@@ -27,19 +27,20 @@ public record LocalShare(
                 new Entries(root),
                 new FileIo(root),
                 new DirReader(root),
-                new RemovedShareDirectory(name, directory.toString()));
+                new RemovedShareDirectory(name, directory.toString(), root.rootNode(), root.mountId()));
     }
 
     /**
      * The root handle and its stat for a new Tattach.
      *
-     * @throws P9Exception ESTALE if the host removed the share's directory ({@link RemovedShareDirectory})
+     * @throws P9Exception ESTALE if the host removed the share's directory or unmounted its file system
+     *     ({@link RemovedShareDirectory})
      */
     public ShareRoot.Found attachRoot() throws P9Exception {
         Node node = root.root();
         try {
             FileStat stat = Inodes.stat(node);
-            removed.requireLinked(node, stat);
+            removed.requireReachable(node, stat);
             return new ShareRoot.Found(node, stat);
         } catch (P9Exception | RuntimeException e) {
             node.close();

@@ -5,49 +5,76 @@ import io.p9gate.gateway.proto.P9Exception;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Tells a share whose directory the host removed while the gateway serves it ({@code rm -rf} of a VM's folder, maybe
- * made again at its path by a provisioning script). Share directories are opened once, at start, so the gateway holds
- * the removed directory, in which the kernel lets nothing be made: a new Tattach of it is ESTALE (as an NFS server
- * answers for a handle it can no longer place), and the operator is told once per share, since only a restart serves
- * the directory now at the path. Before, a new mount attached the removed directory: an empty share, every create
- * ENOENT, and nothing in the log said why.
+ * Tells a share whose directory the host took out of its tree while the gateway serves it: removed ({@code rm -rf} of
+ * a VM's folder, maybe made again at its path by a provisioning script), or its file system unmounted ({@code umount
+ * -l}: the gateway's open root keeps the mount busy, so only a lazy unmount succeeds, and it detaches the mount while
+ * the root still reaches it). Share directories are opened once, at start, so the gateway still holds the directory:
+ * removed, the kernel lets nothing be made in it; detached, writes go to a file system no host path reaches (a
+ * tmpfs's are lost with the gateway's last handle, a device's written while the operator holds it unmounted). A new
+ * Tattach of it is ESTALE (as an NFS server answers for a handle it can no longer place), and the operator is told
+ * once per share, since only a restart serves the directory now at the path. Before, a new mount attached it.
  */
 final class RemovedShareDirectory {
     private static final System.Logger LOG = System.getLogger(RemovedShareDirectory.class.getName());
 
     private final String share;
     private final String directory;
+    /** The mount the root was opened through ({@link MountIds}), looked for in the mount table. */
+    private final long mountId;
+    /**
+     * The root's kernel path where it was last found in the host's tree (at open, or after the host moved it, which
+     * leaves it served): an attach that finds it there needs no more than that one readlink.
+     */
+    private volatile String foundAt;
+
     private final AtomicBoolean told = new AtomicBoolean();
 
-    RemovedShareDirectory(String share, String directory) {
+    RemovedShareDirectory(String share, String directory, Node root, long mountId) {
         this.share = share;
         this.directory = directory;
+        this.mountId = mountId;
+        this.foundAt = kernelPath(root);
     }
 
     /**
-     * Refuses an attach if {@code root}, the share's directory as the gateway holds it ({@code stat} its stat), has no
-     * name left. A link count of 0 alone is no proof on every file system (a FUSE or network one reports what its
-     * server says), so it is confirmed by the kernel's " (deleted)" mark on the directory's path, read only
-     * then; a path that cannot be read (beyond PATH_MAX) serves the directory as before.
+     * Refuses an attach if {@code root}, the share's directory as the gateway holds it ({@code stat} its stat), is no
+     * longer in the host's tree. A removed directory has a link count of 0, which alone is no proof on every file
+     * system (a FUSE or network one reports what its server says), so it is confirmed by the kernel's " (deleted)"
+     * mark on its path; a detached mount is no longer in the gateway's mount table. Either changes the root's path
+     * (a detached mount's paths start at its own root), so neither is asked while the path is where it was. A path
+     * that cannot be read (beyond PATH_MAX) serves the directory as before.
      */
-    void requireLinked(Node root, FileStat stat) throws P9Exception {
-        if (stat.nlink() != 0 || !markedDeleted(root)) {
+    void requireReachable(Node root, FileStat stat) throws P9Exception {
+        String path = kernelPath(root);
+        if (path == null || path.equals(foundAt)) {
             return;
         }
+        if (stat.nlink() == 0 && path.endsWith(LostNames.DELETED_SUFFIX)) {
+            refuse("its directory was removed on the host", "was removed on the host");
+        }
+        if (mountId != MountIds.UNKNOWN && !SingleMounts.now().lists(mountId)) {
+            refuse(
+                    "its file system was unmounted on the host; mount it again first",
+                    "is on a file system unmounted on the host");
+        }
+        foundAt = path; // moved by the host: still served, the share is its open directory
+    }
+
+    private void refuse(String toOperator, String toGuest) throws P9Exception {
         if (!told.getAndSet(true)) {
             LOG.log(
                     System.Logger.Level.WARNING,
-                    "share '%s' (%s): its directory was removed on the host; new attaches are refused (ESTALE) until a restart opens the directory at that path"
-                            .formatted(share, directory));
+                    "share '%s' (%s): %s; new attaches are refused (ESTALE) until a restart opens the directory at that path"
+                            .formatted(share, directory, toOperator));
         }
-        throw new P9Exception(Errno.ESTALE, "share directory " + directory + " was removed on the host");
+        throw new P9Exception(Errno.ESTALE, "share directory " + directory + " " + toGuest);
     }
 
-    private static boolean markedDeleted(Node root) {
+    private static String kernelPath(Node root) {
         try {
-            return root.use(KernelPaths::kernelPath).endsWith(LostNames.DELETED_SUFFIX);
+            return root.use(KernelPaths::kernelPath);
         } catch (P9Exception e) {
-            return false;
+            return null;
         }
     }
 }

@@ -43,6 +43,15 @@ record SingleMounts(List<String> lines) {
         return lines != null && lines.stream().filter(line -> names(line, dev)).count() == 1;
     }
 
+    /**
+     * Whether the mount of id {@code mountId} is in the table (the line's first field); yes when the table could not
+     * be read. A mount the host detached ({@code umount -l}) is not, though descriptors opened through it still work.
+     */
+    boolean lists(long mountId) {
+        String id = mountId + " ";
+        return lines == null || lines.stream().anyMatch(line -> line.startsWith(id));
+    }
+
     /** Whether the mountinfo line's third field, "major:minor", is {@code dev}. */
     private static boolean names(String line, long dev) {
         String[] fields = line.split(" ", 4);

@@ -1,8 +1,9 @@
 package io.p9gate.gateway.testing;
 
+import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
-/** Waiting on the child processes tests start, from {@code close()} methods that must not throw. */
+/** Running host commands tests need, and waiting on child processes from {@code close()} methods that must not throw. */
 public final class Processes {
     private Processes() {}
 
@@ -18,5 +19,16 @@ public final class Processes {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** Runs a host command ({@code mount}, {@code umount}) to its end, its output dropped: its exit status, -1 if it hung. */
+    public static int run(String... command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        if (awaitExit(p, 30)) {
+            return p.exitValue();
+        }
+        p.destroyForcibly();
+        return -1;
     }
 }
