@@ -68,8 +68,11 @@ final class ExplainCommand extends Subcommand {
     @Option(names = "--uid", defaultValue = "0", description = "guest uid (default: ${DEFAULT-VALUE})")
     long uid;
 
-    @Option(names = "--gid", defaultValue = "0", description = "guest gid (default: ${DEFAULT-VALUE})")
-    long gid;
+    @Option(
+            names = "--gid",
+            description = "guest gid (default: 0 for CREATE, MKDIR, SYMLINK and MKNOD, which name one; else 65534, "
+                    + "as the gateway asks every request naming none)")
+    Long gid;
 
     @Option(names = "--format", paramLabel = "text|json", description = "output format (default: ${DEFAULT-VALUE})")
     Format format = Format.text;
@@ -83,6 +86,7 @@ final class ExplainCommand extends Subcommand {
         if (engine == null) return Loading.INVALID;
         String shareName = share != null ? share : onlyShare(engine);
         if (shareName == null) return USAGE;
+        long askedGid = gid != null ? gid : op.defaultGid();
         DecisionRequest request;
         try {
             request = new DecisionRequest(
@@ -92,7 +96,7 @@ final class ExplainCommand extends Subcommand {
                     SharePath.of(path),
                     dest == null ? null : SharePath.of(dest),
                     uid,
-                    gid,
+                    askedGid,
                     directory);
         } catch (IllegalArgumentException e) {
             return usageError(e.getMessage());
@@ -105,7 +109,7 @@ final class ExplainCommand extends Subcommand {
         }
         RuleLocations where = new RuleLocations(engine.policy());
         IdMap ids = engine.idMap(vm);
-        Explanation e = new Explanation(request, reference, ids.uidToHost(uid), ids.gidToHost(gid), where);
+        Explanation e = new Explanation(request, reference, ids.uidToHost(uid), ids.gidToHost(askedGid), where);
         // The path and what the policy file names are quoted as given: text() escapes each for the terminal.
         cmd.getOut().print(format == Format.json ? e.json() : e.text());
         return 0;

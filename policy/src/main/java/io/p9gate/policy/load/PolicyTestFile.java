@@ -85,7 +85,7 @@ public record PolicyTestFile(
                 f.has("dest") ? f.string("dest") : null,
                 directory,
                 f.number("uid", 0),
-                f.number("gid", 0),
+                f.number("gid", op.defaultGid()),
                 expect,
                 f.has("by") ? f.string("by") : null,
                 f.pos());

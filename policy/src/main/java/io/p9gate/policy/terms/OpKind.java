@@ -65,6 +65,18 @@ public enum OpKind {
         return this == RENAME || this == LINK;
     }
 
+    /** Guest nobody's gid: the one the gateway asks and records with for a request that names no gid. */
+    public static final long UNNAMED_GID = 65534;
+
+    /**
+     * The gid a question about this kind is asked with when none is given, as the gateway asks it: 9P2000.L names a
+     * gid only in Tlcreate, Tmkdir, Tsymlink and Tmknod (0 here, guest root's group, as the uid defaults to root),
+     * and Tattach names no group, so every other request of a session, guest root's too, is asked as gid 65534.
+     */
+    public long defaultGid() {
+        return this == CREATE || this == MKDIR || this == SYMLINK || this == MKNOD ? 0 : UNNAMED_GID;
+    }
+
     public static final Set<OpKind> WRITES = of(true);
     public static final Set<OpKind> READS = of(false);
 

@@ -207,4 +207,34 @@ class PolicyTestCommandTest {
         assertEquals(2, r.exit(), r.out() + r.err());
         assertEquals(1, r.err().lines().count(), r.err());
     }
+    /**
+     * The gateway asks every request but a create with guest gid 65534: 9P2000.L names a gid only in Tlcreate,
+     * Tmkdir, Tsymlink and Tmknod, and a session's Tattach names none, so a guest root's walk is decided as gid
+     * 65534, never 0. A case or an explain without a gid asks what the gateway asks: before, both asked gid 0, and a
+     * hand-written rule on context.gid was reported to allow (deny) guest root's walks the gateway denies (allows).
+     */
+    @Test
+    void withoutAGidACaseAndExplainAskAsTheGatewayDoes() throws Exception {
+        Files.writeString(dir.resolve("g.cedar"), """
+                @id("no-nobody-group") @errno("EACCES")
+                forbid (principal, action, resource) when { context.gid == 65534 };
+                """);
+        Path p = dir.resolve("p.yaml");
+        Files.writeString(p, "cedar: [g.cedar]\n" + Files.readString(p));
+        CliRun r = test("""
+                cases:
+                  - {name: root walks, vm: vm1, share: data, op: WALK, path: /a, uid: 0, expect: EACCES}
+                  - {name: root lists, vm: vm1, share: data, op: READDIR, path: /a, uid: 0, expect: EACCES}
+                  - {name: root creates as its group, vm: vm1, share: data, op: CREATE, path: /a, uid: 0, expect: allow}
+                  - {name: a named gid is asked, vm: vm1, share: data, op: WALK, path: /a, gid: 0, expect: allow}
+                """);
+        assertEquals(0, r.exit(), r.out() + r.err());
+        CliRun e =
+                CliRun.of("explain", p.toString(), "--vm", "vm1", "--op", "WALK", "--path", "/a", "--format", "json");
+        JsonNode json = new ObjectMapper().readTree(e.out());
+        assertEquals(65534, json.at("/request/gid").asLong(), e.out());
+        assertEquals("deny", json.at("/decision").asText(), e.out());
+        CliRun create = CliRun.of("explain", p.toString(), "--vm", "vm1", "--op", "CREATE", "--path", "/a");
+        assertTrue(create.out().contains("(uid 0, gid 0)"), create.out());
+    }
 }
