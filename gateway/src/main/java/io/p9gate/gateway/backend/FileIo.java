@@ -31,6 +31,17 @@ public final class FileIo {
         whileCreating = hook;
     }
 
+    /** Test seam: see {@link #whileWriting(Runnable, Runnable)}. */
+    private static volatile Runnable[] whileWriting;
+
+    /**
+     * Test seam (HostSetIdWriteRaceAttackTest): {@code before} runs just before each pwrite of one byte or more,
+     * {@code after} just after it, both as the writing request; null removes them.
+     */
+    public static void whileWriting(Runnable before, Runnable after) {
+        whileWriting = before == null ? null : new Runnable[] {before, after};
+    }
+
     public FileIo(ShareRoot share) {
         this.share = share;
     }
@@ -259,18 +270,37 @@ public final class FileIo {
         return file.use(fd -> (int) LinuxSyscalls.pread(fd, target, offset));
     }
 
-    /** Writes {@code src} from its position to its limit; heap buffers are staged in native memory. */
+    /**
+     * Writes {@code src} from its position to its limit; heap buffers are staged in native memory. The bytes go in without CAP_FSETID ({@link HostCredentials#withoutCapFsetid}), so a
+     * set-id bit on the host inode is gone before they land. No bytes: Linux's write clears nothing then, nor here.
+     */
     public int write(OpenFile file, long offset, ByteBuffer src) throws P9Exception {
         requireRegular(file);
         if (src.isDirect()) {
-            MemorySegment data = MemorySegment.ofBuffer(src);
-            return file.use(fd -> (int) LinuxSyscalls.pwrite(fd, data, offset));
+            return pwrite(file, MemorySegment.ofBuffer(src), offset);
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment data = arena.allocate(Math.max(1, src.remaining())).asSlice(0, src.remaining());
             data.copyFrom(MemorySegment.ofBuffer(src));
+            return pwrite(file, data, offset);
+        }
+    }
+
+    private static int pwrite(OpenFile file, MemorySegment data, long offset) throws P9Exception {
+        if (data.byteSize() == 0) {
             return file.use(fd -> (int) LinuxSyscalls.pwrite(fd, data, offset));
         }
+        return HostCredentials.withoutCapFsetid(() -> file.use(fd -> {
+            Runnable[] hooks = whileWriting;
+            if (hooks != null) {
+                hooks[0].run();
+            }
+            int n = (int) LinuxSyscalls.pwrite(fd, data, offset);
+            if (hooks != null) {
+                hooks[1].run();
+            }
+            return n;
+        }));
     }
 
     public void fsync(OpenFile file, boolean dataOnly) throws P9Exception {

@@ -222,6 +222,42 @@ public final class HostCredentials {
         }
     }
 
+    /**
+     * Runs {@code write} (a pwrite of guest bytes) without CAP_FSETID in the calling thread's effective set, so the
+     * kernel clears a file's set-uid (and set-gid with group-execute) bits in the write itself, under the inode lock,
+     * before the bytes land, as for any writer without it. A gateway holding it left a host chmod u+s that raced the
+     * write on the file with the guest's bytes until SetIdBits looked again: a host exec in between ran guest code as
+     * the file's owner (HostSetIdWriteRaceAttackTest). Three system calls, only where the process holds it; none
+     * more where the thread already lacks it (acting as a guest user with fsuid not 0).
+     *
+     * @throws P9Exception EIO on a virtual thread, whose carrier (and so capabilities) may change between calls
+     */
+    public static <T> T withoutCapFsetid(Call<T> write) throws P9Exception {
+        if (!holdsCapFsetid()) {
+            return write.run();
+        }
+        if (Thread.currentThread().isVirtual()) {
+            throw new P9Exception(Errno.EIO, "guest writes run on platform threads only");
+        }
+        int[] caps = LinuxSyscalls.capget();
+        if ((caps[0] & (1 << CAP_FSETID)) == 0) {
+            return write.run();
+        }
+        int[] without = caps.clone();
+        without[0] &= ~(1 << CAP_FSETID);
+        LinuxSyscalls.capset(without);
+        try {
+            return write.run();
+        } finally {
+            try {
+                LinuxSyscalls.capset(caps);
+            } catch (P9Exception e) {
+                // A worker left without it has less power, not more, but would clear bits a guest's root keeps.
+                throw new IllegalStateException("could not restore the gateway's CAP_FSETID: " + e.errno(), e);
+            }
+        }
+    }
+
     /** The CapEff line of /proc/self/status. */
     static long effectiveCapabilities(String status) {
         for (String line : status.split("\n")) {

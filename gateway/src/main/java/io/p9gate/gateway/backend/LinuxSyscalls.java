@@ -147,6 +147,13 @@ public final class LinuxSyscalls {
     private static final MethodHandle SETFSGID =
             LINKER.downcallHandle(LIBC.find("setfsgid").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle GETGROUPS = bind("getgroups", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    /** capget(2)/capset(2): glibc's wrappers are the bare system calls, which act on the calling thread only. */
+    private static final MethodHandle CAPGET = bind("capget", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+
+    private static final MethodHandle CAPSET = bind("capset", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    /** _LINUX_CAPABILITY_VERSION_3: two 32-bit words per set. */
+    private static final int CAPABILITY_VERSION_3 = 0x20080522;
+
     private static final MethodHandle INOTIFY_INIT1 = bind("inotify_init1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle INOTIFY_ADD_WATCH =
             bind("inotify_add_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
@@ -446,6 +453,30 @@ public final class LinuxSyscalls {
                 }
             }
         }
+    }
+
+    /**
+     * The calling thread's capability sets as the kernel lays them out: effective, permitted and inheritable of
+     * capabilities 0-31, then the same of 32-63.
+     */
+    static int[] capget() throws P9Exception {
+        int[] caps = new int[6];
+        call("capget", (st, a) -> {
+            MemorySegment data = a.allocate(JAVA_INT, 6);
+            int rc = (int) CAPGET.invokeExact(st, capHeader(a), data);
+            MemorySegment.copy(data, JAVA_INT, 0, caps, 0, 6);
+            return rc;
+        });
+        return caps;
+    }
+
+    /** Sets the calling thread's capability sets (pid 0: this thread) to {@code caps}, laid out as {@link #capget}. */
+    static void capset(int[] caps) throws P9Exception {
+        call("capset", (st, a) -> (int) CAPSET.invokeExact(st, capHeader(a), a.allocateFrom(JAVA_INT, caps)));
+    }
+
+    private static MemorySegment capHeader(Arena a) {
+        return a.allocateFrom(JAVA_INT, CAPABILITY_VERSION_3, 0);
     }
 
     /** Sets the supplementary groups of the calling thread only (the raw system call, see SYS_SETGROUPS). */

@@ -55,8 +55,15 @@ final class GuardedIo extends GuardedRequests {
                                     before -> append ? length : offset + length - before,
                                     // pwrite(2) of no bytes leaves the size, whatever the offset
                                     (before, n) -> n == 0 ? before : Math.max(before, (append ? before : offset) + n),
-                                    () -> share.io().write(file, offset, src)));
-                            SetIdBits.written(share.root(), node, who.uid(), ownershipIn(share));
+                                    () -> {
+                                        if (length > 0) {
+                                            SetIdBits.writing(share.root(), node, ownershipIn(share));
+                                        }
+                                        return share.io().write(file, offset, src);
+                                    }));
+                            if (length > 0) {
+                                SetIdBits.modified(share.root(), node, who.uid(), ownershipIn(share));
+                            }
                             return written;
                         },
                         moving(Count::n))

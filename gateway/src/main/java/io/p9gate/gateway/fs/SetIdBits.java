@@ -142,18 +142,18 @@ final class SetIdBits {
     }
 
     /**
-     * After a guest's write through a fid open for writing: set-id bits the host gave the file since the open took
-     * those it had ({@link #takeFromHost}) are taken too, as the kernel's write clears them for a writer without
-     * CAP_FSETID; the gateway holding it left a host set-uid program with the guest's code (HostSetIdWriteAttackTest:
-     * the host's {@code chmod u+s} while a guest held the file open). Then the write's own rule ({@link #modified}).
-     * One fstat per Twrite, not only a fid's first: the host may set them again between two writes, and a write
-     * clears them each time. None where the gateway lacks CAP_FSETID (the packaged unit): the kernel clears them.
+     * Before a guest's write through a fid open for writing: set-id bits the host gave the file since the open took
+     * those it had ({@link #takeFromHost}) are taken too, as kept ones, before the bytes land: taken after, the host
+     * inode was for a moment set-uid with the guest's code in it (HostSetIdWriteRaceAttackTest). A chmod racing this
+     * look the kernel clears at the write itself (FileIo.write drops CAP_FSETID). One fstat per Twrite, not only a
+     * fid's first: the host may set them again between two writes. None where the gateway lacks CAP_FSETID (the
+     * packaged unit): the kernel clears them. After the write, {@link #modified}; a write of no bytes does neither,
+     * as Linux's write(2) of none clears nothing.
      */
-    static void written(ShareRoot share, Node node, int uid, Ownership ownership) throws P9Exception {
+    static void writing(ShareRoot share, Node node, Ownership ownership) throws P9Exception {
         if (HostCredentials.holdsCapFsetid() && node.type() == FileType.REGULAR) {
             takeHostBits(share, node, Inodes.stat(node), ownership);
         }
-        modified(share, node, uid, ownership);
     }
 
     /** The set-id bits the host inode carries ({@code stat}), if any, become kept ones and leave the inode. */

@@ -27,9 +27,9 @@ class HostSetIdWriteAttackTest {
     /** The VM's root on the host (HostShareGateway's map); the test gives the host programs this owner if it may. */
     private static final int GUEST_ROOT_ON_HOST = 100000;
 
-    private static final boolean CAN_CHOWN = "root".equals(System.getProperty("user.name"));
+    static final boolean CAN_CHOWN = "root".equals(System.getProperty("user.name"));
     private static final int O_TRUNC = 01000;
-    private static final byte[] PAYLOAD = "#!/bin/sh\nexec /bin/sh -p\n".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] PAYLOAD = "#!/bin/sh\nexec /bin/sh -p\n".getBytes(StandardCharsets.US_ASCII);
 
     @TempDir
     Path tmp;
@@ -99,7 +99,7 @@ class HostSetIdWriteAttackTest {
         }
     }
 
-    private static Path hostProgram(Path share, String name, String perms) throws Exception {
+    static Path hostProgram(Path share, String name, String perms) throws Exception {
         Path p = share.resolve(name);
         Files.write(p, "\177ELF host program".getBytes(StandardCharsets.US_ASCII));
         int mode = switch (perms) {
