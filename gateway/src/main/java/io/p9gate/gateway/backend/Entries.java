@@ -68,6 +68,21 @@ public final class Entries {
         whileRemoving = hook;
     }
 
+    /** The lock of one entry ({@link #holding}), held until closed. */
+    public interface Holding extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Holds the lock of {@code name} in {@code dir} ({@link EntryLocks}, reentrant: an unlink under it takes it
+     * again): for a caller that looks at the entry and then unlinks it, so no rename lands on the name between the
+     * look and the unlink. Taken after the quota's locks (QuotaAccounting.removing), before OwnChangeNotes.
+     */
+    public static Holding holding(Node dir, String name) {
+        return EntryLocks.lock(dir, name)::close;
+    }
+
     /** Tests: whether a request waits for the lock of an entry another request holds ({@link EntryLocks}). */
     public static boolean entryLockAwaited() {
         return EntryLocks.awaited();

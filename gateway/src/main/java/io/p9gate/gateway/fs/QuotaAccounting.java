@@ -1,5 +1,6 @@
 package io.p9gate.gateway.fs;
 
+import io.p9gate.gateway.backend.Entries;
 import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.backend.FileType;
 import io.p9gate.gateway.backend.Inodes;
@@ -58,6 +59,14 @@ final class QuotaAccounting {
         default Node dir() {
             return null;
         }
+
+        /**
+         * Holds its name's entry lock, none where the request names none (a Tremove: Entries.remove looks again
+         * under that lock and refuses a file the name no longer names).
+         */
+        default Entries.Holding holdingName() {
+            return () -> {};
+        }
     }
 
     static Entry named(Node dir, String name, Call<String> path) {
@@ -81,6 +90,11 @@ final class QuotaAccounting {
             @Override
             public Node dir() {
                 return dir;
+            }
+
+            @Override
+            public Entries.Holding holdingName() {
+                return Entries.holding(dir, name);
             }
         };
     }
@@ -382,7 +396,10 @@ final class QuotaAccounting {
             // Never unlinked unaccounted: an entry made between a look that found none and the call would have gone
             // with its usage still counted (adversarial.QuotaRenameRaceAttackTest). No entry: the host's error.
             FileStat seen = victim.require();
-            try (InodeLocks.Locked _ = quotas.locks().lock(seen.key())) {
+            // The name's lock from this look to the unlink: another VM's rename onto it in between had the unlink
+            // remove the renamed file while this credited the one looked at (QuotaUnlinkRenameRaceAttackTest).
+            try (InodeLocks.Locked _ = quotas.locks().lock(seen.key());
+                    Entries.Holding _ = victim.holdingName()) {
                 FileStat now = victim.stat();
                 if (sameFile(seen, now)) {
                     String path = victim.path();
