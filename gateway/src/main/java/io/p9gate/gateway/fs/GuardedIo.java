@@ -55,9 +55,9 @@ final class GuardedIo extends GuardedRequests {
                                     before -> append ? length : offset + length - before,
                                     // pwrite(2) of no bytes leaves the size, whatever the offset
                                     (before, n) -> n == 0 ? before : Math.max(before, (append ? before : offset) + n),
-                                    () -> {
+                                    was -> {
                                         if (length > 0) {
-                                            SetIdBits.writing(share.root(), node, ownershipIn(share));
+                                            SetIdBits.writing(share.root(), node, ownershipIn(share), was);
                                         }
                                         return share.io().write(file, offset, src);
                                     }));

@@ -44,6 +44,11 @@ final class QuotaAccounting {
         T run() throws P9Exception;
     }
 
+    /** A call given the stat of its file the quota took just before it, or null where no quota took one. */
+    interface StatedCall<T> {
+        T run(FileStat was) throws P9Exception;
+    }
+
     /** An entry a request acts on: a name in a directory (Trenameat, Tunlinkat) or a fid's file (Trename, Tremove). */
     interface Entry {
         /** Its stat now, or null if there is no such entry. */
@@ -164,11 +169,12 @@ final class QuotaAccounting {
             LongUnaryOperator growthFromSize,
             Call<T> call)
             throws P9Exception {
-        return resizing(share, node, decidedPath, movesBefore, growthFromSize, null, call);
+        return resizing(share, node, decidedPath, movesBefore, growthFromSize, null, was -> call.run());
     }
 
     /**
-     * As {@link #resizing(LocalShare, Node, Call, long, LongUnaryOperator, Call)}; {@code sizeAfter}, when not null,
+     * As {@link #resizing(LocalShare, Node, Call, long, LongUnaryOperator, Call)}, the call given the stat taken
+     * before it (a write's set-id look reuses it: one statx per Twrite under a quota); {@code sizeAfter}, when not null,
      * gives the size the call left from its result, instead of a stat after it: for a write, under this VM's lock on
      * the inode, which no request of this VM can resize meanwhile (what a writer outside the gateway adds meanwhile
      * is left to the next start-up scan; a stat after would catch it only if it landed in the call's window).
@@ -180,10 +186,10 @@ final class QuotaAccounting {
             long movesBefore,
             LongUnaryOperator growthFromSize,
             SizeAfter<? super T> sizeAfter,
-            Call<T> call)
+            StatedCall<T> call)
             throws P9Exception {
         if (quotas.isEmpty() || node.type() != FileType.REGULAR) {
-            return call.run();
+            return call.run(null);
         }
         // The extra reference keeps an unlinked file's handle, and so its kept usage, until the growth is settled.
         try (Node pinned = node.share();
@@ -193,7 +199,7 @@ final class QuotaAccounting {
                     : share.root().relativePath(pinned);
             Quotas.Scopes scopes = quotas.scopes(share.name(), path, FileIdentity.of(pinned.key()), false);
             if (scopes.isEmpty()) {
-                return call.run();
+                return call.run(null);
             }
             FileStat was = Inodes.stat(pinned);
             if (was.nlink() == 0) {
@@ -204,7 +210,7 @@ final class QuotaAccounting {
             Quotas.Held held = scopes.reserve(ask, 0);
             T result;
             try {
-                result = call.run();
+                result = call.run(was);
             } catch (P9Exception | RuntimeException e) {
                 held.release();
                 throw e;
@@ -257,7 +263,7 @@ final class QuotaAccounting {
                 -1,
                 before -> size - before,
                 (before, none) -> before,
-                () -> null);
+                was -> null);
     }
 
     private static void settle(Quotas.Scopes scopes, Quotas.Held held, long ask, long grown) {

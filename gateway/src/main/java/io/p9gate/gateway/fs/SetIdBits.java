@@ -146,13 +146,14 @@ final class SetIdBits {
      * those it had ({@link #takeFromHost}) are taken too, as kept ones, before the bytes land: taken after, the host
      * inode was for a moment set-uid with the guest's code in it (HostSetIdWriteRaceAttackTest). A chmod racing this
      * look the kernel clears at the write itself (FileIo.write drops CAP_FSETID). One fstat per Twrite, not only a
-     * fid's first: the host may set them again between two writes. None where the gateway lacks CAP_FSETID (the
+     * fid's first: the host may set them again between two writes; under a quota the one its count just took
+     * ({@code known}, else null). None where the gateway lacks CAP_FSETID (the
      * packaged unit): the kernel clears them. After the write, {@link #modified}; a write of no bytes does neither,
      * as Linux's write(2) of none clears nothing.
      */
-    static void writing(ShareRoot share, Node node, Ownership ownership) throws P9Exception {
+    static void writing(ShareRoot share, Node node, Ownership ownership, FileStat known) throws P9Exception {
         if (HostCredentials.holdsCapFsetid() && node.type() == FileType.REGULAR) {
-            takeHostBits(share, node, Inodes.stat(node), ownership);
+            takeHostBits(share, node, known != null ? known : Inodes.stat(node), ownership);
         }
     }
 
