@@ -96,10 +96,13 @@ public final class PolicyHolder {
 
     /**
      * Puts {@code old} back after the new engine's install failed part way: what is reported ("kept") must be what is
-     * in force. The old engine's state is made again before it serves again, as for a reload, since the failed
-     * install may have replaced part of it; if that fails too, the old engine serves with what the install left.
+     * in force. It decides again at once: making its state again (a rescan of every quota scope, seconds on a large
+     * share) while the refused engine still decided let that engine allow what the kept policy refuses, recorded
+     * under a digest the reload's record says was refused. Until the state is in place again the old engine counts
+     * against what the failed install left; if it cannot be made again, it goes on so.
      */
     private void restore(PolicyEngine old, Preparation preparation, String why) {
+        current.set(old);
         LOG.warning(() -> "policy reload refused, keeping sha256 " + old.digest() + ": " + why);
         Runnable reinstall = () -> {};
         try {
@@ -107,7 +110,6 @@ public final class PolicyHolder {
         } catch (PolicyLoadException | RuntimeException e) {
             LOG.severe(() -> "cannot make the kept policy's state again, it serves with what is left: " + e);
         }
-        current.set(old);
         try {
             reinstall.run();
         } catch (RuntimeException e) {

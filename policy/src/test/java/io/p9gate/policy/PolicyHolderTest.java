@@ -64,4 +64,31 @@ class PolicyHolderTest {
         assertFalse(holder.current().decide(write).allowed());
         assertEquals(List.of(first), installed, "the old engine's state is put back in place");
     }
+
+    /**
+     * While the old engine's state is made again (a rescan of every quota scope, seconds on a large share), the engine
+     * of the refused file must not decide: its decisions were recorded under a digest the reload's record says was
+     * refused, and allowed what the kept policy refuses.
+     */
+    @Test
+    void aReloadWhoseInstallFailsNeverLetsTheRefusedEngineDecideWhileTheOldStateIsMadeAgain() throws Exception {
+        Path p = PolicyFiles.write(dir, "p.yaml", PolicyFiles.oneShare("path: /srv/p9gate/data\naccess: read-only\n"));
+        PolicyHolder holder = PolicyHolder.load(p);
+        PolicyEngine first = holder.current();
+        PolicyFiles.write(dir, "p.yaml", PolicyFiles.oneShare("path: /srv/p9gate/data\naccess: read-write\n"));
+        List<PolicyEngine> servingWhileRemade = new ArrayList<>();
+
+        assertInstanceOf(PolicyHolder.ReloadResult.Kept.class, holder.reload(engine -> {
+            if (engine == first) {
+                servingWhileRemade.add(holder.current());
+                return () -> {};
+            }
+            return () -> {
+                throw new IllegalStateException("books half replaced");
+            };
+        }));
+
+        assertEquals(List.of(first), servingWhileRemade, "the engine deciding while the kept policy's state is remade");
+        assertSame(first, holder.current());
+    }
 }
