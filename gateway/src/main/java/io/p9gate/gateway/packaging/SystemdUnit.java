@@ -172,6 +172,17 @@ final class SystemdUnit {
                         vm.pos() + ": VM '" + vm.id() + "' socket " + unix.path(),
                         unix.path().toString());
             }
+            // Read by serve at start and at every reload, as a share is.
+            if (vm.listen() instanceof ListenerSpec.Tls tls) {
+                clientCertFile(
+                        named,
+                        vm.pos() + ": VM '" + vm.id() + "' client-cert ca ",
+                        tls.client().ca());
+                clientCertFile(
+                        named,
+                        vm.pos() + ": VM '" + vm.id() + "' client-cert crl ",
+                        tls.client().crl());
+            }
         }
         String template = template();
         List<String> warnings = new ArrayList<>();
@@ -186,6 +197,12 @@ final class SystemdUnit {
             }
         });
         return warnings;
+    }
+
+    private static void clientCertFile(Map<String, String> named, String what, Path file) {
+        if (file != null) {
+            named.put(what + file, file.toString());
+        }
     }
 
     /** The template's settings that hide host directories from the service. */

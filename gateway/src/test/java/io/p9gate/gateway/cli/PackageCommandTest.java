@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.gateway.certs.TestPki;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -218,5 +220,38 @@ class PackageCommandTest {
         assertTrue(warnings.get(1).contains("VM 'infotainment' socket /tmp/vm/infotainment.sock"), run.err());
         assertTrue(warnings.get(1).contains("PrivateTmp=yes"), run.err());
         assertTrue(run.err().contains("no Implementation-Version"), "a warning, not a refusal: " + run.err());
+    }
+
+    /**
+     * A tls: listener's client-cert ca: and crl: are files serve reads at start and at every reload: under /tmp or
+     * /home the sandbox hides them as it hides a share there, and they were packaged without a word.
+     */
+    @Test
+    void aTlsListenersCaAndCrlTheUnitsSandboxHidesAreWarnedOf() throws Exception {
+        TestPki pki = TestPki.create(dir.resolve("pki"), "VM CA", List.of(), Duration.ofDays(1));
+        Path ca = pki.dir().resolve(TestPki.CA_CERT);
+        Path crl = pki.dir().resolve(TestPki.CA_CRL);
+        assertTrue(ca.startsWith("/tmp"), "the test's files are where PrivateTmp=yes hides them: " + ca);
+        Path policy = Files.writeString(dir.resolve("policy.yaml"), """
+                image: infotainment
+                protect: {keys: /etc/p9gate/keys, audit: /var/lib/p9gate/audit}
+                vms:
+                  infotainment:
+                    listen: tls:0.0.0.0:5640
+                    client-cert: {ca: %s, subject: "CN=a", crl: %s}
+                    shares:
+                      media: {path: /srv/media, access: read-only}
+                """.formatted(ca, crl));
+        CliRun run = packageIt(policy);
+
+        List<String> warnings = run.err()
+                .lines()
+                .filter(l -> l.startsWith("p9gate package: warning: "))
+                .toList();
+        assertEquals(2, warnings.size(), run.err());
+        assertTrue(warnings.get(0).contains("VM 'infotainment' client-cert ca " + ca), run.err());
+        assertTrue(warnings.get(0).contains("PrivateTmp=yes"), run.err());
+        assertTrue(warnings.get(1).contains("VM 'infotainment' client-cert crl " + crl), run.err());
+        assertTrue(warnings.get(1).contains("PrivateTmp=yes"), run.err());
     }
 }
