@@ -402,23 +402,31 @@ final class ServeCommand implements Callable<Integer> {
 
     /**
      * In a directory others may write without the sticky bit (chmod 777), anyone can rename their own file onto the
-     * pid file or FILE.reload: another pid for {@code policy reload} to signal, a false outcome for it to report.
-     * Written as a new file renamed into place ({@code RunFile}), they are safe in a sticky /tmp or in /run/p9gate.
+     * pid file or FILE.reload: another pid for {@code policy reload} to signal, a false outcome for it to report; so
+     * can the directory's owner whatever its mode, unless that is root or the gateway's own user. Written as a new
+     * file renamed into place ({@code RunFile}), they are safe in a sticky /tmp or in /run/p9gate.
      *
      * @throws IllegalArgumentException one line, naming the directory
      */
     static void refuseUnsafePidFileDirectory(Path pidFile) {
         Path dir = pidFile.toAbsolutePath().getParent();
         int mode;
+        int owner;
         try {
             mode = (Integer) Files.getAttribute(dir, "unix:mode");
+            owner = (Integer) Files.getAttribute(dir, "unix:uid");
         } catch (IOException e) {
             return; // a directory that cannot be looked at fails with its own words when the file is written
         }
+        String refused = "--pid-file " + pidFile + ": its directory " + dir;
         if ((mode & 0002) != 0 && (mode & 01000) == 0) {
-            throw new IllegalArgumentException("--pid-file " + pidFile + ": its directory " + dir
+            throw new IllegalArgumentException(refused
                     + " is writable by others without the sticky bit, so anyone could replace the pid file"
                     + " (use /run/p9gate, or chmod o-w or +t " + dir + ")");
+        }
+        if (owner != 0 && owner != ThisProcess.INSTANCE.uid()) {
+            throw new IllegalArgumentException(refused + " belongs to uid " + owner
+                    + ", who could replace the pid file (use /run/p9gate, or a directory of root or of this user)");
         }
     }
 

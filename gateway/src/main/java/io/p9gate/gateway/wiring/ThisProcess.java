@@ -14,6 +14,11 @@ public enum ThisProcess implements HostProcess {
         return LinuxSyscalls.geteuid() == 0;
     }
 
+    /** The effective uid, owner of the files it makes. */
+    public int uid() {
+        return LinuxSyscalls.geteuid();
+    }
+
     @Override
     public Optional<String> whyItCannotActAsGuests() {
         return HostCredentials.whyUnavailable();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
+import io.p9gate.gateway.testing.Root;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -77,6 +78,25 @@ class PidFileSymlinkAttackTest {
     void aPidFileDirectoryOthersMayReplaceFilesInIsRefusedAtStart() throws Exception {
         Path open = Files.createDirectory(dir.resolve("open"));
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+        assertRefusedAtStart(open, "is writable by others without the sticky bit");
+    }
+
+    /**
+     * A directory another user owns is theirs to rename files in whatever its mode (a sticky bit included): the
+     * same false pid or outcome as in a chmod 777 one. It passed, as its mode grants others nothing.
+     */
+    @Test
+    void aPidFileDirectoryAnotherUserOwnsIsRefusedAtStart() throws Exception {
+        Root.assumeRoot("giving the directory to another user");
+        Path theirs = Files.createDirectory(dir.resolve("theirs"));
+        Files.setAttribute(theirs, "unix:uid", 4321);
+
+        assertRefusedAtStart(theirs, "belongs to uid 4321");
+    }
+
+    /** serve with its pid file in {@code pidDirectory} is refused at start, one line saying {@code why}. */
+    private void assertRefusedAtStart(Path pidDirectory, String why) throws Exception {
         Path share = Files.createDirectory(dir.resolve("share"));
         Path policy =
                 Files.writeString(dir.resolve("policy.yaml"), """
@@ -87,23 +107,16 @@ class PidFileSymlinkAttackTest {
                     shares:
                       data: {path: %s, access: read-only}
                 """.formatted(dir.resolve("nowhere/vm.sock"), share));
+        Path pidFile = pidDirectory.resolve("p9gate.pid");
 
-        CliRun run = CliRun.of(
-                "serve",
-                "--policy",
-                policy.toString(),
-                "--pid-file",
-                open.resolve("p9gate.pid").toString());
+        CliRun run = CliRun.of("serve", "--policy", policy.toString(), "--pid-file", pidFile.toString());
 
         assertEquals(Main.EXIT_USAGE, run.code(), run.err());
         assertEquals(
                 1, run.err().strip().lines().filter(l -> l.startsWith("p9gate")).count(), run.err());
         assertTrue(
-                run.err()
-                        .contains("--pid-file " + open.resolve("p9gate.pid") + ": its directory " + open
-                                + " is writable by others without the sticky bit"),
-                run.err());
-        assertFalse(Files.exists(open.resolve("p9gate.pid")));
+                run.err().contains("--pid-file " + pidFile + ": its directory " + pidDirectory + " " + why), run.err());
+        assertFalse(Files.exists(pidFile));
     }
 
     @Test
