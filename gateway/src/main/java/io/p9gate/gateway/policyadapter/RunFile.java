@@ -1,8 +1,10 @@
 package io.p9gate.gateway.policyadapter;
 
+import io.p9gate.policy.load.IoReason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -38,9 +40,34 @@ public final class RunFile {
                     channel.write(bytes);
                 }
             }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (FileSystemException e) {
+                throw notReplaced(file, tmp, e);
+            }
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * The rename's failure, naming the file, not the temporary one ({@code ours}) about to be removed. Without
+     * CAP_FOWNER a file another user owns in a sticky directory (one they made at the name in /tmp) cannot be
+     * replaced: EPERM, said with whose.
+     */
+    private static IOException notReplaced(Path file, Path ours, FileSystemException e) {
+        String why = "cannot replace " + file + ": " + IoReason.of(e);
+        try {
+            int owner = (Integer) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            int directoryMode =
+                    (Integer) Files.getAttribute(file.toAbsolutePath().getParent(), "unix:mode");
+            if ((directoryMode & 01000) != 0 && owner != (Integer) Files.getAttribute(ours, "unix:uid")) {
+                why += " (it belongs to uid " + owner + ", and in a sticky directory only its owner or root may replace"
+                        + " it: remove it, or choose another place)";
+            }
+        } catch (IOException | RuntimeException unknown) {
+            // Said without whose.
+        }
+        return new IOException(why, e);
     }
 }
