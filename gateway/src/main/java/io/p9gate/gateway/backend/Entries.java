@@ -80,7 +80,7 @@ public final class Entries {
      * look and the unlink. Taken after the quota's locks (QuotaAccounting.removing), before OwnChangeNotes.
      */
     public static Holding holding(Node dir, String name) {
-        return EntryLocks.lock(dir, name)::close;
+        return EntryLocks.lock(dir, name);
     }
 
     /** Tests: whether a request waits for the lock of an entry another request holds ({@link EntryLocks}). */
@@ -433,7 +433,7 @@ public final class Entries {
             if (!mayBeDirectory && Inodes.statAt(oldDir, oldName).type() == FileType.DIRECTORY) {
                 throw new P9Exception(Errno.ENOENT, oldName + " became a directory after its rename was decided");
             }
-            try (EntryLocks.Held _ = EntryLocks.lock(oldDir, oldName, newDir, newName)) {
+            try (Holding _ = EntryLocks.lock(oldDir, oldName, newDir, newName)) {
                 if (expected != null && !Inodes.statAt(oldDir, oldName).key().equals(expected)) {
                     throw new P9Exception(Errno.ENOENT, "entry no longer names the file");
                 }
@@ -488,9 +488,9 @@ public final class Entries {
     public void unlinkAt(Node dir, String name, boolean directory, FileStat looked) throws P9Exception {
         Names.check(name);
         // Under the entry's lock, as a rename: a Tremove between its look and its unlink of this name otherwise
-        // unlinked
-        // the file made anew at the name once this took the one it looked at (RemoveUnlinkRecreateRaceAttackTest).
-        try (EntryLocks.Held _ = EntryLocks.lock(dir, name)) {
+        // unlinked the file made anew at the name once this took the one it looked at
+        // (RemoveUnlinkRecreateRaceAttackTest).
+        try (Holding _ = EntryLocks.lock(dir, name)) {
             unlinkLocked(dir, name, directory, looked);
         }
     }
@@ -551,7 +551,7 @@ public final class Entries {
      */
     public void remove(Node node, String decided, FileStat looked) throws P9Exception {
         try (ShareRoot.Location at = share.locate(node, decided);
-                EntryLocks.Held _ = EntryLocks.lock(at.parent(), at.name())) {
+                Holding _ = EntryLocks.lock(at.parent(), at.name())) {
             // Looked at again under the entry's lock: a rename onto the name since locate's look put another file
             // there, which this removal of the fid's file must not unlink (ENOENT, as locate answers).
             FileStat now = Inodes.statAt(at.parent(), at.name());
@@ -562,7 +562,7 @@ public final class Entries {
             if (hook != null) {
                 hook.run();
             }
-            unlinkAt(at.parent(), at.name(), node.isDirectory(), looked != null ? looked : now);
+            unlinkLocked(at.parent(), at.name(), node.isDirectory(), looked != null ? looked : now);
         }
     }
 }

@@ -24,21 +24,15 @@ final class EntryLocks {
 
     private EntryLocks() {}
 
-    /** Held until closed; no checked exception. */
-    interface Held extends AutoCloseable {
-        @Override
-        void close();
-    }
-
     /** The lock of the entry {@code name} of directory {@code dir}. */
-    static Held lock(Node dir, String name) {
+    static Entries.Holding lock(Node dir, String name) {
         ReentrantLock lock = LOCKS[stripe(dir, name)];
         lock.lock();
         return lock::unlock;
     }
 
     /** The locks of two entries, taken in stripe order so that two renames never wait for each other's. */
-    static Held lock(Node dirA, String nameA, Node dirB, String nameB) {
+    static Entries.Holding lock(Node dirA, String nameA, Node dirB, String nameB) {
         int a = stripe(dirA, nameA);
         int b = stripe(dirB, nameB);
         ReentrantLock first = LOCKS[Math.min(a, b)];

@@ -124,14 +124,13 @@ final class KernelPaths {
                 if (share.isRoot(cursor)) {
                     return String.join("/", names);
                 }
-                Node current = cursor;
-                Node up = Climb.up(current);
+                Node up = Climb.up(cursor);
                 try {
-                    if (up.key().equals(current.key())) {
+                    if (up.key().equals(cursor.key())) {
                         throw new P9Exception(Errno.EACCES, "handle is outside the share");
                     }
                     int back = guessed.length - 1 - depth;
-                    names.addFirst(nameIn(up, current.key(), back >= 0 ? guessed[back] : null));
+                    names.addFirst(nameIn(up, cursor.key(), back >= 0 ? guessed[back] : null));
                 } catch (P9Exception | RuntimeException e) {
                     up.close();
                     throw e;
