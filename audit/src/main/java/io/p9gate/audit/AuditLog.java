@@ -655,9 +655,9 @@ public final class AuditLog implements AutoCloseable {
             if (allWrittenUpTo(upTo)) {
                 return;
             }
-            LogFailure.Failure earlier = failures.current();
+            AuditWriteException earlier = failures.failedEarlier();
             if (earlier != null) {
-                throw new AuditWriteException("audit log failed earlier: " + earlier.describe(), earlier.cause());
+                throw earlier;
             }
             segments.writeHeld();
         } catch (IOException e) {

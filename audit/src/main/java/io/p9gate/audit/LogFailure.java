@@ -84,11 +84,19 @@ final class LogFailure {
 
     /** @throws AuditWriteException the log is failed (EIO); the refusal is counted for {@code log_recovered} */
     void rejectIfFailed() throws AuditWriteException {
-        Failure earlier = failure.get();
+        AuditWriteException earlier = failedEarlier();
         if (earlier != null) {
             refused.increment();
-            throw new AuditWriteException("audit log failed earlier: " + earlier.describe(), earlier.cause());
+            throw earlier;
         }
+    }
+
+    /** The refusal of a failed log, not counted (the log's own held records), or null where it is not failed. */
+    AuditWriteException failedEarlier() {
+        Failure earlier = failure.get();
+        return earlier == null
+                ? null
+                : new AuditWriteException("audit log failed earlier: " + earlier.describe(), earlier.cause());
     }
 
     /** Whether the log is failed; a request it refuses so is counted, as {@link #rejectIfFailed} counts. */

@@ -59,7 +59,7 @@ final class LogTail {
             if (sameOrigin(segments)) {
                 resumeBefore(segments);
             } else {
-                restart(segments);
+                restart();
             }
         }
         for (Path s : segments) {
@@ -102,10 +102,7 @@ final class LogTail {
         if (lastLine == null) {
             return true;
         }
-        try (StoredFile file = SegmentReader.open(segment);
-                InputStream in = file.from(lastStart, lastLine.length)) {
-            return Arrays.equals(in.readNBytes(lastLine.length), lastLine);
-        }
+        return holdsAt(segment, lastStart, lastLine, false);
     }
 
     /**
@@ -116,17 +113,23 @@ final class LogTail {
         if (originLine == null || segments.isEmpty() || !segments.getFirst().equals(originSegment)) {
             return originLine == null; // nothing of its first segment read yet: nothing to tell it by
         }
-        try (StoredFile file = SegmentReader.open(originSegment);
-                InputStream in = file.from(0, originLine.length + 1L)) {
-            byte[] head = in.readNBytes(originLine.length + 1);
-            return head.length == originLine.length + 1
-                    && head[originLine.length] == '\n'
-                    && Arrays.equals(head, 0, originLine.length, originLine, 0, originLine.length);
+        return holdsAt(originSegment, 0, originLine, true);
+    }
+
+    /** Whether {@code file} holds {@code line} at {@code start}, a newline after it where {@code terminated}. */
+    private static boolean holdsAt(Path file, long start, byte[] line, boolean terminated) throws IOException {
+        int length = line.length + (terminated ? 1 : 0);
+        try (StoredFile stored = SegmentReader.open(file);
+                InputStream in = stored.from(start, length)) {
+            byte[] read = in.readNBytes(length);
+            return read.length == length
+                    && (!terminated || read[line.length] == '\n')
+                    && Arrays.equals(read, 0, line.length, line, 0, line.length);
         }
     }
 
     /** Another log is there: reads it from its first segment. */
-    private void restart(List<Path> segments) {
+    private void restart() {
         rewritten.accept("the log at " + dir + " is another one now (its first record differs from the one read"
                 + " first): reading it from its first segment; records shown already were the old log's");
         segment = null;
