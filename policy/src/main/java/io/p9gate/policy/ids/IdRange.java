@@ -23,7 +23,7 @@ public record IdRange(long guestStart, long hostStart, long count) {
         return id >= guestStart && id - guestStart < count;
     }
 
-    boolean holdsHost(long id) {
+    public boolean holdsHost(long id) {
         return id >= hostStart && id - hostStart < count;
     }
 

@@ -59,12 +59,12 @@ final class OwnerOverflowIds {
         for (int i = 0; i < m.ranges().size(); i++) {
             IdRange r = m.ranges().get(i);
             for (long overflow : overflows) {
-                if (overflow >= r.hostStart() && overflow - r.hostStart() < r.count()) {
+                if (r.holdsHost(overflow)) {
                     out.add(new LintFinding(
                             vm.pos(),
                             "VM '" + vm.id() + "': ids." + kind + " range " + i + " maps host " + kind + " "
                                     + overflow + ", the overflow id, to guest " + kind + " "
-                                    + (r.guestStart() + overflow - r.hostStart())
+                                    + m.toGuest(overflow)
                                     + ": every file a VM without a map or an unmapped guest id made on the host is"
                                     + " shown as owned by it, and that guest "
                                     + (kind.equals("uid") ? "user" : "group")

@@ -66,8 +66,9 @@ public final class YamlTreeReader {
                                 "YAML syntax: special characters are not allowed (U+%04X)", text.codePointAt(bad)));
             }
             if (e.getCause() instanceof MarkedYAMLException m) {
-                if (UnclosedFlow.of(m) != null) {
-                    throw UnclosedFlow.of(m).error(file, m);
+                UnclosedFlow unclosed = UnclosedFlow.of(m);
+                if (unclosed != null) {
+                    throw unclosed.error(file, m);
                 }
                 PolicyLoadException atEnd = UnclosedFlow.atEnd(file, text, m);
                 if (atEnd != null) {

@@ -72,11 +72,12 @@ public final class YamlFormatter {
 
     public static Formatting format(String input) {
         try {
-            Formatting.Refused alias = firstAlias(input.replace("\r\n", "\n"));
+            String unixLines = input.replace("\r\n", "\n");
+            Formatting.Refused alias = firstAlias(unixLines);
             if (alias != null) {
                 return alias;
             }
-            Formatting.Refused duplicate = firstDuplicateKey(compose(input.replace("\r\n", "\n")));
+            Formatting.Refused duplicate = firstDuplicateKey(compose(unixLines));
             if (duplicate != null) {
                 return duplicate;
             }
