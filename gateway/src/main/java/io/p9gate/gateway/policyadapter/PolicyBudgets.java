@@ -35,8 +35,9 @@ public final class PolicyBudgets {
     /** As {@link #of(PolicyEngine, Map, int)}, for a process with {@code host}'s descriptors and memory. */
     public static Budgets of(PolicyEngine engine, Map<String, String> extraListeners, int msize, HostResources host) {
         Map<String, VmPolicy> vms = engine.policy().vms();
-        Budgets budgets = new Budgets(host, msize, tlsListeners(vms));
-        Limits derived = DefaultLimits.derive(budgets.host(), vms.size(), tlsListeners(vms), msize);
+        int tlsListeners = tlsListeners(vms);
+        Budgets budgets = new Budgets(host, msize, tlsListeners);
+        Limits derived = DefaultLimits.derive(budgets.host(), vms.size(), tlsListeners, msize);
         for (VmPolicy vm : vms.values()) {
             List<String> listeners = new ArrayList<>();
             // The listeners only this VM uses; on a shared one (tls:, vsock:) the transport names the VM.
@@ -74,8 +75,7 @@ public final class PolicyBudgets {
         return (int) vms.values().stream()
                 .map(VmPolicy::listen)
                 .filter(ListenerSpec.Tls.class::isInstance)
-                .map(l -> (ListenerSpec.Tls) l)
-                .map(t -> t.host() + ":" + t.port())
+                .map(ListenerSpec::bindKey)
                 .distinct()
                 .count();
     }

@@ -9,7 +9,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -124,7 +123,6 @@ public final class ReloadOutcomeFile {
             throws IOException {
         Path file = beside(pidFile);
         long pid = ProcessHandle.current().pid();
-        AtomicLong generation = new AtomicLong();
         AtomicReference<Outcome> last =
                 new AtomicReference<>(new Outcome(pid, 0, true, holder.current().digest(), "", warnings.get()));
         write(file, last.get());
@@ -134,7 +132,7 @@ public final class ReloadOutcomeFile {
             report(file, new Outcome(o.pid(), o.generation(), o.taken(), o.digest(), o.reason(), o.warnings(), true));
         });
         reloader.onReload(result -> {
-            last.set(Outcome.of(pid, generation.incrementAndGet(), result, warnings.get()));
+            last.set(Outcome.of(pid, last.get().generation() + 1, result, warnings.get()));
             report(file, last.get());
         });
     }
