@@ -430,12 +430,17 @@ public final class Entries {
         // A path a node of any share holding these directories learned may name a place this rename empties.
         OpenShares.renaming(share, oldDir, newDir);
         try {
-            if (!mayBeDirectory && Inodes.statAt(oldDir, oldName).type() == FileType.DIRECTORY) {
-                throw new P9Exception(Errno.ENOENT, oldName + " became a directory after its rename was decided");
-            }
             try (Holding _ = EntryLocks.lock(oldDir, oldName, newDir, newName)) {
-                if (expected != null && !Inodes.statAt(oldDir, oldName).key().equals(expected)) {
-                    throw new P9Exception(Errno.ENOENT, "entry no longer names the file");
+                if (!mayBeDirectory || expected != null) {
+                    // One look for both checks, under the lock: no rename lands on the name after it.
+                    FileStat entry = Inodes.statAt(oldDir, oldName);
+                    if (!mayBeDirectory && entry.type() == FileType.DIRECTORY) {
+                        throw new P9Exception(
+                                Errno.ENOENT, oldName + " became a directory after its rename was decided");
+                    }
+                    if (expected != null && !entry.key().equals(expected)) {
+                        throw new P9Exception(Errno.ENOENT, "entry no longer names the file");
+                    }
                 }
                 HostMoves.renamed(
                         oldDir,
