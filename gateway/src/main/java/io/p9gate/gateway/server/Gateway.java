@@ -313,7 +313,12 @@ public final class Gateway implements AutoCloseable {
         if (spec instanceof ListenSpec.Tls tls) {
             places.add(new UnidentifiedPlaceGate(tls, identifier, unidentified.handshakes()));
         }
-        if (owner.isPresent()) {
+        if (owner.isPresent() && binder instanceof UnixBinder unix) {
+            // Its peer: read with one getsockopt(2) and decided before the place is taken: decided on the VM's loop, a
+            // process peer: refuses held the VM's places while that loop was busy (RefusedPeerPlaceAttackTest).
+            places.add(new IdentifiedPlaceGate(
+                    unix, identifier, vm -> owner, this::refuseConnection, reidentifications::get));
+        } else if (owner.isPresent()) {
             places.add(new AcceptedPlaceGate(owner.get(), spec, this::refuseConnection));
         } else if (binder instanceof ListenerBinder.KernelNamed named) {
             places.add(new IdentifiedPlaceGate(

@@ -10,10 +10,13 @@ import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
- * On the server channel of a listener several VMs share whose kernel names each peer at accept ({@code vsock:}, its
- * CID): the connection is identified, and takes its VM's connection place (R-ROB-2), on the accept thread. Done on the
- * shared loops, after accept(2) had given it a descriptor, a guest reconnecting in a loop while they were busy piled
- * up connections counted nowhere (VsockAcceptBacklogAttackTest). A refused one is closed here, never registered.
+ * On the server channel of a listener whose kernel names each peer at accept: several VMs share it ({@code vsock:}, its
+ * CID), or one VM owns it and checks its {@code peer:} ({@code unix:}, SO_PEERCRED). The connection is identified, and
+ * takes its VM's connection place (R-ROB-2), on the accept thread. Done on the shared loops, after accept(2) had given
+ * it a descriptor, a guest reconnecting in a loop while they were busy piled up connections counted nowhere
+ * (VsockAcceptBacklogAttackTest); a place taken before the peer was checked on the VM's busy loop let a process its
+ * {@code peer:} refuses hold all of the VM's places (RefusedPeerPlaceAttackTest). A refused one is closed here, never
+ * registered.
  */
 @ChannelHandler.Sharable
 final class IdentifiedPlaceGate extends PlaceGate {
@@ -30,7 +33,7 @@ final class IdentifiedPlaceGate extends PlaceGate {
     private final LongSupplier passes;
 
     /**
-     * @param budgets each VM's budgets, by name
+     * @param budgets each VM's budgets, by name (on a listener one VM owns: that VM's, whatever the name)
      * @param passes  the reload passes begun so far: one that begins after the decision sees it, or is seen
      */
     IdentifiedPlaceGate(
