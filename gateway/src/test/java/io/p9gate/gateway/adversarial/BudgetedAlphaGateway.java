@@ -64,6 +64,25 @@ final class BudgetedAlphaGateway implements AutoCloseable {
         }
     }
 
+    /** What a test does to the gateway's VMs. */
+    interface Sweep {
+        void run(PolicyFixture fx, BudgetedAlphaGateway gateway) throws Exception;
+    }
+
+    /**
+     * Runs {@code sweep} against a gateway of a new {@link PolicyFixture} in {@code dir}, recording into a signed
+     * log there; then {@link #assertSessionsClosedAndLogVerifies}.
+     */
+    static void sweep(java.nio.file.Path dir, Sweep sweep) throws Exception {
+        PolicyFixture fx = new PolicyFixture(dir);
+        SignedLogs logs = SignedLogs.in(dir);
+        SignedAuditTrail trail = logs.open();
+        try (BudgetedAlphaGateway gateway = start(fx, trail)) {
+            sweep.run(fx, gateway);
+        }
+        assertSessionsClosedAndLogVerifies(trail, logs);
+    }
+
     /** The sessions end on the VM's lane after their sockets close; "at all" is the point, not how fast. */
     void awaitNoConnections() throws InterruptedException {
         for (int i = 0; i < 3000 && alpha.connections().used() > 0; i++) {
