@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.p9gate.gateway.auditing.SignedAuditTrail;
+import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.budget.Allowance;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.policyadapter.PolicyPeers;
 import io.p9gate.gateway.server.PeerIdentifier;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -61,8 +64,85 @@ class RefusedPeerPlaceAttackTest {
             print(closed, flush=True)
             """;
 
+    /** Connects and closes at once, as fast as it can, for a number of seconds; says how many times it did. */
+    private static final String FLOODER = """
+            import socket, sys, time
+            path, until, n = sys.argv[1], time.time() + float(sys.argv[2]), 0
+            while time.time() < until:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(path)
+                s.close()
+                n += 1
+            print(n, flush=True)
+            """;
+
+    private static final int ROUNDS = 300;
+
     @TempDir
     Path tmp;
+
+    /**
+     * Refusals of a.sock's peer are now recorded on the accept thread every listener shares: does a flood of them
+     * delay VM b's new connections on its own listener? b's time to its first reply (connect, Tversion, Tattach), idle
+     * and while a process of another gid connects to a.sock in a loop, every refusal through the signed log's
+     * summaries as in serve. Times printed (no bound: a loaded machine), counts asserted.
+     */
+    @Test
+    void bsNewConnectionsAreServedWhileAsSocketRefusesAFlood() throws Exception {
+        assumeTrue(attr("unix:uid") == 0, "connecting as another gid needs root (setpriv)");
+        Path aSock = tmp.resolve("a.sock");
+        Path bSock = tmp.resolve("b.sock");
+        SignedLogs logs = SignedLogs.in(tmp);
+        SignedAuditTrail trail = logs.open();
+        IdentityRig rig = new IdentityRig(tmp);
+        rig.identifiers = ignored -> new PolicyPeers(rig.holder::current, trail);
+        try (IdentityRig _ = rig.start("""
+                a:
+                  listen: unix:%s
+                  peer: {gid: %d}
+                  shares: {a: {path: %%A, access: read-only}}
+                b:
+                  listen: unix:%s
+                  shares: {b: {path: %%B, access: read-only}}
+                """.formatted(aSock, MY_GID, bSock), null)) {
+            firstReplies(bSock, ROUNDS); // warm-up
+            long[] idle = firstReplies(bSock, ROUNDS);
+            Process flood = setpriv(FLOODER, aSock.toString(), "8");
+            long[] flooded = firstReplies(bSock, ROUNDS);
+            int connects = Integer.parseInt(firstLine(flood));
+            System.out.printf(
+                    "b's time to first reply, median/p99 us: idle %s, during %d refused connects to a.sock %s%n",
+                    show(idle), connects, show(flooded));
+            assertTrue(connects > 1000, "the flood ran: " + connects);
+        } finally {
+            trail.close();
+        }
+        long counted = logs.records().stream()
+                .filter(r -> r.rules() != null && r.rules().contains(PeerIdentifier.RULE_PEER))
+                .mapToLong(r -> r.count() == null ? 1 : r.count())
+                .sum();
+        System.out.println("refusals counted in the signed log: " + counted);
+        assertTrue(counted > 1000, "every refusal is counted in the log: " + counted);
+    }
+
+    /** How long each of {@code n} new connections to {@code socket} took to its Rattach, in ns. */
+    private static long[] firstReplies(Path socket, int n) throws Exception {
+        long[] each = new long[n];
+        for (int i = 0; i < n; i++) {
+            long start = System.nanoTime();
+            try (P9Client c = P9Client.open(UnixDomainSocketAddress.of(socket), 8192)) {
+                c.attach(0, "root", "b", 0);
+                each[i] = System.nanoTime() - start;
+            }
+        }
+        return each;
+    }
+
+    private static String show(long[] ns) {
+        long[] sorted = ns.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2] / 1000 + "/" + sorted[(int) (sorted.length * 0.99)] / 1000;
+    }
 
     @Test
     void aPeerThePolicyRefusesTakesNoneOfTheVmsPlacesWhileItsLoopIsBusy() throws Exception {
@@ -138,24 +218,27 @@ class RefusedPeerPlaceAttackTest {
 
     /** Connects {@link #FOREIGN} times as another gid; how many of them the gateway closed within 10 s. */
     private static int foreignConnects(Path socket) throws Exception {
-        Process p = new ProcessBuilder(
-                        "setpriv",
-                        "--regid=" + (MY_GID + 4321),
-                        "--clear-groups",
-                        "python3",
-                        "-c",
-                        CONNECTOR,
-                        socket.toString(),
-                        Integer.toString(FOREIGN),
-                        "10")
+        return Integer.parseInt(firstLine(setpriv(CONNECTOR, socket.toString(), Integer.toString(FOREIGN), "10")));
+    }
+
+    /** Runs a Python {@code script} with {@code args} as this uid and another gid. */
+    private static Process setpriv(String script, String... args) throws java.io.IOException {
+        java.util.List<String> command = new java.util.ArrayList<>(
+                java.util.List.of("setpriv", "--regid=" + (MY_GID + 4321), "--clear-groups", "python3", "-c", script));
+        command.addAll(java.util.List.of(args));
+        return new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
+    }
+
+    /** The first line {@code p} prints, once it has ended well. */
+    private static String firstLine(Process p) throws Exception {
         try (BufferedReader out =
                 new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line = out.readLine();
-            assertTrue(p.waitFor(PATIENCE_S, TimeUnit.SECONDS), "the connector ended");
-            assertEquals(0, p.exitValue(), "the connector's exit");
-            return Integer.parseInt(line.strip());
+            assertTrue(p.waitFor(PATIENCE_S, TimeUnit.SECONDS), "the script ended");
+            assertEquals(0, p.exitValue(), "the script's exit");
+            return line.strip();
         } finally {
             p.destroyForcibly();
         }
