@@ -4,15 +4,19 @@ import io.p9gate.policy.load.IoReason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A small file the running gateway (often root) keeps for other programs: the pid file and the reload outcome file
@@ -20,9 +24,12 @@ import java.util.Set;
  * gateway writes through could be a planted symlink to any file. So the text goes into a new file of a random name,
  * created exclusively and never through a link ({@code O_CREAT|O_EXCL|O_NOFOLLOW}), written through that one open,
  * then renamed onto the name: a link at the name is replaced, not followed, and a reader never sees half a line.
+ * A writer killed between the create and the rename leaves its temporary file; the next write removes those
+ * ({@link #removeStale}).
  */
 public final class RunFile {
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String TEMPORARY = "\\.[0-9a-z]{1,13}\\.tmp";
 
     private RunFile() {}
 
@@ -40,6 +47,7 @@ public final class RunFile {
                     channel.write(bytes);
                 }
             }
+            removeStale(file, (Integer) Files.getAttribute(tmp, "unix:uid", LinkOption.NOFOLLOW_LINKS));
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (FileSystemException e) {
@@ -47,6 +55,33 @@ public final class RunFile {
             }
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Removes the temporary files of {@code file} a crashed writer left: exactly our name pattern, owned by {@code uid}
+     * (the owner of the one we just made: never another user's file in a shared directory such as /tmp) and last written before this process started, so a
+     * second gateway writing the same name right now keeps its file. Best effort: one that cannot be removed stays.
+     */
+    private static void removeStale(Path file, int uid) {
+        String name = file.getFileName().toString();
+        Pattern ours = Pattern.compile(Pattern.quote(name) + TEMPORARY);
+        Instant started = ProcessHandle.current().info().startInstant().orElse(Instant.EPOCH);
+        try (DirectoryStream<Path> candidates = Files.newDirectoryStream(
+                file.toAbsolutePath().getParent(),
+                p -> ours.matcher(p.getFileName().toString()).matches())) {
+            for (Path candidate : candidates) {
+                var attributes =
+                        Files.readAttributes(candidate, "unix:uid,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
+                if ((Integer) attributes.get("uid") == uid
+                        && ((FileTime) attributes.get("lastModifiedTime"))
+                                .toInstant()
+                                .isBefore(started)) {
+                    Files.deleteIfExists(candidate);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Left for the next write; the write itself does not depend on it.
         }
     }
 

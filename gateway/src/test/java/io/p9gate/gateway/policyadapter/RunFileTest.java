@@ -9,8 +9,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,5 +55,47 @@ class RunFileTest {
                         + " directory only its owner or root may replace it: remove it, or choose another place)",
                 refused.getMessage());
         assertEquals(List.of(pidFile), Files.list(sticky).toList(), "no temporary file is left");
+    }
+
+    /**
+     * A gateway killed between creating its temporary file and renaming it leaves FILE.RANDOM.tmp behind, and every
+     * crash added one more. The next write removes those of its own pattern that are older than this process; a
+     * newer one (another gateway writing the same name right now), another name, or another user's file stays.
+     */
+    @Test
+    void aWriteRemovesTheTemporaryFilesACrashedWriterLeft() throws Exception {
+        Path pidFile = dir.resolve("p9gate.pid");
+        FileTime beforeThisProcess = FileTime.from(Instant.parse("2020-01-01T00:00:00Z"));
+        Path crashed = old(dir.resolve("p9gate.pid.3k92q371dnfv0.tmp"), beforeThisProcess);
+        Path inFlight = Files.writeString(dir.resolve("p9gate.pid.1z.tmp"), "");
+        Path otherName = old(dir.resolve("p9gate.pid.my-notes.tmp"), beforeThisProcess);
+        Path otherFile = old(dir.resolve("other.pid.3k92q371dnfv0.tmp"), beforeThisProcess);
+
+        RunFile.replace(pidFile, "2\n");
+
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(
+                    List.of(otherFile, pidFile, inFlight, otherName),
+                    left.sorted().toList(),
+                    "only the crashed writer's file is gone");
+        }
+        assertEquals("2\n", Files.readString(pidFile));
+        assertTrue(Files.notExists(crashed));
+    }
+
+    /** Another user's file of the pattern is theirs, however old: only our own are removed. */
+    @Test
+    void anotherUsersTemporaryFileStays() throws Exception {
+        Root.assumeRoot("a file of another user");
+        Path theirs = old(dir.resolve("p9gate.pid.3k92q371dnfv0.tmp"), FileTime.fromMillis(0));
+        Files.setAttribute(theirs, "unix:uid", 4321);
+
+        RunFile.replace(dir.resolve("p9gate.pid"), "2\n");
+
+        assertTrue(Files.exists(theirs), "another user's file was removed");
+    }
+
+    private static Path old(Path file, FileTime time) throws IOException {
+        return Files.setLastModifiedTime(Files.writeString(file, "1\n"), time);
     }
 }
