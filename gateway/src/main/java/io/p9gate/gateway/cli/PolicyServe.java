@@ -1,6 +1,7 @@
 package io.p9gate.gateway.cli;
 
 import io.p9gate.gateway.budget.Budgets;
+import io.p9gate.gateway.files.RunFile;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.metrics.QuotaScope;
@@ -10,7 +11,6 @@ import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyQuotas;
 import io.p9gate.gateway.policyadapter.PolicyReloader;
 import io.p9gate.gateway.policyadapter.PolicyShares;
-import io.p9gate.gateway.policyadapter.RunFile;
 import io.p9gate.gateway.policyadapter.SessionGuards;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;

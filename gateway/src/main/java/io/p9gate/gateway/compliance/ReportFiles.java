@@ -1,11 +1,9 @@
 package io.p9gate.gateway.compliance;
 
+import io.p9gate.gateway.files.RunFile;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /** Writes the three report files of {@code --report DIR}: report.xml (JUnit), report.json, report.html. */
@@ -26,18 +24,12 @@ public final class ReportFiles {
     }
 
     /**
-     * Writes a new file and renames it over {@code target}: the suite usually runs as root, and writing through a
-     * symlink someone planted as {@code report.html} would overwrite whatever it points to. A rename replaces the
-     * link itself.
+     * The suite usually runs as root, into a directory others may write: a symlink planted as {@code report.html},
+     * or swapped in for the temporary file between its creation and its write, must be replaced, never written
+     * through. {@link RunFile} writes through the one exclusive, no-follow open and renames.
      */
     private static Path replace(Path target, String text) throws IOException {
-        Path fresh = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".new");
-        try {
-            Files.writeString(fresh, text, StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rw-r--r--"));
-            return Files.move(fresh, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(fresh);
-        }
+        RunFile.replace(target, text);
+        return target;
     }
 }

@@ -1,6 +1,7 @@
 package io.p9gate.gateway.policyadapter;
 
 import io.p9gate.audit.note.SmallFile;
+import io.p9gate.gateway.files.RunFile;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.PolicyHolder.ReloadResult;
 import java.io.IOException;

@@ -115,7 +115,7 @@ class HtmlReportBrowserTest {
     }
 
     /** Two VMs and the gateway, every status, and a message that tries to be markup. */
-    private static SuiteReport report() {
+    static SuiteReport report() {
         return new SuiteReport(
                 Path.of("/etc/p9gate/policy.yaml"),
                 "ecu-test",

@@ -1,4 +1,4 @@
-package io.p9gate.gateway.policyadapter;
+package io.p9gate.gateway.files;
 
 import io.p9gate.policy.load.IoReason;
 import java.io.IOException;
@@ -19,8 +19,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * A small file the running gateway (often root) keeps for other programs: the pid file and the reload outcome file
- * beside it. Its directory may be one others can write ({@code --pid-file /tmp/p9gate.pid}), where a name the
+ * A small file the running gateway or a tool (often root) keeps for other programs: the pid file and the reload
+ * outcome file beside it, the compliance reports. Its directory may be one others can write ({@code --pid-file /tmp/p9gate.pid}), where a name the
  * gateway writes through could be a planted symlink to any file. So the text goes into a new file of a random name,
  * created exclusively and never through a link ({@code O_CREAT|O_EXCL|O_NOFOLLOW}), written through that one open,
  * then renamed onto the name: a link at the name is replaced, not followed, and a reader never sees half a line.

@@ -1,4 +1,4 @@
-package io.p9gate.gateway.policyadapter;
+package io.p9gate.gateway.files;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
