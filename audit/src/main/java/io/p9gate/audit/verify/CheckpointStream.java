@@ -85,7 +85,7 @@ final class CheckpointStream implements Closeable {
         findings.add(
                 note.namesAny(keys)
                         ? new Finding.BadSignature(where, signers(note).getFirst())
-                        : new Finding.UnknownKey(where, signers(note)));
+                        : new Finding.UnknownKey(where, cp.size(), signers(note)));
         return null;
     }
 

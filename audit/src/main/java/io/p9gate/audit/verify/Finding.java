@@ -147,8 +147,8 @@ public sealed interface Finding {
         }
     }
 
-    /** A checkpoint with no signature by any trusted key. */
-    record UnknownKey(String where, List<String> signers) implements Finding {
+    /** A checkpoint ({@code where}, of {@code size}: it covers records 0 to size-1) with no signature by any trusted key. */
+    record UnknownKey(String where, long size, List<String> signers) implements Finding {
         public UnknownKey {
             signers = List.copyOf(signers);
         }

@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.p9gate.audit.read.PrintableText;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * What the verifier found. {@code anchored} records are covered by a verified checkpoint; the remaining
@@ -126,6 +129,40 @@ public record VerificationReport(
                 .toList();
     }
 
+    /**
+     * One line per finding, but the UNKNOWN_KEY findings of one set of signers are one line where the first stood:
+     * after a rotation, a reviewer given only the new key would otherwise read a line per old checkpoint.
+     */
+    private List<String> findingLines() {
+        Map<List<String>, List<Finding.UnknownKey>> bySigners = findings.stream()
+                .filter(Finding.UnknownKey.class::isInstance)
+                .map(Finding.UnknownKey.class::cast)
+                .collect(Collectors.groupingBy(Finding.UnknownKey::signers, LinkedHashMap::new, Collectors.toList()));
+        List<String> lines = new ArrayList<>();
+        for (Finding f : findings) {
+            String text = f.describe();
+            if (f instanceof Finding.UnknownKey u) {
+                List<Finding.UnknownKey> same = bySigners.remove(u.signers());
+                if (same == null) {
+                    continue;
+                }
+                if (same.size() > 1) {
+                    text = same.size() + " checkpoints (" + u.where() + " to "
+                            + same.getLast().where()
+                            + ", covering records 0 to "
+                            + (same.stream()
+                                            .mapToLong(Finding.UnknownKey::size)
+                                            .max()
+                                            .orElseThrow()
+                                    - 1)
+                            + ") signed only by unknown key(s) " + String.join(", ", u.signers());
+                }
+            }
+            lines.add(f.findingClass() + ": " + text);
+        }
+        return lines;
+    }
+
     /** A short human summary, one finding per line (escaped: a finding may quote text from the log). */
     public String summary() {
         if (signedOnlyByOtherKeys()) {
@@ -168,11 +205,9 @@ public record VerificationReport(
             b.append(", signed by ").append(PrintableText.escape(String.join(", ", signedBy)));
         }
         b.append('\n');
-        findings.forEach(f -> b.append("  ")
-                .append(f.findingClass())
-                .append(": ")
-                .append(PrintableText.escape(f.describe()))
-                .append('\n'));
+        for (String line : findingLines()) {
+            b.append("  ").append(PrintableText.escape(line)).append('\n');
+        }
         new TreeMap<>(omitted)
                 .forEach((c, n) -> b.append("  ")
                         .append(c)

@@ -486,6 +486,36 @@ class TamperCorpusTest {
         assertEquals(FindingClass.UNKNOWN_KEY.exitCode(), r.exitCode(), r.summary());
     }
 
+    /**
+     * After a rotation, a reviewer given only the new key saw one UNKNOWN_KEY line per old checkpoint (43 on a real
+     * ECU log), burying anything else: the text report says it once per key, with the count and the records those
+     * checkpoints cover. The JSON report keeps every finding.
+     */
+    @Test
+    void onlyTheNewKeyAfterARotationSaysTheOldKeysCheckpointsOnce() throws Exception {
+        SigningKey next = TestLogs.key("ecu-a-audit-2026");
+        Path dir = tampered(d -> TestLogs.write(d, next, OPTIONS, 10));
+        VerificationReport r = verify(dir, null, next.verifierKey());
+        List<Finding.UnknownKey> old =
+                r.findings().stream().map(Finding.UnknownKey.class::cast).toList();
+        assertTrue(old.size() > 1, r.summary());
+        String oldKey = CheckpointStream.keyLabel(SignedNote.parse(noteText(
+                        Files.readAllLines(LogDirectory.checkpointsFile(base)).getFirst()))
+                .signatures()
+                .getFirst());
+        List<String> lines = r.summary().lines().toList();
+        assertEquals(
+                "  UNKNOWN_KEY: " + old.size() + " checkpoints ("
+                        + old.getFirst().where() + " to "
+                        + old.getLast().where() + ", covering records 0 to "
+                        + (old.getLast().size() - 1) + ") signed only by unknown key(s) " + oldKey,
+                lines.getLast(),
+                r.summary());
+        assertEquals(2, lines.size(), r.summary());
+        assertEquals(FindingClass.UNKNOWN_KEY.exitCode(), r.exitCode());
+        assertEquals(old.size(), JSON.readTree(r.toJson()).get("findings").size(), "JSON lists each");
+    }
+
     @Test
     void exitCodesAreDistinctPerClass() {
         long distinct = Stream.of(FindingClass.values())
