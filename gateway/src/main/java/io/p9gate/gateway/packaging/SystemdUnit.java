@@ -2,12 +2,14 @@ package io.p9gate.gateway.packaging;
 
 import io.p9gate.gateway.metrics.MetricsAddress;
 import io.p9gate.policy.PolicyEngine;
+import io.p9gate.policy.lint.SandboxHiddenPaths;
 import io.p9gate.policy.model.Access;
 import io.p9gate.policy.model.HostPermissions;
 import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.SharePolicy;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -150,84 +152,24 @@ final class SystemdUnit {
     }
 
     /**
-     * The paths the service needs that the template's sandbox hides from it, each with why: ProtectHome=yes makes
-     * /home, /root and /run/user inaccessible and PrivateTmp=yes gives the service its own empty /tmp and /var/tmp, so
-     * a share or the audit log there is missing to serve (exit 75, restarted for ever) and a socket there is out of
-     * the hypervisor's sight. A warning, not a refusal: the operator may change the unit.
+     * The paths the service needs that the template's sandbox hides from it, each with why
+     * ({@link SandboxHiddenPaths}, which {@code policy check} asks too): the package's own paths, then the policy's.
      */
     static List<String> hiddenBySandbox(PolicyEngine engine, String prefix, String auditDir, String auditKey)
             throws PackagingException {
-        Map<String, String> named = new LinkedHashMap<>();
-        named.put("--prefix " + prefix, prefix);
-        named.put("audit directory " + auditDir, auditDir);
-        named.put("audit key " + auditKey, auditKey);
-        for (var vm : engine.policy().vms().values()) {
-            for (SharePolicy share : vm.shares().values()) {
-                named.put(
-                        share.pos() + ": VM '" + vm.id() + "' share '" + share.name() + "' path " + share.hostDir(),
-                        share.hostDir().toString());
-            }
-            if (vm.listen() instanceof ListenerSpec.UnixSocket unix) {
-                named.put(
-                        vm.pos() + ": VM '" + vm.id() + "' socket " + unix.path(),
-                        unix.path().toString());
-            }
-            // Read by serve at start and at every reload, as a share is.
-            if (vm.listen() instanceof ListenerSpec.Tls tls) {
-                clientCertFile(
-                        named,
-                        vm.pos() + ": VM '" + vm.id() + "' client-cert ca ",
-                        tls.client().ca());
-                clientCertFile(
-                        named,
-                        vm.pos() + ": VM '" + vm.id() + "' client-cert crl ",
-                        tls.client().crl());
-            }
-        }
+        List<SandboxHiddenPaths.Needed> needed = new ArrayList<>(List.of(
+                new SandboxHiddenPaths.Needed(null, "--prefix " + prefix, prefix),
+                new SandboxHiddenPaths.Needed(null, "audit directory " + auditDir, auditDir),
+                new SandboxHiddenPaths.Needed(null, "audit key " + auditKey, auditKey)));
+        needed.addAll(SandboxHiddenPaths.needed(engine.policy()));
         String template = template();
-        List<String> warnings = new ArrayList<>();
-        named.forEach((what, path) -> {
-            for (HidingSetting hiding : HidingSetting.values()) {
-                if (template.contains("\n" + hiding.setting + "\n") && hiding.hides(path)) {
-                    warnings.add(what + " is hidden from the service by the unit's " + hiding.setting + ", which "
-                            + hiding.why + " (a share or the audit log there is missing to serve, which exits 75 at"
-                            + " every start; a socket is where the VM's hypervisor cannot connect): put it elsewhere,"
-                            + " e.g. under /srv, /var/lib or /run");
-                }
+        Set<SandboxHiddenPaths.Hiding> unit = EnumSet.noneOf(SandboxHiddenPaths.Hiding.class);
+        for (SandboxHiddenPaths.Hiding hiding : SandboxHiddenPaths.Hiding.values()) {
+            if (template.contains("\n" + hiding.setting + "\n")) {
+                unit.add(hiding);
             }
-        });
-        return warnings;
-    }
-
-    private static void clientCertFile(Map<String, String> named, String what, Path file) {
-        if (file != null) {
-            named.put(what + file, file.toString());
         }
-    }
-
-    /** The template's settings that hide host directories from the service. */
-    private enum HidingSetting {
-        PROTECT_HOME(
-                "ProtectHome=yes",
-                "makes /home, /root and /run/user inaccessible to it",
-                "/home",
-                "/root",
-                "/run/user"),
-        PRIVATE_TMP("PrivateTmp=yes", "gives it its own empty /tmp and /var/tmp", "/tmp", "/var/tmp");
-
-        final String setting;
-        final String why;
-        private final List<String> roots;
-
-        HidingSetting(String setting, String why, String... roots) {
-            this.setting = setting;
-            this.why = why;
-            this.roots = List.of(roots);
-        }
-
-        boolean hides(String path) {
-            return roots.stream().anyMatch(r -> path.equals(r) || path.startsWith(r + "/"));
-        }
+        return SandboxHiddenPaths.warnings(needed, unit);
     }
 
     private static String parent(String path) {

@@ -4,7 +4,9 @@ import io.p9gate.audit.read.PrintableText;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.lint.LintFinding;
 import io.p9gate.policy.lint.Linter;
+import io.p9gate.policy.lint.SandboxHiddenPaths;
 import java.util.List;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,8 +35,12 @@ final class CheckCommand extends Subcommand {
         PolicyEngine engine = Loading.engine(this, policyFile.file);
         if (engine == null) return Loading.INVALID;
         List<LintFinding> findings = Linter.lint(engine.policy());
+        // Paths the packaged unit's sandbox hides: warned of as package does, not failing --strict (nor package),
+        // since the operator may change the unit.
+        List<LintFinding> hidden = SandboxHiddenPaths.in(engine.policy());
         // A finding and the summary quote the file (its image, its directories): escaped for the terminal.
-        findings.forEach(f -> cmd.getOut().println(PrintableText.escape(f.toString())));
+        Stream.concat(findings.stream(), hidden.stream())
+                .forEach(f -> cmd.getOut().println(PrintableText.escape(f.toString())));
         int vms = engine.policy().vms().size();
         long shares = engine.policy().vms().values().stream()
                 .mapToLong(v -> v.shares().size())
@@ -49,7 +55,7 @@ final class CheckCommand extends Subcommand {
                         vms,
                         shares,
                         engine.rules().size(),
-                        findings.size(),
+                        findings.size() + hidden.size(),
                         engine.usesFastPath() ? "fast" : "Cedar-only (hand-written policies)")));
         return fails ? Loading.INVALID : 0;
     }

@@ -153,6 +153,33 @@ class PolicyCommandTest {
                 text1.out());
     }
 
+    /**
+     * The packaged unit has ProtectHome=yes and PrivateTmp=yes: a share under /home is out of the service's reach
+     * (serve exits 75 at every start). {@code package} warned of it, {@code policy check} said ok without a word:
+     * the operator checking a policy before packaging did not learn it.
+     */
+    @Test
+    void checkWarnsOfAShareTheUnitsSandboxHides() throws Exception {
+        Path policy = policy("""
+                path: /home/x
+                access: read-only
+                """);
+        CliRun r = CliRun.of("check", policy.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        List<String> warnings = r.out()
+                .lines()
+                .filter(l -> l.contains("hidden from the service"))
+                .toList();
+        assertEquals(
+                List.of(policy + ":7:9: warning: VM 'vm1' share 'data' path /home/x is hidden from the service by the"
+                        + " packaged unit's ProtectHome=yes, which makes /home, /root and /run/user inaccessible to it (a share"
+                        + " or the audit log there is missing to serve, which exits 75 at every start; a socket is"
+                        + " where the VM's hypervisor cannot connect): put it elsewhere, e.g. under /srv, /var/lib or"
+                        + " /run"),
+                warnings,
+                r.out());
+    }
+
     /** The one error line of {@code check} on this share body. */
     private String checkError(String shareBody) throws Exception {
         CliRun r = CliRun.of("check", policy(shareBody).toString());

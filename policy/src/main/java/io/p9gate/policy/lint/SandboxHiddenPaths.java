@@ -1,0 +1,114 @@
+package io.p9gate.policy.lint;
+
+import io.p9gate.policy.model.ListenerSpec;
+import io.p9gate.policy.model.PolicyFile;
+import io.p9gate.policy.model.SharePolicy;
+import io.p9gate.policy.model.SourcePos;
+import io.p9gate.policy.model.VmPolicy;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The host paths the service needs that the sandbox of the systemd unit {@code p9gate package} writes hides from
+ * it: ProtectHome=yes makes /home, /root and /run/user inaccessible and PrivateTmp=yes gives the service its own
+ * empty /tmp and /var/tmp, so a share or the audit log there is missing to serve (exit 75, restarted for ever) and
+ * a socket there is out of the hypervisor's sight. One check for {@code policy check} (the policy's paths) and
+ * {@code package} (those and its own options' paths): a warning, not a refusal, since the operator may change the
+ * unit.
+ */
+public final class SandboxHiddenPaths {
+    private SandboxHiddenPaths() {}
+
+    /** A path the service needs; {@code pos} is where the policy names it, null for a command's option. */
+    public record Needed(SourcePos pos, String what, String path) {
+        String label() {
+            return pos == null ? what : pos + ": " + what;
+        }
+    }
+
+    /** The template's settings that hide host directories from the service. */
+    public enum Hiding {
+        PROTECT_HOME(
+                "ProtectHome=yes",
+                "makes /home, /root and /run/user inaccessible to it",
+                "/home",
+                "/root",
+                "/run/user"),
+        PRIVATE_TMP("PrivateTmp=yes", "gives it its own empty /tmp and /var/tmp", "/tmp", "/var/tmp");
+
+        public final String setting;
+        private final String why;
+        private final List<String> roots;
+
+        Hiding(String setting, String why, String... roots) {
+            this.setting = setting;
+            this.why = why;
+            this.roots = List.of(roots);
+        }
+
+        boolean hides(String path) {
+            return roots.stream().anyMatch(r -> path.equals(r) || path.startsWith(r + "/"));
+        }
+
+        String warning(String what) {
+            return what + " is hidden from the service by the packaged unit's " + setting + ", which " + why
+                    + " (a share or the audit log there is missing to serve, which exits 75 at every start; a socket"
+                    + " is where the VM's hypervisor cannot connect): put it elsewhere, e.g. under /srv, /var/lib or"
+                    + " /run";
+        }
+    }
+
+    /** What {@code policy check} says: the policy's paths against every setting of the packaged unit. */
+    public static List<LintFinding> in(PolicyFile policy) {
+        List<LintFinding> out = new ArrayList<>();
+        for (Needed needed : needed(policy)) {
+            for (Hiding hiding : Hiding.values()) {
+                if (hiding.hides(needed.path())) {
+                    out.add(new LintFinding(needed.pos(), hiding.warning(needed.what())));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One line per path of {@code needed} that a setting of {@code unit} hides, naming where it is set. */
+    public static List<String> warnings(List<Needed> needed, Set<Hiding> unit) {
+        List<String> out = new ArrayList<>();
+        for (Needed n : needed) {
+            unit.stream().filter(h -> h.hides(n.path())).forEach(h -> out.add(h.warning(n.label())));
+        }
+        return out;
+    }
+
+    /** The host paths the policy's VMs need when served: shares, sockets, and client-cert files (read at every start and reload). */
+    public static List<Needed> needed(PolicyFile policy) {
+        List<Needed> out = new ArrayList<>();
+        for (VmPolicy vm : policy.vms().values()) {
+            for (SharePolicy share : vm.shares().values()) {
+                out.add(new Needed(
+                        share.pos(),
+                        "VM '" + vm.id() + "' share '" + share.name() + "' path " + share.hostDir(),
+                        share.hostDir().toString()));
+            }
+            if (vm.listen() instanceof ListenerSpec.UnixSocket unix) {
+                out.add(new Needed(
+                        vm.pos(),
+                        "VM '" + vm.id() + "' socket " + unix.path(),
+                        unix.path().toString()));
+            }
+            if (vm.listen() instanceof ListenerSpec.Tls tls) {
+                clientCertFile(out, vm, "ca", tls.client().ca());
+                clientCertFile(out, vm, "crl", tls.client().crl());
+            }
+        }
+        return out;
+    }
+
+    private static void clientCertFile(List<Needed> out, VmPolicy vm, String which, Path file) {
+        if (file != null) {
+            out.add(new Needed(vm.pos(), "VM '" + vm.id() + "' client-cert " + which + " " + file, file.toString()));
+        }
+    }
+}
