@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -168,7 +169,7 @@ public final class Packager {
             }
             entries.sort(Comparator.naturalOrder());
             steps.begin("writing " + request.outDir().resolve(name + ".tar.gz") + " (" + entries.size() + " entries)");
-            Path tarball = writeTarball(request.outDir(), name, entries, request.mtime());
+            Path tarball = writeTarball(request.outDir(), name, entries, request.mtime(), steps);
             Files.copy(manifestFile, request.outDir().resolve(name + ".manifest"), StandardCopyOption.REPLACE_EXISTING);
             if (key != null) {
                 Files.copy(
@@ -360,12 +361,27 @@ public final class Packager {
         }
     }
 
-    private static Path writeTarball(Path outDir, String name, List<TreeEntry> entries, long mtime) throws IOException {
+    /** Writes the tarball, telling {@code steps} each quarter of the files archived (compressing takes ~25 s). */
+    private static Path writeTarball(Path outDir, String name, List<TreeEntry> entries, long mtime, Steps steps)
+            throws IOException {
         Files.createDirectories(outDir);
         Path tarball = outDir.resolve(name + ".tar.gz");
         Path partial = outDir.resolve(name + ".tar.gz.partial");
+        long total = Math.max(1, TarGzWriter.fileBytes(entries));
+        int[] quartersSaid = {0};
         try (OutputStream out = Files.newOutputStream(partial)) {
-            TarGzWriter.write(entries, mtime, out);
+            TarGzWriter.write(entries, mtime, out, archived -> {
+                int quarters = (int) (archived * 4 / total);
+                if (quarters > quartersSaid[0] && quarters < 4) {
+                    quartersSaid[0] = quarters;
+                    steps.begin(String.format(
+                            Locale.ROOT,
+                            "  %d %% of the files compressed (%.1f of %.1f MiB)",
+                            quarters * 25,
+                            archived / 1048576.0,
+                            total / 1048576.0));
+                }
+            });
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(partial);
             throw e;

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongConsumer;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -27,11 +28,23 @@ final class TarGzWriter {
 
     /** Writes {@code entries} (already in archive order) with every mtime set to {@code mtimeSeconds}. */
     static void write(List<TreeEntry> entries, long mtimeSeconds, OutputStream out) throws IOException {
+        write(entries, mtimeSeconds, out, archived -> {});
+    }
+
+    /**
+     * As {@link #write(List, long, OutputStream)}, telling {@code archived} after each entry how many bytes of the
+     * entries' files are archived so far (of {@link #fileBytes}): compressing a package's runtime takes ~25 s.
+     */
+    static void write(List<TreeEntry> entries, long mtimeSeconds, OutputStream out, LongConsumer archived)
+            throws IOException {
         // Deflate's default level 6: level 9 took ~50 % more CPU for a 0.2 % smaller tarball (infotainment).
         GZIPOutputStream gzip = new GZIPOutputStream(out, 1 << 16);
         long written = 0;
+        long files = 0;
         for (TreeEntry entry : entries) {
             written += writeEntry(gzip, entry, mtimeSeconds);
+            files += fileBytes(List.of(entry));
+            archived.accept(files);
         }
         byte[] end = new byte[(int) (2 * BLOCK + padding(written + 2 * BLOCK, RECORD))];
         gzip.write(end);
@@ -63,6 +76,17 @@ final class TarGzWriter {
                 yield BLOCK + size + pad;
             }
         };
+    }
+
+    /** The bytes of the entries' files, as {@code write} counts them archived. */
+    static long fileBytes(List<TreeEntry> entries) throws IOException {
+        long total = 0;
+        for (TreeEntry entry : entries) {
+            if (entry instanceof TreeEntry.RegularFile file) {
+                total += Files.size(file.source());
+            }
+        }
+        return total;
     }
 
     private static long padding(long length, int unit) {
