@@ -83,6 +83,14 @@ public final class Entries {
         return EntryLocks.lock(dir, name);
     }
 
+    /**
+     * As {@link #holding(Node, String)}, the locks of both names of a rename, in {@link EntryLocks}' order (a rename
+     * under them takes them again): QuotaAccounting.moving, from its look at both entries to the rename.
+     */
+    public static Holding holding(Node dirA, String nameA, Node dirB, String nameB) {
+        return EntryLocks.lock(dirA, nameA, dirB, nameB);
+    }
+
     /** Tests: whether a request waits for the lock of an entry another request holds ({@link EntryLocks}). */
     public static boolean entryLockAwaited() {
         return EntryLocks.awaited();
@@ -467,13 +475,13 @@ public final class Entries {
     }
 
     /**
-     * Trename: moves the file a handle names from {@code decided}, the share path the request was decided on, into
-     * {@code newDir}; ENOENT if it is no longer there (not from wherever it went since: ShareRoot#locate(Node, String)).
+     * Trename: moves the file a handle names from {@code at}, where {@link ShareRoot#locate(Node, String)} found it at
+     * the share path the request was decided on, into {@code newDir}; ENOENT if it is no longer there (not from
+     * wherever it went since).
      */
-    public void rename(Node node, String decided, Node newDir, String newName, boolean replace) throws P9Exception {
-        try (ShareRoot.Location at = share.locate(node, decided)) {
-            renameAt(at.parent(), at.name(), newDir, newName, replace, node.isDirectory(), node.key());
-        }
+    public void rename(Node node, ShareRoot.Location at, Node newDir, String newName, boolean replace)
+            throws P9Exception {
+        renameAt(at.parent(), at.name(), newDir, newName, replace, node.isDirectory(), node.key());
         // A handle the kernel knows by a removed name is found where the gateway last linked its file; renamed
         // through the handle, the file is found at its new name, not lost with the old one.
         String path = placedName(newDir, newName);

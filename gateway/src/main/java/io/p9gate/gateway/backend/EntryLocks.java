@@ -9,6 +9,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * it, and a rename replacing the entry in between had them unlink or move the file renamed there
  * (adversarial.SameNamePipelineRaceAttackTest). A Tunlinkat holds it too: one between the look and the unlink,
  * followed by a create of the name, had a Tremove unlink the file made anew (RemoveUnlinkRecreateRaceAttackTest).
+ * Under a quota, an unlink and a rename take them before the quota's look (fs.QuotaAccounting), after its locks.
  * Creates and links need not: they never replace an entry. Striped by directory and name, reentrant (a Tremove's
  * unlink takes the lock it holds); the host's own renames and unlinks are not ordered by it.
  */

@@ -42,16 +42,18 @@ final class GuardedRenames extends GuardedRequests {
         Node newDir = newDirHandle.node();
         RequestPaths paths =
                 RequestPaths.of(() -> List.of(hostPath(share, node), child(hostPath(share, newDir), newName)));
-        renameEntry(
-                who,
-                share,
-                paths,
-                args,
-                QuotaAccounting.held(share, node),
-                QuotaAccounting.named(newDir, newName, paths.at(1)),
-                // At the path decided on: the file may have been moved (into a hidden subtree, say) since.
-                replace ->
-                        share.entries().rename(node, paths.get().getFirst(), newDir, newName, replace && mayReplace));
+        renameDecided(who, share, paths, args, replaces -> {
+            // At the path decided on: the file may have been moved (into a hidden subtree, say) since. Found first,
+            // so that the quota's look holds both names' locks (QuotaUnlinkRenameRaceAttackTest).
+            try (ShareRoot.Location at = share.root().locate(node, paths.get().getFirst())) {
+                quota.moving(
+                        share.name(),
+                        QuotaAccounting.held(share, node, at),
+                        QuotaAccounting.named(newDir, newName, paths.at(1)),
+                        replaces,
+                        replace -> share.entries().rename(node, at, newDir, newName, replace && mayReplace));
+            }
+        });
     }
 
     /**
@@ -91,7 +93,7 @@ final class GuardedRenames extends GuardedRequests {
                 Node dir = at.parent();
                 quota.moving(
                         share.name(),
-                        QuotaAccounting.held(share, node),
+                        QuotaAccounting.held(share, node, at),
                         QuotaAccounting.named(dir, newName, paths.at(1)),
                         replaces,
                         replace -> share.entries()

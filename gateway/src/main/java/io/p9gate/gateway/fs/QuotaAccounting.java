@@ -9,6 +9,7 @@ import io.p9gate.gateway.backend.MadeFileNotTakenBack;
 import io.p9gate.gateway.backend.Names;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenInodes;
+import io.p9gate.gateway.backend.ShareRoot;
 import io.p9gate.gateway.backend.TakeBackLock;
 import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.proto.Errno;
@@ -65,6 +66,11 @@ final class QuotaAccounting {
             return null;
         }
 
+        /** Its name's place for the entry locks (directory, name), null where the request names none. */
+        default ShareRoot.Location place() {
+            return null;
+        }
+
         /**
          * Holds its name's entry lock, none where the request names none (a Tremove: Entries.remove looks again
          * under that lock and refuses a file the name no longer names).
@@ -98,6 +104,11 @@ final class QuotaAccounting {
             }
 
             @Override
+            public ShareRoot.Location place() {
+                return new ShareRoot.Location(dir, name);
+            }
+
+            @Override
             public Entries.Holding holdingName() {
                 return Entries.holding(dir, name);
             }
@@ -105,6 +116,11 @@ final class QuotaAccounting {
     }
 
     static Entry held(LocalShare share, Node node) {
+        return held(share, node, null);
+    }
+
+    /** A fid's file found at {@code at} (null: not looked for), whose name's lock a rename of it holds. */
+    static Entry held(LocalShare share, Node node, ShareRoot.Location at) {
         return new Entry() {
             @Override
             public FileStat stat() throws P9Exception {
@@ -119,6 +135,11 @@ final class QuotaAccounting {
             @Override
             public String path() throws P9Exception {
                 return share.root().relativePath(node);
+            }
+
+            @Override
+            public ShareRoot.Location place() {
+                return at;
             }
         };
     }
@@ -468,7 +489,8 @@ final class QuotaAccounting {
         for (int attempt = 1; ; attempt++) {
             FileStat seen = moved.require();
             FileStat seenTarget = target.stat();
-            try (InodeLocks.Locked _ = quotas.locks().lock(seen.key(), seenTarget == null ? null : seenTarget.key())) {
+            try (InodeLocks.Locked _ = quotas.locks().lock(seen.key(), seenTarget == null ? null : seenTarget.key());
+                    Entries.Holding _ = holdingNames(moved, target)) {
                 FileStat now = moved.stat();
                 FileStat nowTarget = target.stat();
                 if (sameFile(seen, now) && sameFile(seenTarget, nowTarget)) {
@@ -493,6 +515,22 @@ final class QuotaAccounting {
             }
             giveUpAfter(attempt);
         }
+    }
+
+    /**
+     * Both names' entry locks from the look to the rename (Trenameat): another VM's rename onto the destination in
+     * between had the rename replace that file while the quota credited the one looked at
+     * (QuotaUnlinkRenameRaceAttackTest). A fid's file is renamed from where it was found ({@link #held(LocalShare,
+     * Node, ShareRoot.Location)}); one not found first takes none: the destination's lock alone, held while the
+     * backend takes both in stripe order, could wait against another rename holding the source's.
+     */
+    private static Entries.Holding holdingNames(Entry moved, Entry target) {
+        ShareRoot.Location from = moved.place();
+        ShareRoot.Location to = target.place();
+        if (from == null || to == null) {
+            return () -> {};
+        }
+        return Entries.holding(from.parent(), from.name(), to.parent(), to.name());
     }
 
     private void moveLocked(

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.adversarial;
 
+import io.p9gate.gateway.backend.Entries;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.QuotaPolicyRig;
@@ -8,18 +9,23 @@ import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -154,6 +160,54 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
             }
         }
         return done;
+    }
+
+    /** A request of the VM's, sent by {@link #renamedOntoMeanwhile}. */
+    @FunctionalInterface
+    interface Request {
+        void send() throws Exception;
+    }
+
+    /**
+     * Sends {@code request} while another VM's rename of {@code from} onto the entry {@code name} of the quota's
+     * scope lands just before the request takes that entry's lock (backend.EntryLocks): the peer VM's Tremove of the
+     * entry holds the lock (seam Entries.whileRemoving) until the request waits for it; then the host moves
+     * {@code from} onto the entry, standing for the peer's rename, and the Tremove gives up.
+     */
+    void renamedOntoMeanwhile(Path from, String name, Request request) throws Exception {
+        P9Client peer = connectPeer();
+        peer.walk(ROOT, 1, "work", "cache", name);
+        CountDownLatch held = new CountDownLatch(1);
+        Entries.whileRemoving(() -> {
+            held.countDown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!Entries.entryLockAwaited() && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(1_000_000);
+            }
+            try {
+                Files.move(
+                        from, scope.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            throw new IllegalStateException("the peer's Tremove gives up: the entry is the VM's request's");
+        });
+        try {
+            Thread removing = Thread.ofPlatform().start(() -> {
+                try {
+                    peer.remove(1);
+                } catch (Exception e) {
+                    // the seam's give-up
+                }
+            });
+            if (!held.await(20, TimeUnit.SECONDS)) {
+                throw new AssertionError("the peer's Tremove never held the entry");
+            }
+            request.send();
+            removing.join();
+        } finally {
+            Entries.whileRemoving(null);
+        }
     }
 
     /** What one connection does in a storm, drawing its choices from its own seeded {@code random}. */

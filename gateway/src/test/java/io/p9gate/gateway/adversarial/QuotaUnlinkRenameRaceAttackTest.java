@@ -1,82 +1,80 @@
 package io.p9gate.gateway.adversarial;
 
 import static io.p9gate.gateway.adversarial.QuotaAttackGateway.ROOT;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.backend.Entries;
 import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.proto.TMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A Tunlinkat's quota credit is read under the quota's lock of the file it looked at, before the entry's lock
- * (EntryLocks, taken in Entries.unlinkAt): another VM's rename onto the name in between has the unlink remove the
- * renamed file while the quota credits the one it looked at. The peer VM's Tremove holds the entry's lock (seam
- * Entries.whileRemoving) until mallory's Tunlinkat waits for it after its look; then {@code g} is renamed onto
- * {@code f} (on the host, standing for the peer's rename landing just before the lock) and the Tremove gives up.
- * The unlink removes {@code g}: mallory's usage must drop by {@code g}'s, not by {@code f}'s.
+ * A Tunlinkat's or a rename's quota credit for the file it removes or replaces is read under the quota's lock of
+ * the file it looked at; the entry's lock (EntryLocks) was taken only after, in Entries.unlinkAt or renameAt. Another
+ * VM's rename of {@code g} onto {@code f} in between ({@link QuotaAttackGateway#renamedOntoMeanwhile}) had the unlink
+ * remove, or the rename of {@code a} replace, {@code g} while the quota credited {@code f}: mallory's usage must drop
+ * by {@code g}'s 600 KiB, not by {@code f}'s 100 KiB (the other way round, a big file's usage was given back for a
+ * small one).
  */
 class QuotaUnlinkRenameRaceAttackTest {
     @RegisterExtension
     final QuotaAttackGateway target = new QuotaAttackGateway();
 
-    @AfterEach
-    void removeSeam() {
-        Entries.whileRemoving(null);
+    private Path g;
+    private Path f;
+    private Path a;
+    private long withAll;
+    private long ofG;
+    private P9Client mallory;
+
+    @BeforeEach
+    void countGThenFAndA() throws Exception {
+        g = target.scope.resolve("g");
+        Files.write(g, new byte[600 * 1024]);
+        target.start();
+        ofG = target.usageNow().bytes();
+        f = target.scope.resolve("f");
+        Files.write(f, new byte[100 * 1024]);
+        a = target.scope.resolve("a");
+        Files.write(a, new byte[] {1});
+        target.reload(); // f and a counted as the start-up scan counts them
+        withAll = target.usageNow().bytes();
+        assertTrue(withAll - ofG > 0 && withAll - ofG < ofG, withAll + " " + ofG);
+        mallory = target.connect();
+        mallory.walk(ROOT, 1, "work", "cache");
     }
 
     @Test
     void anUnlinkCreditsTheFileItRemovedNotTheOneItLookedAt() throws Exception {
-        Path g = target.scope.resolve("g");
-        Files.write(g, new byte[600 * 1024]);
-        target.start();
-        long withG = target.usageNow().bytes();
-        Path f = target.scope.resolve("f");
-        Files.write(f, new byte[100 * 1024]);
-        target.reload(); // f counted as the start-up scan counts it
-        long withBoth = target.usageNow().bytes();
-        long ofG = withG;
-        long ofF = withBoth - withG;
-        assertTrue(ofF > 0 && ofF != ofG, ofF + " " + ofG);
-
-        P9Client mallory = target.connect();
-        P9Client peer = target.connectPeer();
-        mallory.walk(ROOT, 1, "work", "cache");
-        peer.walk(ROOT, 1, "work", "cache", "f");
-        CountDownLatch held = new CountDownLatch(1);
-        Entries.whileRemoving(() -> {
-            held.countDown();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!Entries.entryLockAwaited() && System.nanoTime() < deadline) {
-                LockSupport.parkNanos(1_000_000);
-            }
-            try {
-                Files.move(g, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            throw new IllegalStateException("the peer's Tremove gives up: the entry is mallory's to unlink");
-        });
-        Thread removing = Thread.ofPlatform().start(() -> {
-            try {
-                peer.remove(1);
-            } catch (Exception e) {
-                // the seam's give-up
-            }
-        });
-        assertTrue(held.await(20, TimeUnit.SECONDS));
-        mallory.unlinkat(1, "f", 0);
-        removing.join();
+        target.renamedOntoMeanwhile(g, "f", () -> mallory.unlinkat(1, "f", 0));
 
         assertTrue(Files.notExists(f) && Files.notExists(g));
-        assertEquals(withBoth - ofG, target.usageNow().bytes(), "credited f's " + ofF + " instead of g's " + ofG);
+        assertEquals(withAll - ofG, target.usageNow().bytes(), "credited f's instead of g's " + ofG);
+    }
+
+    @Test
+    void aRenameCreditsTheFileItReplacedNotTheOneItLookedAt() throws Exception {
+        target.renamedOntoMeanwhile(g, "f", () -> mallory.renameat(1, "a", 1, "f"));
+
+        assertReplacedG();
+    }
+
+    @Test
+    void aFidsRenameCreditsTheFileItReplacedNotTheOneItLookedAt() throws Exception {
+        mallory.walk(1, 2, "a");
+        target.renamedOntoMeanwhile(g, "f", () -> mallory.rpc(new TMessage.Trename(2, 1, "f")));
+
+        assertReplacedG();
+    }
+
+    private void assertReplacedG() throws Exception {
+        assertTrue(Files.notExists(a) && Files.notExists(g));
+        assertArrayEquals(new byte[] {1}, Files.readAllBytes(f));
+        assertEquals(withAll - ofG, target.usageNow().bytes(), "credited f's instead of g's " + ofG);
     }
 }
