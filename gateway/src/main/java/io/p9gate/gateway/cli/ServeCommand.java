@@ -45,12 +45,15 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
@@ -401,33 +404,75 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * In a directory others may write without the sticky bit (chmod 777), anyone can rename their own file onto the
-     * pid file or FILE.reload: another pid for {@code policy reload} to signal, a false outcome for it to report; so
-     * can the directory's owner whatever its mode, unless that is root or the gateway's own user. Written as a new
-     * file renamed into place ({@code RunFile}), they are safe in a sticky /tmp or in /run/p9gate.
+     * In a directory others may write without the sticky bit (chmod 777, or 775 of a group other than root's), anyone
+     * who may can rename their own file onto the pid file or FILE.reload: another pid for {@code policy reload} to
+     * signal, a false outcome for it to report; so can the directory's owner whatever its mode, unless that is root or
+     * the gateway's own user. The same holds one level up for every directory above it, as written and as it
+     * resolves: whoever may rename entries there can move the pid file's directory away and make another in its
+     * place (--pid-file /home/bob/run/p9gate.pid, /home/bob/run root's). Written as a new file renamed into place
+     * ({@code RunFile}), they are safe in a sticky /tmp or in /run/p9gate.
      *
      * @throws IllegalArgumentException one line, naming the directory
      */
     static void refuseUnsafePidFileDirectory(Path pidFile) {
         Path dir = pidFile.toAbsolutePath().getParent();
-        int mode;
-        int owner;
+        String refused = "--pid-file " + pidFile + ": its directory " + dir;
+        Set<Path> places = new LinkedHashSet<>();
         try {
-            mode = (Integer) Files.getAttribute(dir, "unix:mode");
-            owner = (Integer) Files.getAttribute(dir, "unix:uid");
+            for (Path p = dir.toRealPath(); p != null; p = p.getParent()) {
+                places.add(p);
+            }
         } catch (IOException e) {
             return; // a directory that cannot be looked at fails with its own words when the file is written
         }
-        String refused = "--pid-file " + pidFile + ": its directory " + dir;
-        if ((mode & 0002) != 0 && (mode & 01000) == 0) {
-            throw new IllegalArgumentException(refused
-                    + " is writable by others without the sticky bit, so anyone could replace the pid file"
-                    + " (use /run/p9gate, or chmod o-w or +t " + dir + ")");
+        for (Path p = dir; p != null; p = p.getParent()) {
+            places.add(p); // a symlink on the way: its owner may point it elsewhere
+        }
+        for (Path p : places) {
+            String why = whoElseMayRenameIn(p);
+            if (why == null) {
+                continue;
+            }
+            if (p.equals(places.iterator().next()) || p.equals(dir)) {
+                throw new IllegalArgumentException(refused + " " + why + ", so another user could replace the pid file"
+                        + " (use /run/p9gate, or a directory of root or of this user that only it may write)");
+            }
+            throw new IllegalArgumentException(refused + " is below " + p + ", which " + why
+                    + ", so another user could move the directory away and put another pid file in its place"
+                    + " (use /run/p9gate)");
+        }
+    }
+
+    /**
+     * What lets another user than root and this one rename the entries of {@code place} (not followed if it is a
+     * symlink: then who may point it elsewhere), or null if nothing does.
+     */
+    private static String whoElseMayRenameIn(Path place) {
+        int mode;
+        int owner;
+        int group;
+        try {
+            Map<String, Object> attributes =
+                    Files.readAttributes(place, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
+            mode = (Integer) attributes.get("mode");
+            owner = (Integer) attributes.get("uid");
+            group = (Integer) attributes.get("gid");
+        } catch (IOException e) {
+            return null; // as above: writing the file says why
+        }
+        boolean symlink = (mode & 0170000) == 0120000; // its own mode bits mean nothing
+        if (!symlink && (mode & 01000) == 0) {
+            if ((mode & 0002) != 0) {
+                return "is writable by others without the sticky bit";
+            }
+            if ((mode & 0020) != 0 && group != 0) {
+                return "is writable by group " + group + " without the sticky bit";
+            }
         }
         if (owner != 0 && owner != ThisProcess.INSTANCE.uid()) {
-            throw new IllegalArgumentException(refused + " belongs to uid " + owner
-                    + ", who could replace the pid file (use /run/p9gate, or a directory of root or of this user)");
+            return "belongs to uid " + owner;
         }
+        return null;
     }
 
     /** R-DEP-4: every reason at once, on one line, before a log or a listener is opened. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
 import io.p9gate.gateway.testing.Root;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -76,10 +77,7 @@ class PidFileSymlinkAttackTest {
      */
     @Test
     void aPidFileDirectoryOthersMayReplaceFilesInIsRefusedAtStart() throws Exception {
-        Path open = Files.createDirectory(dir.resolve("open"));
-        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
-
-        assertRefusedAtStart(open, "is writable by others without the sticky bit");
+        assertRefusedAtStart(directory("open", "rwxrwxrwx"), "is writable by others without the sticky bit");
     }
 
     /**
@@ -93,6 +91,41 @@ class PidFileSymlinkAttackTest {
         Files.setAttribute(theirs, "unix:uid", 4321);
 
         assertRefusedAtStart(theirs, "belongs to uid 4321");
+    }
+
+    @Test
+    void aPidFileDirectoryBelowOneAnotherUserOwnsIsRefusedAtStart() throws Exception {
+        Root.assumeRoot("giving the directory to another user");
+        Path theirs = Files.createDirectory(dir.resolve("theirs"));
+        Path run = Files.createDirectory(theirs.resolve("run")); // root's, 0755: but uid 4321 can rename it away
+        Files.setAttribute(theirs, "unix:uid", 4321);
+
+        assertRefusedAtStart(run, "is below " + theirs + ", which belongs to uid 4321");
+    }
+
+    @Test
+    void aPidFileDirectoryReachedThroughAnotherUsersSymlinkIsRefusedAtStart() throws Exception {
+        Root.assumeRoot("giving the symlink to another user");
+        Path run = Files.createDirectory(dir.resolve("run")); // root's, 0755
+        Path link = Files.createSymbolicLink(dir.resolve("link"), run); // uid 4321 can point it at its own
+        Files.setAttribute(link, "unix:uid", 4321, LinkOption.NOFOLLOW_LINKS);
+
+        assertRefusedAtStart(link, "belongs to uid 4321");
+    }
+
+    @Test
+    void aPidFileDirectoryAGroupMayWriteWithoutTheStickyBitIsRefusedAtStart() throws Exception {
+        Root.assumeRoot("giving the directory to another group");
+        Path shared = directory("shared", "rwxrwxr-x");
+        Files.setAttribute(shared, "unix:gid", 4321);
+
+        assertRefusedAtStart(shared, "is writable by group 4321 without the sticky bit");
+    }
+
+    private Path directory(String name, String permissions) throws Exception {
+        Path made = Files.createDirectory(dir.resolve(name));
+        Files.setPosixFilePermissions(made, PosixFilePermissions.fromString(permissions));
+        return made;
     }
 
     /** serve with its pid file in {@code pidDirectory} is refused at start, one line saying {@code why}. */
