@@ -13,6 +13,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
@@ -175,10 +176,13 @@ public final class LinuxSyscalls {
                 Linker.Option.firstVariadicArg(firstVariadic));
     }
 
-    /** One native call: gets the errno capture segment and an arena for its C strings. */
+    /**
+     * One native call: gets the errno capture segment and memory for its C strings and buffers, valid until it
+     * returns (the thread's {@link NativeScratch}, reused by the next call).
+     */
     @FunctionalInterface
     private interface NativeCall {
-        long run(MemorySegment errnoState, Arena arena) throws Throwable;
+        long run(MemorySegment errnoState, SegmentAllocator memory) throws Throwable;
     }
 
     /** statx calls made so far by this process: tests count the stats a request costs (issue 11). */
@@ -215,30 +219,43 @@ public final class LinuxSyscalls {
      */
     private static long call(String what, String name, NativeCall body) throws P9Exception {
         CALLS.increment();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            long rc;
-            try {
-                rc = body.run(state, arena);
-            } catch (RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new P9Exception(Errno.EIO, message(what, name) + ": native call failed", t);
+        NativeScratch scratch = NativeScratch.enter();
+        if (scratch == null) { // a virtual thread, or nested too deep: an arena of its own
+            try (Arena arena = Arena.ofConfined()) {
+                return callWith(arena, what, name, body);
             }
-            if (rc < 0) {
-                int errno = (int) ERRNO.get(state, 0L);
-                throw new P9Exception(Errno.of(errno), message(what, name));
-            }
-            return rc;
         }
+        try {
+            return callWith(scratch, what, name, body);
+        } finally {
+            scratch.exit();
+        }
+    }
+
+    private static long callWith(SegmentAllocator memory, String what, String name, NativeCall body)
+            throws P9Exception {
+        MemorySegment state = memory.allocate(CAPTURE);
+        long rc;
+        try {
+            rc = body.run(state, memory);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new P9Exception(Errno.EIO, message(what, name) + ": native call failed", t);
+        }
+        if (rc < 0) {
+            int errno = (int) ERRNO.get(state, 0L);
+            throw new P9Exception(Errno.of(errno), message(what, name));
+        }
+        return rc;
     }
 
     private static String message(String what, String name) {
         return name == null ? what : what + " " + name;
     }
 
-    private static MemorySegment str(Arena arena, String s) {
-        return arena.allocateFrom(s);
+    private static MemorySegment str(SegmentAllocator memory, String s) {
+        return memory.allocateFrom(s);
     }
 
     /** The magic link that names exactly the inode an fd refers to (used only where no fd-based call exists). */
@@ -289,20 +306,21 @@ public final class LinuxSyscalls {
         return stat[0];
     }
 
+    /** The link's target, read into the call's own memory (the buffer must not outlive the call). */
     static String readlinkat(int dirfd, String name) throws P9Exception {
-        int size = 4096;
-        while (true) {
+        String[] target = new String[1];
+        for (int size = 4096; target[0] == null; size *= 4) {
             int cap = size;
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment buf = arena.allocate(cap);
-                long n = call("readlinkat", (st, a) ->
-                        (long) READLINKAT.invokeExact(st, dirfd, str(a, name), buf, (long) cap));
-                if (n < cap) {
-                    return new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+            call("readlinkat", (st, a) -> {
+                MemorySegment buf = a.allocate(cap);
+                long n = (long) READLINKAT.invokeExact(st, dirfd, str(a, name), buf, (long) cap);
+                if (n >= 0 && n < cap) {
+                    target[0] = new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
                 }
-            }
-            size *= 4;
+                return n;
+            });
         }
+        return target[0];
     }
 
     static void fchownat(int dirfd, String name, int uid, int gid, int flags) throws P9Exception {
@@ -381,11 +399,14 @@ public final class LinuxSyscalls {
 
     /** The inode flags of an open (not O_PATH) descriptor: chattr's FS_*_FL bits. */
     static int getInodeFlags(int fd) throws P9Exception {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment flags = arena.allocate(JAVA_INT);
-            call("ioctl FS_IOC_GETFLAGS", (st, a) -> (int) IOCTL.invokeExact(st, fd, FS_IOC_GETFLAGS, flags));
-            return flags.get(JAVA_INT, 0);
-        }
+        int[] flags = new int[1];
+        call("ioctl FS_IOC_GETFLAGS", (st, a) -> {
+            MemorySegment out = a.allocate(JAVA_INT);
+            int rc = (int) IOCTL.invokeExact(st, fd, FS_IOC_GETFLAGS, out);
+            flags[0] = out.get(JAVA_INT, 0);
+            return rc;
+        });
+        return flags[0];
     }
 
     static long getdents64(int fd, MemorySegment buf) throws P9Exception {
@@ -475,7 +496,7 @@ public final class LinuxSyscalls {
         call("capset", (st, a) -> (int) CAPSET.invokeExact(st, capHeader(a), a.allocateFrom(JAVA_INT, caps)));
     }
 
-    private static MemorySegment capHeader(Arena a) {
+    private static MemorySegment capHeader(SegmentAllocator a) {
         return a.allocateFrom(JAVA_INT, CAPABILITY_VERSION_3, 0);
     }
 
