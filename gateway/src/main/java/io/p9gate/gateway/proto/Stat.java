@@ -1,6 +1,6 @@
 package io.p9gate.gateway.proto;
 
-import java.nio.charset.StandardCharsets;
+import io.netty.buffer.ByteBufUtil;
 import java.util.Optional;
 
 /**
@@ -46,12 +46,13 @@ public record Stat(Common common, Optional<Unix> unix) {
                 + text(common.gid())
                 + text(common.muid());
         return size
-                + unix.map(u -> UNIX_FIXED + u.extension().getBytes(StandardCharsets.UTF_8).length)
+                + unix.map(u -> UNIX_FIXED + ByteBufUtil.utf8Bytes(u.extension()))
                         .orElse(0);
     }
 
+    /** A string[s] as the codec writes it (WireWriter.string), counted without encoding it. */
     private static int text(String s) {
-        return Short.BYTES + s.getBytes(StandardCharsets.UTF_8).length;
+        return Short.BYTES + ByteBufUtil.utf8Bytes(s);
     }
 
     /**
