@@ -52,11 +52,30 @@ public final class QidMapper {
     }
 
     public long path(long dev, long ino) {
-        int index = deviceIndex.computeIfAbsent(dev, d -> nextDevice.getAndIncrement());
+        int index = deviceIndex(dev);
         if (index < OVERFLOW_INDEX && (ino & ~INO_BITS_MASK) == 0) {
             return ((long) index << 56) | ino;
         }
         return overflowPath(new FileKey(dev, ino));
+    }
+
+    /** A device's index never changes once given; the last one asked about is kept beside the map. */
+    private record DeviceIndex(long dev, int index) {}
+
+    /**
+     * Nearly every qid of a share is of its one device: the map's lookup boxed the device number and built a lambda
+     * for each qid (each walked name, Tgetattr, listed entry; issue 11).
+     */
+    private volatile DeviceIndex lastDevice;
+
+    private int deviceIndex(long dev) {
+        DeviceIndex last = lastDevice;
+        if (last != null && last.dev() == dev) {
+            return last.index();
+        }
+        int index = deviceIndex.computeIfAbsent(dev, d -> nextDevice.getAndIncrement());
+        lastDevice = new DeviceIndex(dev, index);
+        return index;
     }
 
     /**
