@@ -26,8 +26,8 @@ import java.util.concurrent.Executors;
 /**
  * A policy file's VMs served in this JVM as p9gate serve wires them (ownership by chown, the policy's quotas and
  * budgets), with a signed audit log, for two guests at once, each on its VM's unix socket (GuestIsolationIT,
- * GuestFloodLatencyIT, GuestSetIdLockReloadIT). Closing stops the gateway, waits for the guest runs, then closes the
- * shares and the log.
+ * GuestFloodLatencyIT, GuestSetIdLockReloadIT, GuestTwoVmShareIT). Closing stops the gateway, waits for the guest
+ * runs, then closes the shares and the log.
  */
 final class TwoGuestGateway implements AutoCloseable {
     private final GuestHarness harness;
