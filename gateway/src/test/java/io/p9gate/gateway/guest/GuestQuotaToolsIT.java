@@ -64,18 +64,21 @@ class GuestQuotaToolsIT {
         assertEquals(List.of("link 18", "renameat 122"), refusedAt(records, "/big"));
     }
 
-    /**
-     * "op errno" of the refusals at {@code path}, each once, sorted; but what the kernel asks routinely: lookups of a
-     * name not made yet, and security.capability at each write (none: ENODATA).
-     */
+    /** "op errno" of the refusals at {@code path}, each once, sorted; but what the kernel asks routinely. */
     private static List<String> refusedAt(List<AuditRecord> records, String path) {
         return records.stream()
-                .filter(r -> r.refused() && path.equals(r.path()))
-                .filter(r -> !("walk".equals(r.op()) && r.errno() == 2))
-                .filter(r -> !("xattrwalk".equals(r.op()) && r.errno() == 61))
+                .filter(r -> r.refused() && path.equals(r.path()) && !routinelyRefused(r))
                 .map(r -> r.op() + " " + r.errno())
                 .distinct()
                 .sorted()
                 .toList();
+    }
+
+    /**
+     * A refusal of what the kernel asks routinely: a lookup of a name not made yet, security.capability at each write
+     * (none: ENODATA).
+     */
+    static boolean routinelyRefused(AuditRecord r) {
+        return ("walk".equals(r.op()) && r.errno() == 2) || ("xattrwalk".equals(r.op()) && r.errno() == 61);
     }
 }
