@@ -49,6 +49,7 @@ show gs-sub "$(stat -c %a sg/sub) $(stat -c %a sg/file)"
 : > t
 show touch-d "$(res env TZ=UTC0 touch -d '2001-02-03 04:05:06' t)"
 show touch-d-m "$(stat -c %Y t)"
+show host-1960 "$(stat -c %Y ../base/old)"
 
 # large offsets and sparse files.
 show dd-5g "$(res dd if=/dev/zero of=big bs=1M seek=5120 count=1)"

@@ -139,8 +139,8 @@ final class StatOps {
                 0,
                 s.qid(),
                 mode(s.mode(), type, unix),
-                (int) s.atimeSec(),
-                (int) s.mtimeSec(),
+                seconds(s.atimeSec()),
+                seconds(s.mtimeSec()),
                 type == FileType.DIRECTORY ? 0 : s.size(),
                 name,
                 Integer.toUnsignedString(s.uid()),
@@ -151,6 +151,14 @@ final class StatOps {
                         extension(type, s.rdev(), s.nlink(), target), s.uid(), s.gid(), TMessage.NONUNAME))
                 : Optional.empty();
         return new Stat(common, tail);
+    }
+
+    /**
+     * stat(5)'s unsigned 32-bit seconds of a host time: one outside them is the nearest one, 0 or 2106, not its low 32
+     * bits (a host file of 1960 was shown as of 2096, one of 2200 as of 2063).
+     */
+    static int seconds(long hostSeconds) {
+        return (int) Math.clamp(hostSeconds, 0L, 0xFFFF_FFFFL);
     }
 
     /** The stat(5) mode Tstat shows for a file of st_mode {@code stMode} (Twstat compares its type bits). */

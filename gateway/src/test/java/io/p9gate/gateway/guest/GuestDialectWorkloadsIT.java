@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.p9gate.gateway.auditing.SignedLogs;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,8 @@ class GuestDialectWorkloadsIT {
     void everydayWorkloadsThroughEachDialect(String dialect) throws Exception {
         GuestHarness harness = GuestHarness.locate();
         SignedAlpha alpha = SignedAlpha.in(tmp);
+        Path old = Files.writeString(alpha.fixture().data.resolve("base/old"), "1960");
+        Files.setLastModifiedTime(old, FileTime.from(Instant.parse("1960-01-01T00:00:00Z")));
         GuestRun run = GuestRun.script(RepoPaths.guestScripts().resolve("dialect-workloads.sh"))
                 .withDialect(dialect)
                 .withTimeout(Duration.ofSeconds(120));
@@ -82,6 +86,8 @@ class GuestDialectWorkloadsIT {
         want.put("gs-sub", "2755 644");
         want.put("touch-d", "OK:,");
         want.put("touch-d-m", "981173106");
+        // A host time stat(5)'s unsigned seconds cannot hold is shown as the nearest one (before: 3979348096, 2096).
+        want.put("host-1960", dialect.equals("9p2000.L") ? "-315619200" : "0");
         want.put("dd-5g", "OK:1+0 records in,1+0 records out,");
         want.put("dd-5g-size", "5369757696");
         want.put("dd-5g-mark", "OK:3+0 records in,3+0 records out,");

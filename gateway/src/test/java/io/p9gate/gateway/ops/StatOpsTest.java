@@ -10,12 +10,15 @@ import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.policy.dialect.Dialect;
 import java.nio.file.Files;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** Tstat of 9P2000 and 9P2000.u: the same getattr as Tgetattr, shown as a stat(5) entry (issue 14). */
 class StatOpsTest extends ShareTestBase {
     private static final long MTIME = 1_700_000_000L;
+    private static final long BEFORE_1970 = -315_619_200L; // 1960-01-01
+    private static final long AFTER_2106 = 7_258_118_400L; // 2200-01-01
 
     @Override
     void populate() throws Exception {
@@ -26,6 +29,10 @@ class StatOpsTest extends ShareTestBase {
                 share.resolve("link"), share.resolve("hello.txt").getFileName());
         Files.writeString(share.resolve("twice"), "linked");
         Files.createLink(share.resolve("twice2"), share.resolve("twice"));
+        Files.writeString(share.resolve("old"), "1960");
+        Files.setLastModifiedTime(share.resolve("old"), FileTime.fromMillis(BEFORE_1970 * 1000));
+        Files.writeString(share.resolve("far"), "2200");
+        Files.setLastModifiedTime(share.resolve("far"), FileTime.fromMillis(AFTER_2106 * 1000));
     }
 
     private Stat stat(Dialect dialect, String name) throws Exception {
@@ -117,6 +124,20 @@ class StatOpsTest extends ShareTestBase {
                     .findFirst()
                     .orElseThrow();
             assertEquals("HARDLINKCOUNT 2", twice.unix().orElseThrow().extension());
+        }
+    }
+
+    /**
+     * stat(5)'s times are unsigned 32-bit seconds: a host time outside them is shown as the nearest one, never cut to
+     * its low 32 bits (1960 read as 2096, 2200 as 2063: a build tool in a .u guest took an old file for a new one).
+     */
+    @Test
+    void aHostTimeOutsideStatFiveSecondsIsShownAsTheNearestOne() throws Exception {
+        for (Dialect dialect : List.of(Dialect.U, Dialect.LEGACY)) {
+            Stat.Common old = stat(dialect, "old").common();
+            assertEquals(0L, Integer.toUnsignedLong(old.mtime()), dialect + " mtime before 1970");
+            Stat.Common far = stat(dialect, "far").common();
+            assertEquals(0xFFFF_FFFFL, Integer.toUnsignedLong(far.mtime()), dialect + " mtime after 2106");
         }
     }
 }
