@@ -77,7 +77,8 @@ public final class Entries {
     /**
      * Holds the lock of {@code name} in {@code dir} ({@link EntryLocks}, reentrant: an unlink under it takes it
      * again): for a caller that looks at the entry and then unlinks it, so no rename lands on the name between the
-     * look and the unlink. Taken after the quota's locks (QuotaAccounting.removing), before OwnChangeNotes.
+     * look and the unlink. Taken after the quota's locks (QuotaAccounting.removing); OwnChangeNotes.make takes it
+     * again around the change.
      */
     public static Holding holding(Node dir, String name) {
         return EntryLocks.lock(dir, name);

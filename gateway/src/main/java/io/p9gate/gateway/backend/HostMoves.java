@@ -276,11 +276,6 @@ final class HostMoves {
     /** Run on every reader's thread before it handles the events it has read. */
     static volatile Runnable readingForTests;
 
-    /** Whether {@code thread} waits to make a change of a name another change of it is making. */
-    static boolean waitingForTests(Thread thread) {
-        return OwnChangeNotes.waiting(thread) || EntryLocks.waiting(thread);
-    }
-
     /** Descriptors removed by the gateway whose IN_IGNORED is still to be read, in every VM's instance. */
     static int droppedUnreadForTests() {
         return instances().stream().mapToInt(VmInotify::droppedUnread).sum();

@@ -3,12 +3,9 @@ package io.p9gate.gateway.backend;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
 
 /**
  * The gateway's own renames and unlinks under way in directories one VM's instance watches ({@link VmInotify}), by
@@ -19,14 +16,11 @@ import java.util.stream.Stream;
  * {@link VmInotify}), so each such own change queues an event of its own. Noted as present or not, a second own
  * unlink of a name before the first's event was read left its event unmatched: another VM's create and unlink of one
  * name in a loop advanced an overlapping share once a round (OverlappingChurnAdvancesAttackTest). Own changes of one
- * name in one directory are made one at a time ({@link #make}); one whose event is left unmatched only advances the
- * counters (safe). Each with what makes its event the gateway's own when read ({@link Credit}).
+ * name in one directory are made one at a time, under the entry's lock ({@link #make}); one whose event is left
+ * unmatched only advances the counters (safe). Each with what makes its event the gateway's own when read
+ * ({@link Credit}).
  */
 final class OwnChangeNotes {
-    /** The gateway's changes of one name in one watched directory, one at a time ({@link #make}); by stripe. */
-    private static final ReentrantLock[] CHANGING =
-            Stream.generate(ReentrantLock::new).limit(64).toArray(ReentrantLock[]::new);
-
     /** {@code event}: IN_MOVED_FROM for a rename, IN_DELETE for an unlink, IN_MOVED_TO for a rename's target. */
     private record Own(int wd, int event, String name) {}
 
@@ -133,8 +127,8 @@ final class OwnChangeNotes {
 
     /**
      * Makes {@code change} with its events noted in every one of {@code all} watching the directories (shares of
-     * several VMs may hold them). The gateway's changes of one name in one directory are made one at a time (by
-     * stripe), watched or not: an unlink of a rename's source name by another request between the rename and its
+     * several VMs may hold them). The gateway's changes of one name in one directory are made one at a time, under
+     * the entry's lock ({@link EntryLocks}, reentrant: renames and unlinks hold it already), watched or not: an unlink of a rename's source name by another request between the rename and its
      * look at that name would make a rename that did nothing look like one that moved the name, and its notes would
      * stay for the host's moves. rename(2) of a name onto a hard link of the same file does nothing and queues no
      * event: both names the same file before it ({@code replacing}), no note is made; the source name still there
@@ -156,9 +150,7 @@ final class OwnChangeNotes {
         }
         boolean watched = all.stream()
                 .anyMatch(i -> i.watched(dir.key()) != null || (newDir != null && i.watched(newDir.key()) != null));
-        ReentrantLock changing = CHANGING[Math.floorMod(31 * dir.key().hashCode() + name.hashCode(), CHANGING.length)];
-        changing.lock();
-        try {
+        try (Entries.Holding _ = EntryLocks.lock(dir, name)) {
             // The file a rename moves, for its IN_MOVED_TO's credit, and whether both names are it already, so that
             // rename(2) does nothing and queues no event. Seen before the rename as well as after it: the host's
             // unlink of the source name between a rename that did nothing and the look after it read as a move, and
@@ -181,8 +173,6 @@ final class OwnChangeNotes {
             if (replacing && !notes.isEmpty() && notMoved(dir, name)) {
                 notes.forEach(n -> n.notes.lessOne(n.change));
             }
-        } finally {
-            changing.unlock();
         }
     }
 
@@ -229,10 +219,5 @@ final class OwnChangeNotes {
             return e.errno() != Errno.ENOENT; // moved: its events take the notes
         }
         return true;
-    }
-
-    /** Tests: whether {@code thread} waits to make a change of a name another change of it is making. */
-    static boolean waiting(Thread thread) {
-        return Arrays.stream(CHANGING).anyMatch(lock -> lock.hasQueuedThread(thread));
     }
 }

@@ -257,8 +257,8 @@ class HostMovesTest {
                         failed[0] = e;
                     }
                 });
-                // Until the unlink is made, or waits for the rename to be done with the name.
-                while (unlinking[0].isAlive() && !HostMoves.waitingForTests(unlinking[0])) {
+                // Until the unlink is made, or waits for the entry's lock the rename holds (EntryLocks).
+                while (unlinking[0].isAlive() && !EntryLocks.waiting(unlinking[0])) {
                     Thread.onSpinWait();
                 }
             };
