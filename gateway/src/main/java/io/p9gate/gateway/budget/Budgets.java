@@ -34,6 +34,7 @@ public final class Budgets {
     private final Map<String, VmBudget> byVm = new LinkedHashMap<>();
     private final Map<String, VmBudget> byListener = new LinkedHashMap<>();
     private volatile ConnectionRefusals refusals = (vm, peer, why) -> {};
+    private volatile Runnable apportioned = () -> {};
 
     /** Told of every connection a VM's connection budget refuses (to record it). */
     @FunctionalInterface
@@ -108,9 +109,13 @@ public final class Budgets {
         return handshakes;
     }
 
-    /** New limits for {@code vm} (a policy reload): the handshake places follow its connections. */
-    public synchronized void update(VmBudget vm, Limits next) {
-        vm.update(next);
+    /**
+     * New limits for each VM of {@code next} (a policy reload), all set before the pools are apportioned, once: the
+     * handshake places follow the VMs' connections. Apportioned after each VM's, the pools were sized from a mix of
+     * old and new limits until the last, and a reload of N VMs summed their connections N times.
+     */
+    public synchronized void update(Map<VmBudget, Limits> next) {
+        next.forEach(VmBudget::update);
         apportion();
     }
 
@@ -123,6 +128,12 @@ public final class Budgets {
         long set = Math.min(DefaultLimits.handshakeDescriptors(handshakeListeners, connections), processPool / 2);
         handshakes.setLimit(set);
         descriptorPool.setLimit(processPool - set);
+        apportioned.run();
+    }
+
+    /** Test seam: {@code hook} runs after each apportioning, holding these budgets' lock. */
+    public void afterApportioningForTests(Runnable hook) {
+        apportioned = hook;
     }
 
     /** @throws IllegalArgumentException if no VM is reached through this listener (a wiring bug) */

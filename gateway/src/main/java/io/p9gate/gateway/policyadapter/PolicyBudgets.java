@@ -12,6 +12,7 @@ import io.p9gate.policy.model.ListenerSpec;
 import io.p9gate.policy.model.VmLimits;
 import io.p9gate.policy.model.VmPolicy;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -58,16 +59,18 @@ public final class PolicyBudgets {
         return budgets;
     }
 
-    /** After a reload: the new limits of every VM still in the policy. */
+    /** After a reload: the new limits of every VM still in the policy, set together (Budgets#update). */
     public static void update(Budgets budgets, PolicyEngine engine, int msize) {
         Map<String, VmPolicy> vms = engine.policy().vms();
         Limits derived = DefaultLimits.derive(budgets.host(), budgets.vms().size(), tlsListeners(vms), msize);
+        Map<VmBudget, Limits> next = new LinkedHashMap<>();
         for (VmBudget budget : budgets.vms()) {
             VmPolicy vm = vms.get(budget.vm());
             if (vm != null) {
-                budgets.update(budget, limits(vm.limits(), derived));
+                next.put(budget, limits(vm.limits(), derived));
             }
         }
+        budgets.update(next);
     }
 
     /** The policy's {@code tls:} listeners, each counted once however many VMs share it. */

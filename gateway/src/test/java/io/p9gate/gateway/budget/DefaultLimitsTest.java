@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Derived budgets: all VMs together never promise more than the process has, and it keeps a reserve. */
@@ -91,7 +92,7 @@ class DefaultLimitsTest {
                 derived.locks(),
                 derived.replyBytes(),
                 derived.weight());
-        budgets.update(budgets.vm("a").orElseThrow(), more);
+        budgets.update(Map.of(budgets.vm("a").orElseThrow(), more));
         assertEquals(4 * derived.connections() + 20, budgets.handshakes().limit(), "a reload's connections count");
     }
 
