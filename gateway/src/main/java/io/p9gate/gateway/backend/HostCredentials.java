@@ -36,6 +36,13 @@ public final class HostCredentials {
     private static final ThreadLocal<int[]> OWN_GROUPS = new ThreadLocal<>();
     /** Whom the calling thread acts as now, inside {@link #actingAs}; none outside. */
     private static final ThreadLocal<Acting> ACTING = new ThreadLocal<>();
+    /**
+     * The calling thread's capability sets as this class last read or set them; null once they may have changed
+     * since. Only the thread itself changes them, through {@link #setfsuid} (leaving fsuid 0 drops CAP_FSETID from
+     * the effective set, coming back raises it) and {@link #withoutCapFsetid}'s capset: so a Twrite at the gateway's
+     * own ids needs no capget.
+     */
+    private static final ThreadLocal<int[]> CAPS = new ThreadLocal<>();
 
     /** A guest user's ids the thread took, and the thread's own, to give back. */
     private record Acting(int uid, int gid, int ownUid, int ownGid, int[] ownGroups) {}
@@ -115,7 +122,13 @@ public final class HostCredentials {
             LinuxSyscalls.setgroupsThisThread(NO_GROUPS);
         }
         int hadGid = LinuxSyscalls.setfsgid(gid);
-        return new Ids(LinuxSyscalls.setfsuid(uid), hadGid);
+        return new Ids(setfsuid(uid), hadGid);
+    }
+
+    /** setfsuid(2), forgetting the thread's capabilities first: the kernel changes them with the fsuid. */
+    private static int setfsuid(int uid) {
+        CAPS.remove();
+        return LinuxSyscalls.setfsuid(uid);
     }
 
     /**
@@ -145,7 +158,7 @@ public final class HostCredentials {
      * no fsuid change takes away (and a thread left as a guest user could only do less, not more).
      */
     private static void restore(int uid, int gid, int[] groups) {
-        LinuxSyscalls.setfsuid(uid);
+        setfsuid(uid);
         LinuxSyscalls.setfsgid(gid);
         if (groups.length > 0) {
             try {
@@ -227,8 +240,9 @@ public final class HostCredentials {
      * kernel clears a file's set-uid (and set-gid with group-execute) bits in the write itself, under the inode lock,
      * before the bytes land, as for any writer without it. A gateway holding it left a host chmod u+s that raced the
      * write on the file with the guest's bytes until SetIdBits looked again: a host exec in between ran guest code as
-     * the file's owner (HostSetIdWriteRaceAttackTest). Three system calls, only where the process holds it; none
-     * more where the thread already lacks it (acting as a guest user with fsuid not 0).
+     * the file's owner (HostSetIdWriteRaceAttackTest). Two system calls (capset), only where the process holds it,
+     * and a capget the first time after a change of fsuid ({@link #CAPS}); none more where the thread already lacks
+     * it (acting as a guest user with fsuid not 0).
      *
      * @throws P9Exception EIO on a virtual thread, whose carrier (and so capabilities) may change between calls
      */
@@ -239,12 +253,17 @@ public final class HostCredentials {
         if (Thread.currentThread().isVirtual()) {
             throw new P9Exception(Errno.EIO, "guest writes run on platform threads only");
         }
-        int[] caps = LinuxSyscalls.capget();
+        int[] caps = CAPS.get();
+        if (caps == null) {
+            caps = LinuxSyscalls.capget();
+            CAPS.set(caps);
+        }
         if ((caps[0] & (1 << CAP_FSETID)) == 0) {
             return write.run();
         }
         int[] without = caps.clone();
         without[0] &= ~(1 << CAP_FSETID);
+        CAPS.remove(); // known again once restored: a capset that fails leaves them to be read
         LinuxSyscalls.capset(without);
         try {
             return write.run();
@@ -255,6 +274,7 @@ public final class HostCredentials {
                 // A worker left without it has less power, not more, but would clear bits a guest's root keeps.
                 throw new IllegalStateException("could not restore the gateway's CAP_FSETID: " + e.errno(), e);
             }
+            CAPS.set(caps);
         }
     }
 

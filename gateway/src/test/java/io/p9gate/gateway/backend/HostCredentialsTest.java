@@ -10,6 +10,7 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -91,6 +92,57 @@ class HostCredentialsTest {
                             HostCredentials.asGateway(HostCredentialsTest::credentials),
                             credentials());
                 }));
+    }
+
+    /**
+     * A guest's write never holds CAP_FSETID, and the gateway's ids hold it again after, whatever ids the thread took
+     * between: the capabilities withoutCapFsetid remembers (no capget per Twrite) are forgotten at each setfsuid, with
+     * which the kernel changes them. Remembered from inside a guest user's call, a write at the gateway's ids after
+     * would keep it (the set-id race of HostSetIdWriteRaceAttackTest); remembered from outside, a write inside one
+     * would give it to the guest user.
+     */
+    @Test
+    void aWriteNeverHoldsCapFsetidWhateverIdsTheThreadTookBefore() throws Exception {
+        assumeTrue(LinuxSyscalls.geteuid() == 0 && HostCredentials.holdsCapFsetid(), "a gateway holding CAP_FSETID");
+        assertEquals(
+                List.of(
+                        "gateway: write false, after true",
+                        "gateway: write false, after true",
+                        "guest: write false, after false",
+                        "gateway: write false, after true",
+                        "gateway inside guest: write false, after true",
+                        "guest again: false",
+                        "gateway after a failed write: true",
+                        "gateway: write false, after true"),
+                onThreadWithGroups(() -> {
+                    List<String> seen = new ArrayList<>();
+                    seen.add("gateway: " + write());
+                    seen.add("gateway: " + write());
+                    seen.add(HostCredentials.actingAs(101000, 101001, () -> "guest: " + write()));
+                    seen.add("gateway: " + write());
+                    HostCredentials.actingAs(101000, 101001, () -> {
+                        seen.add(HostCredentials.asGateway(() -> "gateway inside guest: " + write()));
+                        return seen.add("guest again: " + holdsFsetid());
+                    });
+                    assertThrows(
+                            P9Exception.class,
+                            () -> HostCredentials.withoutCapFsetid(() -> {
+                                throw new P9Exception(Errno.EIO, "the write fails");
+                            }));
+                    seen.add("gateway after a failed write: " + holdsFsetid());
+                    seen.add("gateway: " + write());
+                    return seen;
+                }));
+    }
+
+    /** Whether the thread holds CAP_FSETID during a write, and after it. */
+    private static String write() throws P9Exception {
+        boolean during = HostCredentials.withoutCapFsetid(HostCredentialsTest::holdsFsetid);
+        return "write " + during + ", after " + holdsFsetid();
+    }
+
+    private static boolean holdsFsetid() throws P9Exception {
+        return (LinuxSyscalls.capget()[0] & (1 << HostCredentials.CAP_FSETID)) != 0;
     }
 
     /**
