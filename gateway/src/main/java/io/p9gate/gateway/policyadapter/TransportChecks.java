@@ -37,11 +37,12 @@ public final class TransportChecks {
 
     /**
      * Checks the policy in force now, saying each warning to {@code atStart}, and again after each reload that is
-     * taken, logging each warning then.
+     * taken, logging each warning then. At start the share directories are not looked at: serve has refused a policy
+     * with one missing or no directory just before (ServeCommand.refuseMissingShareDirectories).
      */
     public static TransportChecks watch(PolicyHolder holder, PolicyReloader reloader, Consumer<String> atStart) {
         TransportChecks checks = new TransportChecks();
-        checks.check(holder.current(), Instant.now(), atStart);
+        checks.check(holder.current(), Instant.now(), atStart, List.of());
         reloader.onReload(result -> {
             if (result instanceof PolicyHolder.ReloadResult.Loaded) {
                 checks.check(holder.current(), Instant.now(), w -> LOG.log(System.Logger.Level.WARNING, w));
@@ -54,6 +55,11 @@ public final class TransportChecks {
      * Checks {@code engine}'s policy as of {@code now}, says each warning, and keeps them and its CRLs' nextUpdate.
      */
     public void check(PolicyEngine engine, Instant now, Consumer<String> warn) {
+        check(engine, now, warn, MissingShareDirectories.in(engine));
+    }
+
+    /** As {@link #check(PolicyEngine, Instant, Consumer)}, with the share directories' warnings already found. */
+    private void check(PolicyEngine engine, Instant now, Consumer<String> warn, List<String> missingShares) {
         Map<String, Instant> dates = nextUpdates(engine);
         crlNextUpdates = Map.copyOf(dates);
         List<String> found = new ArrayList<>();
@@ -81,7 +87,7 @@ public final class TransportChecks {
                                             + " gateway's user can write, up to / (docs/deploy.md)"));
         }
         UnknownHostAccounts.peers(engine.policy()).forEach(f -> found.add(f.pos() + ": " + f.message()));
-        found.addAll(MissingShareDirectories.in(engine));
+        found.addAll(missingShares);
         warnings = List.copyOf(found);
         found.forEach(warn);
     }
