@@ -14,6 +14,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -21,11 +22,14 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -218,6 +222,14 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
 
     /** Runs {@code storm} on all of {@code clients} at once, the i-th seeded with i, until every one is done. */
     static void storm(List<P9Client> clients, Storm storm) throws Exception {
+        storm(clients, storm, null);
+    }
+
+    /**
+     * As {@link #storm(List, Storm)}; a storm not done within {@code limit} (null: no limit), or one that failed (a
+     * call the client's timeout gave up on, when the gateway hangs), fails the test with every thread's stack.
+     */
+    static void storm(List<P9Client> clients, Storm storm, Duration limit) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(clients.size());
         try {
             List<Future<?>> storms = new ArrayList<>();
@@ -229,12 +241,28 @@ final class QuotaAttackGateway implements BeforeEachCallback, AfterEachCallback 
                     return null;
                 }));
             }
+            long deadline = limit == null ? 0 : System.nanoTime() + limit.toNanos();
             for (Future<?> f : storms) {
-                f.get();
+                if (limit == null) {
+                    f.get();
+                    continue;
+                }
+                try {
+                    f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException | ExecutionException e) {
+                    throw new AssertionError("a storm hangs or failed (" + e + "); threads:\n" + threadDump(), e);
+                }
             }
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    private static String threadDump() {
+        return Thread.getAllStackTraces().entrySet().stream()
+                .map(t -> t.getKey() + "\n\t"
+                        + Stream.of(t.getValue()).map(Object::toString).collect(Collectors.joining("\n\t")))
+                .collect(Collectors.joining("\n"));
     }
 
     /** Clunks fids {@code first} to {@code first + count - 1} of every client, those in use. */
