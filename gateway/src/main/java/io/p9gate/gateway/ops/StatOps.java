@@ -52,6 +52,9 @@ final class StatOps {
         }
     }
 
+    /** The latest time Tstat shows: one before ~0, which a Twstat takes for "don't touch". */
+    private static final long LAST_SECOND = 0xFFFF_FFFEL;
+
     /** size[4] type[1] tag[2] and nstat[2] before the stat entry in Rstat. */
     private static final int RSTAT_HEADER = Frame.HEADER_SIZE + 2;
 
@@ -155,10 +158,11 @@ final class StatOps {
 
     /**
      * stat(5)'s unsigned 32-bit seconds of a host time: one outside them is the nearest one, 0 or 2106, not its low 32
-     * bits (a host file of 1960 was shown as of 2096, one of 2200 as of 2063).
+     * bits (a host file of 1960 was shown as of 2096, one of 2200 as of 2063). The last is 4294967294: 4294967295 is
+     * a Twstat's "don't touch", so a time read back and written as it was (cp -p) would leave the copy's own time.
      */
     static int seconds(long hostSeconds) {
-        return (int) Math.clamp(hostSeconds, 0L, 0xFFFF_FFFFL);
+        return (int) Math.clamp(hostSeconds, 0L, LAST_SECOND);
     }
 
     /** The stat(5) mode Tstat shows for a file of st_mode {@code stMode} (Twstat compares its type bits). */

@@ -7,11 +7,13 @@ import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.proto.Wstats;
 import io.p9gate.policy.dialect.Dialect;
 import java.nio.file.Files;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Tstat of 9P2000 and 9P2000.u: the same getattr as Tgetattr, shown as a stat(5) entry (issue 14). */
@@ -137,7 +139,28 @@ class StatOpsTest extends ShareTestBase {
             Stat.Common old = stat(dialect, "old").common();
             assertEquals(0L, Integer.toUnsignedLong(old.mtime()), dialect + " mtime before 1970");
             Stat.Common far = stat(dialect, "far").common();
-            assertEquals(0xFFFF_FFFFL, Integer.toUnsignedLong(far.mtime()), dialect + " mtime after 2106");
+            assertEquals(0xFFFF_FFFEL, Integer.toUnsignedLong(far.mtime()), dialect + " mtime after 2106");
+        }
+    }
+
+    /**
+     * A time read back and written as it was (cp -p, touch -r, tar x in a .u guest of a host file of 2200) is set:
+     * shown as 4294967295, stat(5)'s "don't touch" in a Twstat, the copy kept the time of its making.
+     */
+    @Test
+    void aClampedTimeWrittenBackIsSetNotTakenForDontTouch() throws Exception {
+        for (Dialect dialect : List.of(Dialect.U, Dialect.LEGACY)) {
+            Stat.Common far = stat(dialect, "far").common();
+            try (TestSession t = TestSession.attached(factory, dialect)) {
+                t.walk(TestSession.ROOT, 1, "twice");
+                t.expect(
+                        RMessage.Rwstat.class,
+                        Wstats.plain(1, Wstats.common(-1, "", far.atime(), far.mtime(), -1L, "")));
+            }
+            assertEquals(
+                    FileTime.from(Integer.toUnsignedLong(far.mtime()), TimeUnit.SECONDS),
+                    Files.getLastModifiedTime(share.resolve("twice")),
+                    dialect + ": the copy's mtime");
         }
     }
 }
