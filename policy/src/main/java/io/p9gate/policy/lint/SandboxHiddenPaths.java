@@ -5,9 +5,12 @@ import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.SourcePos;
 import io.p9gate.policy.model.VmPolicy;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -48,16 +51,48 @@ public final class SandboxHiddenPaths {
             this.roots = List.of(roots);
         }
 
-        boolean hides(String path) {
-            return roots.stream().anyMatch(r -> path.equals(r) || path.startsWith(r + "/"));
+        /** Where the service finds {@code path} ({@link #where}) if this setting hides it there. */
+        Optional<String> hides(String path) {
+            return where(path).stream()
+                    .filter(place -> roots.stream().anyMatch(r -> place.equals(r) || place.startsWith(r + "/")))
+                    .findFirst();
         }
 
-        String warning(String what) {
-            return what + " is hidden from the service by the packaged unit's " + setting + ", which " + why
+        /** {@code what}, of {@code path}, hidden at {@code place}: named when the path is not written so. */
+        String warning(String what, String path, String place) {
+            String at = place.equals(path) ? "" : " (it is " + place + " on this host)";
+            return what + at + " is hidden from the service by the packaged unit's " + setting + ", which " + why
                     + " (a share or the audit log there is missing to serve, which exits 75 at every start; a socket"
                     + " is where the VM's hypervisor cannot connect): put it elsewhere, e.g. under /srv, /var/lib or"
                     + " /run";
         }
+    }
+
+    /**
+     * Where the service finds {@code path}: as written, and as this host resolves it (a symlink the service follows
+     * too: a share /srv/x -> /tmp/x is in its empty /tmp), each with /var/run read as the /run it links to (FHS), so
+     * /var/run/user is ProtectHome's /run/user. Compared as written only, such paths were said to be fine.
+     */
+    static Set<String> where(String path) {
+        Set<String> places = new LinkedHashSet<>();
+        Path written = Path.of(path).normalize();
+        places.add(runNotVarRun(written.toString()));
+        // A relative one is the service's working directory's, not this command's: as written only.
+        for (Path existing = written.isAbsolute() ? written : null; existing != null; existing = existing.getParent()) {
+            try {
+                places.add(runNotVarRun(existing.toRealPath()
+                        .resolve(existing.relativize(written))
+                        .toString()));
+                break;
+            } catch (IOException | SecurityException e) {
+                // Not there (on this host): the directory above it, then.
+            }
+        }
+        return places;
+    }
+
+    private static String runNotVarRun(String path) {
+        return path.equals("/var/run") || path.startsWith("/var/run/") ? path.substring("/var".length()) : path;
     }
 
     /** What {@code policy check} says: the policy's paths against every setting of the packaged unit. */
@@ -65,9 +100,9 @@ public final class SandboxHiddenPaths {
         List<LintFinding> out = new ArrayList<>();
         for (Needed needed : needed(policy)) {
             for (Hiding hiding : Hiding.values()) {
-                if (hiding.hides(needed.path())) {
-                    out.add(new LintFinding(needed.pos(), hiding.warning(needed.what())));
-                }
+                hiding.hides(needed.path())
+                        .ifPresent(place -> out.add(
+                                new LintFinding(needed.pos(), hiding.warning(needed.what(), needed.path(), place))));
             }
         }
         return out;
@@ -77,7 +112,9 @@ public final class SandboxHiddenPaths {
     public static List<String> warnings(List<Needed> needed, Set<Hiding> unit) {
         List<String> out = new ArrayList<>();
         for (Needed n : needed) {
-            unit.stream().filter(h -> h.hides(n.path())).forEach(h -> out.add(h.warning(n.label())));
+            for (Hiding h : unit) {
+                h.hides(n.path()).ifPresent(place -> out.add(h.warning(n.label(), n.path(), place)));
+            }
         }
         return out;
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -178,6 +179,43 @@ class PolicyCommandTest {
                         + " /run"),
                 warnings,
                 r.out());
+    }
+
+    /**
+     * The sandbox hides a directory by where it is, not by how the policy spells it: /var/run is /run (FHS), so
+     * /var/run/user/1000 is ProtectHome's /run/user/1000; a '..' or a symlink on this host leading under /tmp is
+     * PrivateTmp's. Compared as written, each said ok.
+     */
+    @Test
+    void checkWarnsOfAShareTheSandboxHidesHoweverItIsSpelled() throws Exception {
+        Path link = Files.createTempDirectory(Path.of("/dev/shm"), "p9gate-sandbox-")
+                .resolve("to-tmp");
+        Path hidden = Files.createTempDirectory(Path.of("/tmp"), "p9gate-hidden-");
+        try {
+            Files.createSymbolicLink(link, hidden);
+            List<String> unwarned = new ArrayList<>();
+            for (String path : List.of("/var/run/user/1000/x", "/srv/../tmp/x", link.toString())) {
+                CliRun r = CliRun.of(
+                        "check",
+                        policy("path: " + path + "\naccess: read-only\n").toString());
+                assertEquals(0, r.exit(), r.out() + r.err());
+                if (r.out().lines().noneMatch(l -> l.contains("hidden from the service"))) {
+                    unwarned.add(path);
+                }
+            }
+            assertEquals(List.of(), unwarned);
+            CliRun viaLink = CliRun.of(
+                    "check", policy("path: " + link + "\naccess: read-only\n").toString());
+            assertTrue(
+                    viaLink.out()
+                            .contains("path " + link + " (it is " + hidden + " on this host) is hidden from the"
+                                    + " service by the packaged unit's PrivateTmp=yes"),
+                    viaLink.out());
+        } finally {
+            Files.deleteIfExists(link);
+            Files.deleteIfExists(link.getParent());
+            Files.deleteIfExists(hidden);
+        }
     }
 
     /** The one error line of {@code check} on this share body. */
