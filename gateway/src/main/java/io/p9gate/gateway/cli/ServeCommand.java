@@ -48,7 +48,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -425,9 +427,7 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IOException e) {
             return; // a directory that cannot be looked at fails with its own words when the file is written
         }
-        for (Path p = dir; p != null; p = p.getParent()) {
-            places.add(p); // a symlink on the way: its owner may point it elsewhere
-        }
+        places.addAll(symlinksOnTheWay(dir)); // a symlink on the way: its owner may point it elsewhere
         for (Path p : places) {
             String why = whoElseMayRenameIn(p);
             if (why == null) {
@@ -441,6 +441,32 @@ final class ServeCommand implements Callable<Integer> {
                     + ", so another user could move the directory away and put another pid file in its place"
                     + " (use /run/p9gate)");
         }
+    }
+
+    /**
+     * {@code dir} and every directory above it as written, and the same of every symlink's target met on the way, so
+     * also the links a link leads through (root's /var/lib/p9gate/run -> bob's /tmp/p9run -> /run/p9gate: neither
+     * the path as written nor as resolved names bob's). At most 40 links, as the kernel follows (ELOOP).
+     */
+    private static Set<Path> symlinksOnTheWay(Path dir) {
+        Set<Path> places = new LinkedHashSet<>();
+        Deque<Path> todo = new ArrayDeque<>(List.of(dir));
+        int links = 0;
+        while (!todo.isEmpty()) {
+            Path path = todo.pop();
+            for (Path p = path; p != null; p = p.getParent()) {
+                if (places.add(p) && Files.isSymbolicLink(p) && links++ < 40) {
+                    try {
+                        Path target =
+                                p.resolveSibling(Files.readSymbolicLink(p)).normalize();
+                        todo.push(target.resolve(p.relativize(path)));
+                    } catch (IOException e) {
+                        // Gone meanwhile: writing the file says why.
+                    }
+                }
+            }
+        }
+        return places;
     }
 
     /**

@@ -105,12 +105,20 @@ class PidFileSymlinkAttackTest {
 
     @Test
     void aPidFileDirectoryReachedThroughAnotherUsersSymlinkIsRefusedAtStart() throws Exception {
-        Root.assumeRoot("giving the symlink to another user");
-        Path run = Files.createDirectory(dir.resolve("run")); // root's, 0755
-        Path link = Files.createSymbolicLink(dir.resolve("link"), run); // uid 4321 can point it at its own
-        Files.setAttribute(link, "unix:uid", 4321, LinkOption.NOFOLLOW_LINKS);
+        assertRefusedAtStart(theirLinkToARunDirectory("link"), "belongs to uid 4321");
+    }
 
-        assertRefusedAtStart(link, "belongs to uid 4321");
+    /**
+     * A symlink of root's that leads through another user's symlink (root's /var/lib/p9gate/run -> bob's
+     * /tmp/p9run -> /run/p9gate): bob may point his elsewhere, and neither the path as written nor as resolved passes
+     * through it.
+     */
+    @Test
+    void aPidFileDirectoryReachedThroughAnotherUsersSymlinkInAChainIsRefusedAtStart() throws Exception {
+        Path theirs = theirLinkToARunDirectory("theirs");
+        Path ours = Files.createSymbolicLink(dir.resolve("ours"), theirs.getFileName()); // root's, relative
+
+        assertRefusedAtStart(ours, "is below " + theirs + ", which belongs to uid 4321");
     }
 
     @Test
@@ -120,6 +128,15 @@ class PidFileSymlinkAttackTest {
         Files.setAttribute(shared, "unix:gid", 4321);
 
         assertRefusedAtStart(shared, "is writable by group 4321 without the sticky bit");
+    }
+
+    /** A symlink {@code name} to a directory of root's (0755), owned by uid 4321, who can point it at its own. */
+    private Path theirLinkToARunDirectory(String name) throws Exception {
+        Root.assumeRoot("giving the symlink to another user");
+        Path run = Files.createDirectory(dir.resolve("run"));
+        Path link = Files.createSymbolicLink(dir.resolve(name), run);
+        Files.setAttribute(link, "unix:uid", 4321, LinkOption.NOFOLLOW_LINKS);
+        return link;
     }
 
     private Path directory(String name, String permissions) throws Exception {
