@@ -35,6 +35,22 @@ public sealed interface Finding {
         }
     }
 
+    /**
+     * Record {@code seq} ({@code where}) stands in its place in the chain (it links to its predecessor) and the record
+     * after it is {@code seq + 1}, but it claims seq {@code claimed} and its successor's {@code prev} does not match
+     * it: its seq was edited. One record changed, not a deletion of {@code seq} with records reordered or inserted.
+     */
+    record EditedSeq(long seq, long claimed, long position, String where) implements Finding {
+        public FindingClass findingClass() {
+            return FindingClass.MODIFIED;
+        }
+
+        public String describe() {
+            return "record " + seq + " (" + where + ") was modified: it claims seq " + claimed
+                    + ", and the next record's prev hash does not match it";
+        }
+    }
+
     /** The records before {@code size} hash to another tree than the signed checkpoint says, with an intact chain. */
     record Rewritten(long size) implements Finding {
         public FindingClass findingClass() {

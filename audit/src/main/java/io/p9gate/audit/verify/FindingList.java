@@ -41,6 +41,18 @@ final class FindingList {
         });
     }
 
+    /** Takes back {@code f}, added last of its class: later evidence explained it otherwise. */
+    void retract(Finding f) {
+        FindingClass c = f.findingClass();
+        if (found.merge(c, -1L, Long::sum) >= LISTED_PER_CLASS) {
+            omitted.merge(c, -1L, Long::sum);
+        } else {
+            listed.remove(listed.lastIndexOf(f));
+        }
+        found.remove(c, 0L);
+        omitted.remove(c, 0L);
+    }
+
     /** The findings kept, in the order added. */
     List<Finding> listed() {
         return Collections.unmodifiableList(listed);

@@ -41,7 +41,45 @@ final class SeqTracker {
      */
     private boolean exhausted;
 
+    /** What was expected before the last {@link #accept}, and how that record was classified. */
+    private long expectedBeforeLast;
+
+    private Verdict lastVerdict;
+
     Verdict accept(long seq) {
+        expectedBeforeLast = expected;
+        lastVerdict = classify(seq);
+        return lastVerdict;
+    }
+
+    /**
+     * Takes the record accepted last as the one that was due there (returned), when it claimed a seq ahead of it
+     * or one already seen and {@code next}, the seq of the record after it, follows the one due: the caller has
+     * found that record's seq edited. The gap it opened is closed (no deletion); a duplicate changed nothing here.
+     * -1 when the evidence does not allow it (any other case, or a gap beyond {@link #TRACKED}, already reported).
+     */
+    long retractEdited(long next) {
+        long due = expectedBeforeLast;
+        if (due == Long.MAX_VALUE || next != due + 1) {
+            return -1;
+        }
+        switch (lastVerdict) {
+            case AHEAD -> {
+                if (gaps.remove(due) == null) { // only that record opened a gap at the seq that was due
+                    return -1;
+                }
+            }
+            case DUPLICATE -> {}
+            case NORMAL, LATE -> {
+                return -1;
+            }
+        }
+        advancePast(due);
+        lastVerdict = Verdict.NORMAL;
+        return due;
+    }
+
+    private Verdict classify(long seq) {
         if (seq == expected && !exhausted) {
             advancePast(seq);
             return Verdict.NORMAL;

@@ -262,6 +262,7 @@ public final class Verifier {
     private static long tamperPosition(Finding f, Pass pass) {
         return switch (f) {
             case Finding.Modified m -> m.position();
+            case Finding.EditedSeq e -> e.position();
             case Finding.Inserted i -> i.position();
             case Finding.OutsideRun o -> o.position();
             case Finding.Deleted d -> Math.min(d.fromSeq(), pass.position);
@@ -375,6 +376,10 @@ public final class Verifier {
         private byte[] chainBeforePrevious = null;
         private boolean previousNormal = true;
         private long previousSeq = -1;
+        /** Whether the record before this one linked to its predecessor, and the insertion it was reported as. */
+        private boolean previousLinked;
+
+        private Finding previousInserted;
         private long bytesRead;
         long position;
         /** Whether the pin matched the heads at its size, when the pass reached it. */
@@ -471,14 +476,18 @@ public final class Verifier {
          * following record.
          */
         private byte[] check(LineHeader h) {
-            SeqTracker.Verdict verdict = seqs.accept(h.seq());
             boolean linked = MessageDigest.isEqual(h.prev(), chain);
+            boolean editedBefore = !linked && previousLinked && seqEditedBefore(h);
+            previousInserted = null;
+            SeqTracker.Verdict verdict = seqs.accept(h.seq());
             if (!linked) {
                 rule.resumeAfter(h.prev()); // a predecessor slipped in or moved here states no rule for it
             }
             switch (verdict) {
                 case NORMAL -> {
-                    if (!linked && previousNormal && h.seq() == previousSeq + 1) {
+                    if (editedBefore) {
+                        // reported as the record before this one
+                    } else if (!linked && previousNormal && h.seq() == previousSeq + 1) {
                         findings.add(
                                 linksToRecordBeforePrevious(h)
                                         ? new Finding.Inserted(previousSeq, position - 1, previousWhere)
@@ -487,11 +496,12 @@ public final class Verifier {
                         findings.add(new Finding.Modified(h.seq(), position, where));
                     }
                 }
-                case DUPLICATE ->
-                    findings.add(
-                            linksToRecordBeforePrevious(h)
-                                    ? new Finding.Inserted(previousSeq, position - 1, previousWhere)
-                                    : new Finding.Inserted(h.seq(), position, where));
+                case DUPLICATE -> {
+                    previousInserted = linksToRecordBeforePrevious(h)
+                            ? new Finding.Inserted(previousSeq, position - 1, previousWhere)
+                            : new Finding.Inserted(h.seq(), position, where);
+                    findings.add(previousInserted);
+                }
                 case AHEAD, LATE -> {} // reported by the tracker as deletion or reordering
             }
             if (previousOpensRun) {
@@ -522,7 +532,28 @@ public final class Verifier {
             }
             previousNormal = verdict == SeqTracker.Verdict.NORMAL;
             previousSeq = h.seq();
+            previousLinked = linked;
             return linked ? chain : h.prev();
+        }
+
+        /**
+         * The record before {@code h} linked to its predecessor, {@code h} does not link to it and carries the seq
+         * after the one due there, which the record before claimed not: only that record's seq (and with it its
+         * bytes) was edited. Reported so, once, in place of the deletion of the seq due there and the reordering
+         * or insertion its claimed seq read as (docs/audit-format.md, "Verifier").
+         */
+        private boolean seqEditedBefore(LineHeader h) {
+            long due = seqs.retractEdited(h.seq());
+            if (due < 0) {
+                return false;
+            }
+            if (previousInserted != null) {
+                findings.retract(previousInserted);
+            }
+            findings.add(new Finding.EditedSeq(due, previousSeq, position - 1, previousWhere));
+            previousSeq = due;
+            previousNormal = true;
+            return true;
         }
 
         /** The record skips its predecessor and links to the one before: the predecessor was slipped in. */
@@ -533,6 +564,7 @@ public final class Verifier {
         private void malformed(StoredLine line, String problem) {
             seqs.accept(seqs.end()); // an unreadable line takes the place of the record expected there
             previousOpensRun = false;
+            previousLinked = false;
             expected = RunTurn.ANY;
             firstMalformed = Math.min(firstMalformed, position);
             previousNormal = false;

@@ -88,12 +88,17 @@ class HostileLogTest {
         assertTrue(next.summary().contains("records " + after + "..9223372036854775805 were deleted"), next.summary());
     }
 
-    /** A copy of the base log whose record {@code seq} claims {@code claimed} instead, nothing else changed. */
+    /**
+     * A copy of the base log whose record {@code seq} claims {@code claimed} instead, and whose next record links to
+     * it: nothing shows that only its seq was edited (that alone reads as one modified record, TamperCorpusTest), so
+     * the verifier takes the seqs as they stand.
+     */
     private static Path withSeq(long seq, long claimed) throws Exception {
         Path dir = copy();
         LogEditor editor = new LogEditor(dir);
         int at = editor.indexOfSeq(seq);
         editor.lines.set(at, editor.lines.get(at).replaceFirst("^\\{\"seq\":\\d+,", "{\"seq\":" + claimed + ","));
+        editor.rechain(at + 1, at + 2);
         editor.save();
         return dir;
     }

@@ -244,6 +244,30 @@ class TamperCorpusTest {
         Files.writeString(LogDirectory.checkpointsFile(mine), foreign + "\n", StandardOpenOption.APPEND);
     }
 
+    /**
+     * A record whose seq alone was edited, to one ahead, one behind, one past the log's end or one long gone, is one
+     * modified record: before, it read as a deletion of its seq plus the records up to the claimed one reordered
+     * (or the claimed one inserted), and the record itself was never named as modified.
+     */
+    @TestFactory
+    Stream<DynamicTest> anEditedSeqIsOneModifiedRecord() {
+        return Stream.of(95L, 91L, 89L, 5_000L, 3L, Long.MAX_VALUE)
+                .map(claimed -> DynamicTest.dynamicTest("seq 90 edited to " + claimed, () -> {
+                    VerificationReport r = verify(
+                            tampered(d -> editLines(d, e -> {
+                                int i = e.indexOfSeq(90);
+                                e.lines.set(i, e.lines.get(i).replace("{\"seq\":90,", "{\"seq\":" + claimed + ","));
+                            })),
+                            null);
+                    assertEquals(FindingClass.MODIFIED.exitCode(), r.exitCode(), r.summary());
+                    assertEquals(1, r.findings().size(), r.summary());
+                    Finding.EditedSeq m = assertInstanceOf(
+                            Finding.EditedSeq.class, r.findings().getFirst());
+                    assertEquals(90, m.seq(), r.summary());
+                    assertEquals(claimed, m.claimed(), r.summary());
+                }));
+    }
+
     @Test
     void untouchedLogVerifies() throws Exception {
         VerificationReport r = verify(tampered(d -> {}), null);
