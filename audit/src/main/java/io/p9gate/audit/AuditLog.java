@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -75,6 +76,8 @@ public final class AuditLog implements AutoCloseable {
     private final DiskBudget budget;
     /** Fsyncs and signs the captured heads on the checkpoint thread, in capture order. */
     private final CheckpointSigner signer;
+
+    private final CheckpointObserver observer;
     /** Whether the log is failed and why; reports a failure and paces the recovery attempts. */
     private final LogFailure failures;
     /** The budget state last reported (logged and recorded); under the lock. */
@@ -132,6 +135,7 @@ public final class AuditLog implements AutoCloseable {
         this.checkpointer = executor;
         this.signer = new CheckpointSigner(
                 key, checkpoints, commit, budget, observer, failures, executor, state.lastCheckpoint());
+        this.observer = observer;
     }
 
     private static DiskBudget diskBudget(Path dir, AuditOptions options) throws IOException {
@@ -209,16 +213,17 @@ public final class AuditLog implements AutoCloseable {
             // A crash hit between checkpoint records and their notes (appenders do not wait for signing, so
             // records may follow them): sign those heads first, in order, so that no checkpoint record of the
             // log stays without its note once later notes exist (the verifier would call that a deletion).
+            Future<?> recovered = CompletableFuture.completedFuture(null);
             for (LogRecovery.UnsignedHead head : state.unsigned()) {
-                signer.complete(new Checkpoint(
+                recovered = signer.complete(new Checkpoint(
                         options.origin(),
                         head.size(),
                         head.root(),
                         head.chainHead(),
                         options.clock().instant()));
             }
-            writeRecord(AuditEvent.Lifecycle.of(
-                    LifecycleKind.START, StartRecords.startDetail(state, key, options, signer.lastCheckpoint())));
+            observer.beforeStartRecord(recovered);
+            writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.START, StartRecords.startDetail(state, key, options)));
             String keyChange = StartRecords.keyChangeDetail(state.lastSigner(), key);
             if (keyChange != null) {
                 writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.KEY_CHANGE, keyChange));

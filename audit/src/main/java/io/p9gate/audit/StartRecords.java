@@ -24,12 +24,13 @@ final class StartRecords {
     }
 
     /**
-     * The signing key, what crash recovery found (records after {@code lastCheckpoint}, the last signed one), and
-     * the disk budget, for the START record.
+     * The signing key, what crash recovery found (records after the last checkpoint signed before the crash), and
+     * the disk budget, for the START record. Counted from what recovery read, not from the log's last checkpoint:
+     * the checkpoint thread may have signed the recovered checkpoints already, and the count said fewer records.
      */
-    static String startDetail(
-            LogRecovery.State state, SigningKey key, AuditOptions options, Checkpoint lastCheckpoint) {
-        long unanchored = state.size() - (lastCheckpoint == null ? 0 : lastCheckpoint.size());
+    static String startDetail(LogRecovery.State state, SigningKey key, AuditOptions options) {
+        Checkpoint lastSigned = state.lastCheckpoint();
+        long unanchored = state.size() - (lastSigned == null ? 0 : lastSigned.size());
         StringBuilder detail = new StringBuilder("key=")
                 .append(key.verifierKey().format())
                 .append(" recovered_unanchored=")

@@ -1,5 +1,6 @@
 package io.p9gate.audit;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,6 +108,32 @@ class CrashImageTest {
         assertTrue(r.ok(), r.summary());
         assertTrue(r.unanchored() > 0, r.summary());
         assertTrue(r.summary().contains("(crash or live log, not tampering)"), r.summary());
+    }
+
+    /**
+     * The START record's {@code recovered_unanchored} is what the crash left without a note, what {@code audit verify}
+     * called the image's unanchored tail, however soon the checkpoint thread signs the recovered checkpoints: the
+     * count read the last signed checkpoint while that thread signed them, and said fewer records when it was done
+     * first (found by reading, session 37).
+     */
+    @Test
+    void theStartRecordCountsWhatTheCrashLeftUnanchoredEvenOnceItsCheckpointsAreSigned() throws Exception {
+        Path image = crashImage();
+        long unanchored = verify(image).unanchored();
+        assertTrue(unanchored > 0, "the crash left records without a note");
+        CheckpointObserver signedFirst = new CheckpointObserver() {
+            @Override
+            public void beforeStartRecord(Future<?> recovered) {
+                assertDoesNotThrow(() -> recovered.get());
+            }
+        };
+        AuditLog.open(image, key, TestLogs.options(), signedFirst).close();
+        String start = TestLogs.records(image).stream()
+                .filter(r -> r.type().equals("start"))
+                .toList()
+                .getLast()
+                .detail();
+        assertTrue(start.contains(" recovered_unanchored=" + unanchored + " "), start);
     }
 
     @Test
