@@ -272,7 +272,7 @@ final class LogRecovery {
      * lines and a line of the longest kind), and a crash can come between the zeros and the lines.
      */
     private static final long NO_RECORD_MAX_BYTES =
-            Math.max(SegmentWriter.ZEROED_AHEAD, SegmentWriter.HELD_BYTES + SegmentReader.MAX_LINE_BYTES + 1L);
+            Math.max(SegmentWriter.ZEROED_AHEAD, HeldLines.HELD_BYTES + SegmentReader.MAX_LINE_BYTES + 1L);
 
     /**
      * Whether {@code pending} may hold data: a byte that is not zero (a reader finds a line, whole or torn, in it),

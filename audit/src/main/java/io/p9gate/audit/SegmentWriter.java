@@ -9,7 +9,6 @@ import java.io.RandomAccessFile;
 import java.io.SyncFailedException;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.ClosedChannelException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -68,9 +67,6 @@ final class SegmentWriter implements Closeable {
      * a byte budget zeroes at most a sixteenth of it ahead ({@link #zeroAheadFor}).
      */
     static final int ZEROED_AHEAD = 1 << 20;
-
-    /** Bytes of lines held for one write(2) at most: about a hundred records of a 9P request. */
-    static final int HELD_BYTES = 64 * 1024;
 
     private static final byte[] ZEROS = new byte[64 * 1024];
     private static final System.Logger LOG = System.getLogger(SegmentWriter.class.getName());
@@ -139,13 +135,9 @@ final class SegmentWriter implements Closeable {
      */
     private volatile AsynchronousFileChannel outSync;
 
-    /** Guards {@link #spare} and {@link #spareSync}: a rotation takes and arms them, a seal re-arms them. */
-    private final Object spareLock = new Object();
+    /** The next segment's file: a rotation takes and re-arms it, a seal re-arms it. */
+    private final SpareSegment spare;
 
-    private AsynchronousFileChannel spareSync;
-
-    private RandomAccessFile spare;
-    private Object spareIdentity;
     private long written;
     /** Where the zeros written ahead in {@link #out} end (its length); never below {@link #written}. */
     private long zeroedTo;
@@ -156,17 +148,8 @@ final class SegmentWriter implements Closeable {
     /** Records handed to the kernel so far; read by {@link #force} before it picks the segment to force. */
     private volatile long records;
 
-    /** Lines kept for one write(2) ({@link #hold}), {@code [0, heldBytes)}; they follow {@link #written}. */
-    private final byte[] held = new byte[HELD_BYTES];
-
-    private int heldBytes;
-    private volatile int heldRecords;
-    /** The record after the last held line. */
-    private long heldUpTo;
-    /** Offset in {@link #held} and length (without newline) of the last held line. */
-    private int heldLastOffset;
-
-    private int heldLastLength;
+    /** Lines kept for one write(2) ({@link #hold}); they follow {@link #written}. */
+    private final HeldLines held = new HeldLines();
 
     /**
      * Continues {@code current} (truncated to {@code validLength}) or, when null, starts at the next record.
@@ -193,8 +176,7 @@ final class SegmentWriter implements Closeable {
                 written = validLength;
                 zeroedTo = validLength;
             }
-            Files.deleteIfExists(dir.resolve(SPARE)); // left by a crash; never written to
-            armSpare();
+            spare = new SpareSegment(dir.resolve(SPARE), files);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -212,25 +194,12 @@ final class SegmentWriter implements Closeable {
         try {
             writeHeld();
         } catch (IOException e) {
-            if (heldUpTo == seq + 1) {
-                dropLastHeld(); // not chained (the caller fails it): a repair must not write it again
+            if (held.upTo() == seq + 1) {
+                held.dropLast(); // not chained (the caller fails it): a repair must not write it again
             }
             throw e;
         }
         return rotated;
-    }
-
-    /** Forgets the last held line; the one before it, if any, becomes the last. */
-    private void dropLastHeld() {
-        heldBytes = heldLastOffset;
-        heldRecords = heldRecords - 1;
-        heldUpTo--;
-        int start = heldBytes - 1; // the newline of the line before, if any
-        while (start > 0 && held[start - 1] != '\n') {
-            start--;
-        }
-        heldLastOffset = Math.max(start, 0);
-        heldLastLength = heldBytes - 1 - heldLastOffset;
     }
 
     /**
@@ -244,17 +213,17 @@ final class SegmentWriter implements Closeable {
             throw new IllegalArgumentException("a record line ends with its newline");
         }
         boolean rotated = false;
-        if (out == null || written + heldBytes >= maxBytes) {
+        if (out == null || written + held.bytes() >= maxBytes) {
             writeHeld(); // a segment holds only whole batches: the held lines end the one it closes
             rotated = rotate(seq);
         }
-        long end = written + heldBytes + length + 1;
+        long end = written + held.bytes() + length + 1;
         if (end > zeroedTo) {
             zeroAhead(end);
         }
-        if (heldBytes + length + 1 > held.length) {
+        if (!held.fits(length)) {
             writeHeld();
-            if (length + 1 > held.length) {
+            if (!held.fits(length)) {
                 out.write(line, 0, length + 1); // longer than the buffer: on its own
                 lastLineOffset = written;
                 lastLineLength = length;
@@ -263,12 +232,7 @@ final class SegmentWriter implements Closeable {
                 return rotated;
             }
         }
-        System.arraycopy(line, 0, held, heldBytes, length + 1);
-        heldLastOffset = heldBytes;
-        heldLastLength = length;
-        heldBytes += length + 1;
-        heldUpTo = seq + 1;
-        heldRecords = heldRecords + 1; // under the log's lock; volatile for {@link #heldRecords()}
+        held.add(line, length, seq);
         return rotated;
     }
 
@@ -277,21 +241,20 @@ final class SegmentWriter implements Closeable {
      * reached the file and writes them again: they are in the log's chain already.
      */
     void writeHeld() throws IOException {
-        if (heldBytes == 0) {
+        if (held.bytes() == 0) {
             return;
         }
-        out.write(held, 0, heldBytes);
-        lastLineOffset = written + heldLastOffset;
-        lastLineLength = heldLastLength;
-        written += heldBytes;
-        records = heldUpTo;
-        heldBytes = 0;
-        heldRecords = 0;
+        held.writeTo(out);
+        lastLineOffset = written + held.lastOffset();
+        lastLineLength = held.lastLength();
+        written += held.bytes();
+        records = held.upTo();
+        held.clear();
     }
 
     /** Lines held for {@link #writeHeld}; read without the log's lock (a cheap check before taking it). */
     int heldRecords() {
-        return heldRecords;
+        return held.records();
     }
 
     /**
@@ -426,31 +389,13 @@ final class SegmentWriter implements Closeable {
         if (old != null && StrayPending.present(at)) { // its own successor was renamed away by the seal above
             throw StrayPending.found(at, StrayPending.setAside(at, StrayPending.PLANTED));
         }
-        RandomAccessFile fresh = null;
-        AsynchronousFileChannel freshSync = null;
-        Object freshIdentity = null;
-        synchronized (spareLock) {
-            if (spare != null) {
-                try {
-                    CheckedSegmentFiles.renameOwn(
-                            dir.resolve(SPARE), at, spareIdentity); // rename(2): no descriptor needed
-                } catch (ReplacedFileException e) {
-                    dropSpare(); // no name of the directory is this file now: the retried rotation makes a new one
-                    throw e;
-                }
-                fresh = spare;
-                freshSync = spareSync;
-                freshIdentity = spareIdentity;
-                spare = null;
-                spareSync = null;
-            }
+        CheckedSegmentFiles.Segment made = spare.takeAs(at);
+        if (made == null) {
+            made = CheckedSegmentFiles.openSegment(files, at, WritableFile.Rule.NEW);
         }
-        if (fresh == null) {
-            CheckedSegmentFiles.Segment made = CheckedSegmentFiles.openSegment(files, at, WritableFile.Rule.NEW);
-            fresh = made.file();
-            freshSync = made.sync();
-            freshIdentity = made.identity();
-        }
+        RandomAccessFile fresh = made.file();
+        AsynchronousFileChannel freshSync = made.sync();
+        Object freshIdentity = made.identity();
         AsynchronousFileChannel oldSync = outSync;
         if (old != null) {
             // Before out changes: a force() that reads the new out must find the old segment retired (or sealed).
@@ -467,7 +412,7 @@ final class SegmentWriter implements Closeable {
         } else if (oldSync != null) {
             old.close(); // frees the descriptor the new spare takes (its second one: when the seal frees old's)
         }
-        rearmSpare();
+        spare.rearm();
         return old != null;
     }
 
@@ -521,22 +466,10 @@ final class SegmentWriter implements Closeable {
             releaseRetired();
             // What the seal freed goes to the spare at once, as a rotation's does: a guest that keeps the
             // descriptor table full would take it otherwise, and after a few rotations none could be made.
-            rearmSpare();
+            spare.rearm();
         } finally {
             sealing.unlock();
         }
-    }
-
-    /** Forgets the spare, which its name no longer holds; under {@link #spareLock}. */
-    private void dropSpare() {
-        CheckedSegmentFiles.closeQuietly(spareSync);
-        spareSync = null;
-        try {
-            spare.close();
-        } catch (IOException e) {
-            // never written: only its descriptor
-        }
-        spare = null;
     }
 
     /** Closes the retired segment's descriptors and forgets it: sealed, or the log is closing after a failed seal. */
@@ -560,43 +493,9 @@ final class SegmentWriter implements Closeable {
         }
     }
 
-    /**
-     * Opens what the spare lacks (both its descriptors, or its second one), with descriptors a rotation or a seal
-     * has just freed; both call it, on different threads.
-     */
-    private void rearmSpare() {
-        synchronized (spareLock) {
-            if (spare == null) {
-                armSpare();
-            } else if (spareSync == null) {
-                spareSync = CheckedSegmentFiles.syncChannel(files, dir.resolve(SPARE), spareIdentity);
-            }
-        }
-    }
-
-    /** Best effort: without a spare the log still works, but its next rotation needs a free descriptor. */
-    private void armSpare() {
-        try {
-            CheckedSegmentFiles.Segment made =
-                    CheckedSegmentFiles.openSegment(files, dir.resolve(SPARE), WritableFile.Rule.NEW);
-            spare = made.file();
-            spareSync = made.sync();
-            spareIdentity = made.identity();
-        } catch (IOException e) {
-            spare = null;
-            SafeLog.report(
-                    LOG,
-                    System.Logger.Level.WARNING,
-                    "audit log: cannot prepare the next segment file (" + e.getMessage()
-                            + "); the next rotation needs a free file descriptor");
-        }
-    }
-
     /** Whether the next rotation can happen without opening a file. */
     boolean spareReady() {
-        synchronized (spareLock) {
-            return spare != null;
-        }
+        return spare.ready();
     }
 
     /**
@@ -622,13 +521,8 @@ final class SegmentWriter implements Closeable {
         long cut = dataAfter(current, written, length);
         long lastSeq = expectedRecords - 1;
         byte[] lastChain = chainHead;
-        if (heldRecords > 0) {
-            int firstLength = 0;
-            while (held[firstLength] != '\n') {
-                firstLength++;
-            }
-            LineHeader first = LineHeader.parse(Arrays.copyOf(held, firstLength))
-                    .orElseThrow(() -> new IllegalStateException("a held line without its header"));
+        if (held.records() > 0) {
+            LineHeader first = held.firstHeader();
             lastSeq = first.seq() - 1;
             lastChain = first.prev();
         }
@@ -650,8 +544,8 @@ final class SegmentWriter implements Closeable {
         current.setLength(written);
         current.seek(written);
         zeroedTo = written;
-        if (heldBytes > 0) {
-            zeroAhead(written + heldBytes); // the held lines go over zeros again, as they did before the failure
+        if (held.bytes() > 0) {
+            zeroAhead(written + held.bytes()); // the held lines go over zeros again, as they did before the failure
             writeHeld();
         }
         return cut;
@@ -701,14 +595,8 @@ final class SegmentWriter implements Closeable {
         }
         CheckedSegmentFiles.closeQuietly(outSync);
         outSync = null;
-        synchronized (spareLock) {
-            CheckedSegmentFiles.closeQuietly(spareSync);
-            spareSync = null;
-            if (spare != null) {
-                spare.close();
-                spare = null;
-                Files.deleteIfExists(dir.resolve(SPARE));
-            }
+        if (spare != null) { // null when the constructor failed before it
+            spare.close();
         }
         dirChannel.close();
         if (first != null) {
