@@ -80,8 +80,8 @@ public final class AuditLog implements AutoCloseable {
     private final CheckpointObserver observer;
     /** Whether the log is failed and why; reports a failure and paces the recovery attempts. */
     private final LogFailure failures;
-    /** The budget state last reported (logged and recorded); under the lock. */
-    private DiskBudget.State reportedBudget = DiskBudget.State.OK;
+    /** The budget's refusals, and its changes of state logged and recorded; under the lock. */
+    private final BudgetReports budgetReports;
 
     private byte[] chainHead;
     private long recordsSinceCheckpoint;
@@ -117,6 +117,7 @@ public final class AuditLog implements AutoCloseable {
                 files);
         this.checkpoints = CheckpointStore.openForAppend(dir);
         this.budget = diskBudget(dir, options);
+        this.budgetReports = new BudgetReports(budget);
         this.failures = new LogFailure(options.clock(), this::scheduleRecovery);
         // Only what a signed checkpoint covers is known to be on disk: a crash may have left the rest of the
         // recovered records in the page cache of a machine that then lost power.
@@ -576,29 +577,9 @@ public final class AuditLog implements AutoCloseable {
             }
             String vm = vmOf(event);
             DiskBudget.Verdict verdict = budget.admits(kind, vm, length + 1, data, inodes);
-            if (verdict == DiskBudget.Verdict.NO_ROOM_FOR_DATA) {
-                reportBudget();
-                throw new AuditWriteException(
-                        "audit log disk budget: refusing " + data + " bytes and " + inodes + " inodes of VM " + vm
-                                + "'s change on the log's file system: the last 20 % of its free space and its last "
-                                + DiskBudget.MIN_FREE_INODES + " free inodes are kept for the log ("
-                                + budget.describe() + ")",
-                        null,
-                        AuditWriteException.ENOSPC);
-            }
             if (verdict != DiskBudget.Verdict.ADMITTED) {
                 reportBudget();
-                throw new AuditWriteException(
-                        "audit log disk budget: refusing "
-                                + switch (verdict) {
-                                    case CHANGES_REFUSED -> "changes (" + budget.describe() + ")";
-                                    case FULL -> "everything it would record (" + budget.describe() + ")";
-                                    case VM_SHARE_USED ->
-                                        "what " + DiskBudget.whose(vm) + " would record: its share of the last 20 % is"
-                                                + " used (" + budget.describeShare(vm) + " " + budget.describe() + ")";
-                                    case ADMITTED, NO_ROOM_FOR_DATA -> throw new IllegalStateException();
-                                },
-                        null);
+                throw budgetReports.refusal(verdict, vm, data, inodes);
             }
             if (hold ? segments.hold(bytes, length, seq) : segments.write(bytes, length, seq)) {
                 sealSoon();
@@ -732,41 +713,9 @@ public final class AuditLog implements AutoCloseable {
         return event;
     }
 
-    /**
-     * Under the lock: when the budget changed state since the last report, logs it (ERROR once changes are
-     * refused) and records it as a {@code log_budget} record, so that a reviewer sees when and why changes were
-     * refused.
-     */
+    /** Under the lock: what the budget has to report ({@link BudgetReports}), as {@code log_budget} records. */
     private void reportBudget() throws AuditWriteException {
-        for (var vm = budget.nextVmRefused(); vm.isPresent(); vm = budget.nextVmRefused()) {
-            String detail = budget.describe() + " " + budget.describeShare(vm.get()) + " refused";
-            SafeLog.report(
-                    LOG,
-                    System.Logger.Level.ERROR,
-                    "audit log disk budget: " + DiskBudget.whose(vm.get()) + " used its share of the last 20 %, its "
-                            + "requests are refused (EIO) until there is room (" + detail + ")");
-            writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.LOG_BUDGET, detail));
-        }
-        DiskBudget.State now = budget.state();
-        if (now == reportedBudget) {
-            return;
-        }
-        reportedBudget = now;
-        String detail = budget.describe();
-        SafeLog.report(
-                LOG,
-                now.compareTo(DiskBudget.State.CHANGES_REFUSED) >= 0
-                        ? System.Logger.Level.ERROR
-                        : System.Logger.Level.WARNING,
-                "audit log disk budget: "
-                        + switch (now) {
-                            case OK -> "enough room again";
-                            case LOW -> "less than 20 % left";
-                            case CHANGES_REFUSED -> "less than 5 % left, changes are refused (EIO) until there is room";
-                            case FULL -> "exhausted, requests are refused (EIO) once their record no longer fits";
-                        }
-                        + " (" + detail + ")");
-        writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.LOG_BUDGET, detail));
+        budgetReports.report(detail -> writeRecord(AuditEvent.Lifecycle.of(LifecycleKind.LOG_BUDGET, detail)));
     }
 
     /**
