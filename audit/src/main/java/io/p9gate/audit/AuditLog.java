@@ -110,7 +110,7 @@ public final class AuditLog implements AutoCloseable {
         this.segments = new SegmentWriter(
                 dir,
                 options.maxSegmentBytes(),
-                SegmentWriter.zeroAheadFor(options.maxBytes()),
+                ZerosAhead.aheadFor(options.maxBytes()),
                 state.lastSegment(),
                 state.lastSegmentLength(),
                 state.size(),

@@ -268,11 +268,11 @@ final class LogRecovery {
 
     /**
      * The largest pending segment that can hold no record: the writer zeroes its successor only as it writes the first
-     * lines there ({@link SegmentWriter#ZEROED_AHEAD} ahead, or up to the end of that first write: a buffer of held
+     * lines there ({@link ZerosAhead#ZEROED_AHEAD} ahead, or up to the end of that first write: a buffer of held
      * lines and a line of the longest kind), and a crash can come between the zeros and the lines.
      */
     private static final long NO_RECORD_MAX_BYTES =
-            Math.max(SegmentWriter.ZEROED_AHEAD, HeldLines.HELD_BYTES + SegmentReader.MAX_LINE_BYTES + 1L);
+            Math.max(ZerosAhead.ZEROED_AHEAD, HeldLines.HELD_BYTES + SegmentReader.MAX_LINE_BYTES + 1L);
 
     /**
      * Whether {@code pending} may hold data: a byte that is not zero (a reader finds a line, whole or torn, in it),

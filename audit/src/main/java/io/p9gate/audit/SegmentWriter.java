@@ -59,16 +59,9 @@ final class SegmentWriter implements Closeable {
      */
     static final String PENDING = "segment-next.pending";
 
-    /**
-     * Bytes of zeros written ahead of the records in the current segment. An fsync of a file that grew must also
-     * commit the file system's journal (its new size), and on ext4 that commit waits for every other file's data
-     * the journal orders before it: a guest's bulk writes made each intent's fsync 3x slower (median; 5-18x at the
-     * 90th percentile). Records written over zeros change no size, so their fsync is the data alone. A log with
-     * a byte budget zeroes at most a sixteenth of it ahead ({@link #zeroAheadFor}).
-     */
-    static final int ZEROED_AHEAD = 1 << 20;
+    /** The chunk {@link #dataAfter} reads a torn tail in. */
+    private static final int CHUNK = 64 * 1024;
 
-    private static final byte[] ZEROS = new byte[64 * 1024];
     private static final System.Logger LOG = System.getLogger(SegmentWriter.class.getName());
 
     /**
@@ -107,7 +100,9 @@ final class SegmentWriter implements Closeable {
 
     private final Path dir;
     private final long maxBytes;
-    private final long zeroAhead;
+    /** The zeros written ahead of the records in {@link #out}. */
+    private final ZerosAhead zeros;
+
     private final SegmentFiles files;
     /** Not a FileChannel: an interrupt of the thread in its force would close it (AsynchronousFileChannel's does not). */
     private final AsynchronousFileChannel dirChannel;
@@ -139,8 +134,6 @@ final class SegmentWriter implements Closeable {
     private final SpareSegment spare;
 
     private long written;
-    /** Where the zeros written ahead in {@link #out} end (its length); never below {@link #written}. */
-    private long zeroedTo;
     /** Offset and length (without newline) of the last line written whole to {@link #out}; -1 while it holds none. */
     private long lastLineOffset;
 
@@ -160,7 +153,7 @@ final class SegmentWriter implements Closeable {
             throws IOException {
         this.dir = dir;
         this.maxBytes = maxBytes;
-        this.zeroAhead = zeroAhead;
+        this.zeros = new ZerosAhead(zeroAhead, maxBytes);
         this.files = files;
         this.records = records;
         this.dirChannel = AsynchronousFileChannel.open(dir, StandardOpenOption.READ);
@@ -174,7 +167,7 @@ final class SegmentWriter implements Closeable {
                 outSync = continued.sync();
                 out = raf;
                 written = validLength;
-                zeroedTo = validLength;
+                zeros.endAt(validLength);
             }
             spare = new SpareSegment(dir.resolve(SPARE), files);
         } catch (IOException | RuntimeException e) {
@@ -218,9 +211,7 @@ final class SegmentWriter implements Closeable {
             rotated = rotate(seq);
         }
         long end = written + held.bytes() + length + 1;
-        if (end > zeroedTo) {
-            zeroAhead(end);
-        }
+        zeros.cover(out, written, end);
         if (!held.fits(length)) {
             writeHeld();
             if (!held.fits(length)) {
@@ -306,53 +297,6 @@ final class SegmentWriter implements Closeable {
         return covered;
     }
 
-    /**
-     * Writes zeros from {@link #zeroedTo} to at least {@code needed}, {@link #ZEROED_AHEAD} past the records if
-     * the segment's size limit leaves room. Not fsynced here: the next fsync carries the new size once. Readers
-     * take a run of zeros that reaches the end of a segment as not written yet (docs/audit-format.md).
-     */
-    private void zeroAhead(long needed) throws IOException {
-        long target = Math.max(needed, Math.min(written + zeroAhead, maxBytes));
-        try {
-            zeroTo(target);
-        } catch (IOException full) {
-            // The zeros the disk did take are kept: forgotten, every later record asked for the whole target again
-            // and rewrote them all first (about half a MiB per record, under the log's lock, while the disk is full).
-            zeroedTo = Math.max(zeroedTo, out.length());
-            out.seek(written);
-            if (zeroedTo >= needed) {
-                return;
-            }
-            if (target <= needed) {
-                throw full;
-            }
-            zeroTo(needed); // a nearly full disk may still hold this record without the zeros after it
-        }
-    }
-
-    private void zeroTo(long target) throws IOException {
-        out.seek(zeroedTo);
-        for (long at = zeroedTo; at < target; ) {
-            int n = (int) Math.min(ZEROS.length, target - at);
-            out.write(ZEROS, 0, n);
-            at += n;
-        }
-        zeroedTo = target;
-        out.seek(written);
-    }
-
-    /** How far ahead a log zeroes its segment: {@link #ZEROED_AHEAD}, at most a sixteenth of a byte budget. */
-    static long zeroAheadFor(long budgetBytes) {
-        return budgetBytes > 0 ? Math.min(ZEROED_AHEAD, budgetBytes / 16) : ZEROED_AHEAD;
-    }
-
-    /** Cuts the zeros written ahead, so that a segment no longer current ends with its last record. */
-    private void cutZeros(RandomAccessFile segment) throws IOException {
-        if (segment.length() > written) {
-            segment.setLength(written);
-        }
-    }
-
     private static SyncFailedException syncFailed(IOException e) {
         if (e instanceof SyncFailedException s) {
             return s;
@@ -373,7 +317,7 @@ final class SegmentWriter implements Closeable {
         RandomAccessFile old = out;
         if (old != null) {
             try {
-                cutZeros(old);
+                ZerosAhead.cut(old, written);
             } catch (IOException e) {
                 throw syncFailed(e);
             }
@@ -405,7 +349,7 @@ final class SegmentWriter implements Closeable {
         outSync = freshSync; // before out: see force()
         out = fresh;
         written = 0;
-        zeroedTo = 0;
+        zeros.endAt(0);
         lastLineLength = -1;
         if (old == null) {
             dirDirty.set(true);
@@ -543,9 +487,9 @@ final class SegmentWriter implements Closeable {
         }
         current.setLength(written);
         current.seek(written);
-        zeroedTo = written;
+        zeros.endAt(written);
         if (held.bytes() > 0) {
-            zeroAhead(written + held.bytes()); // the held lines go over zeros again, as they did before the failure
+            zeros.cover(current, written, written + held.bytes()); // the held lines go over zeros again, as before
             writeHeld();
         }
         return cut;
@@ -557,7 +501,7 @@ final class SegmentWriter implements Closeable {
      * {@code torn_bytes} is the same quantity as the {@code start} record's and {@code audit verify}'s.
      */
     private static long dataAfter(RandomAccessFile segment, long from, long to) throws IOException {
-        byte[] chunk = new byte[ZEROS.length];
+        byte[] chunk = new byte[CHUNK];
         long data = 0;
         segment.seek(from);
         for (long at = from; at < to; ) {
@@ -586,7 +530,7 @@ final class SegmentWriter implements Closeable {
         out = null;
         if (current != null) {
             try {
-                cutZeros(current);
+                ZerosAhead.cut(current, written);
                 current.getFD().sync();
                 current.close();
             } catch (IOException e) {
