@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Collectors;
 
 /** A gateway serving every VM of a policy file, ownership kept as {@code --ownership} says, every record kept. */
 final class OwnershipRig implements AutoCloseable {
@@ -39,6 +40,11 @@ final class OwnershipRig implements AutoCloseable {
 
     /** A VM on the unix socket {@code socket}, its guest ids 0.. mapped to host {@code hostBase}.., one share "data". */
     static String vm(String name, Path socket, long hostBase, Path share) {
+        return vm(name, socket, hostBase, "data: {path: %s, access: read-write}".formatted(share));
+    }
+
+    /** As {@link #vm(String, Path, long, Path)} with the YAML of its shares, one a line. */
+    static String vm(String name, Path socket, long hostBase, String shares) {
         return """
                   %s:
                     listen: unix:%s
@@ -46,8 +52,8 @@ final class OwnershipRig implements AutoCloseable {
                       uid: {ranges: [{guest: 0, host: %d, count: 65536}]}
                       gid: {ranges: [{guest: 0, host: %d, count: 65536}]}
                     shares:
-                      data: {path: %s, access: read-write}
-                """.formatted(name, socket, hostBase, hostBase, share);
+                """.formatted(name, socket, hostBase, hostBase)
+                + shares.lines().map(line -> "      " + line + "\n").collect(Collectors.joining());
     }
 
     /** A new connection on the VM listener {@code socket}, Tversion done. */
