@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.DirEntry;
@@ -123,6 +124,12 @@ class NativeScratchBoundaryAttackTest {
             assertEquals(good, Files.readSymbolicLink(share.resolve("good")).toString());
             guest.walk(0, 2, "good");
             assertEquals(good, guest.readlink(2));
+            // A host link to itself: opening it fails in the kernel (ELOOP), and the next request is still right.
+            Files.createSymbolicLink(share.resolve("loop"), Path.of("loop"));
+            guest.walk(0, 4, "loop");
+            assertEquals(Errno.ELOOP, refused(() -> guest.lopen(4, O_RDONLY)));
+            assertEquals("loop", guest.readlink(4));
+            assertEquals(good, guest.readlink(2), "the next Treadlink after ELOOP");
             // 4096 and 4097 are past PATH_MAX; 16379-16384 put the target's C string across the end of the scratch.
             for (int len : new int[] {4096, 4097, 16378, 16379, 16380, 16383, 16384, 16385, 30000}) {
                 String target = name(len, len);
@@ -185,6 +192,76 @@ class NativeScratchBoundaryAttackTest {
             if (mounted) {
                 run("umount", "-l", fs.toString());
             }
+        }
+    }
+
+    /**
+     * A full file system (a tmpfs of 64 KiB and 24 inodes): writes, creates, directories and long symlinks fail with
+     * ENOSPC in the middle of their calls; each next request on the connection must be right, and no entry the
+     * gateway was making may be left behind.
+     */
+    @Test
+    void enospcInTheMiddleLeavesTheNextRequestsRightAndNothingHalfMade() throws Exception {
+        Path fs = Files.createDirectories(tmp.resolve("small"));
+        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=64k,nr_inodes=24", "s", fs.toString()) == 0, "needs root");
+        try {
+            try (HostShareGateway gw =
+                            HostShareGateway.serving(tmp, List.of(new HostShareGateway.Share("data", fs, "")));
+                    P9Client guest = gw.attached("data", 0)) {
+                guest.walk(0, 1);
+                String target = name(4000, 1);
+                guest.symlink(1, "link", target, 0);
+                guest.walk(0, 2, "link");
+                guest.walk(0, 3);
+                guest.lcreate(3, "fill", O_RDWR, 0644, 0);
+                byte[] chunk = pattern(8192, 5);
+                long written = 0;
+                Errno full = null;
+                while (full == null) {
+                    try {
+                        written += guest.write(3, written, chunk);
+                    } catch (P9Exception e) {
+                        full = e.errno();
+                    }
+                }
+                assertEquals(Errno.ENOSPC, full);
+                assertEquals(written, Files.size(fs.resolve("fill")));
+                assertEquals(target, guest.readlink(2), "after a write's ENOSPC");
+                List<Errno> refusals = new ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    String n = name(200, i);
+                    guest.walk(0, 4);
+                    try {
+                        if (i % 3 == 0) {
+                            guest.mkdir(4, n, 0755, 0);
+                        } else if (i % 3 == 1) {
+                            guest.symlink(4, n, name(3000, i), 0);
+                        } else {
+                            guest.lcreate(4, n, O_RDWR, 0644, 0);
+                        }
+                    } catch (P9Exception e) {
+                        refusals.add(e.errno());
+                    }
+                    guest.clunk(4);
+                    assertEquals(target, guest.readlink(2), "after request " + i);
+                }
+                assertTrue(
+                        !refusals.isEmpty() && refusals.stream().allMatch(e -> e == Errno.ENOSPC), refusals::toString);
+                try (Stream<Path> entries = Files.list(fs)) {
+                    List<String> left = entries.map(p -> p.getFileName().toString())
+                            .filter(n -> n.startsWith(".p9gate"))
+                            .toList();
+                    assertEquals(List.of(), left, "entries the gateway was making, left behind");
+                }
+                guest.walk(0, 5);
+                guest.lopen(5, O_RDONLY);
+                long listed = listing(guest, 5, 8192).size() - 2;
+                try (Stream<Path> entries = Files.list(fs)) {
+                    assertEquals(entries.count(), listed, "the listing shows the host's entries");
+                }
+            }
+        } finally {
+            run("umount", "-l", fs.toString());
         }
     }
 
