@@ -12,7 +12,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * removed, the kernel lets nothing be made in it; detached, writes go to a file system no host path reaches (a
  * tmpfs's are lost with the gateway's last handle, a device's written while the operator holds it unmounted). A new
  * Tattach of it is ESTALE (as an NFS server answers for a handle it can no longer place), and the operator is told
- * once per share, since only a restart serves the directory now at the path. Before, a new mount attached it.
+ * once per share, since only a restart serves the directory now at the path (a reload opens no share directory).
+ * Before, a new mount attached it. A file system mounted over the directory is told the same way, since new
+ * writes would go where no host path reaches; sessions attached before keep the directory they hold.
  */
 final class RemovedShareDirectory {
     private static final System.Logger LOG = System.getLogger(RemovedShareDirectory.class.getName());
@@ -21,6 +23,8 @@ final class RemovedShareDirectory {
     private final String directory;
     /** The mount the root was opened through ({@link MountIds}), looked for in the mount table. */
     private final long mountId;
+    /** The root's kernel path at open: the configured path as the kernel names it (admin symlinks resolved). */
+    private final String openedAt;
     /**
      * The root's kernel path where it was last found in the host's tree (at open, or after the host moved it, which
      * leaves it served): an attach that finds it there needs no more than that one readlink.
@@ -33,7 +37,8 @@ final class RemovedShareDirectory {
         this.share = share;
         this.directory = directory;
         this.mountId = mountId;
-        this.foundAt = kernelPath(root);
+        this.openedAt = kernelPath(root);
+        this.foundAt = openedAt;
     }
 
     /**
@@ -43,10 +48,27 @@ final class RemovedShareDirectory {
      * mark on its path; a detached mount is no longer in the gateway's mount table. Either changes the root's path
      * (a detached mount's paths start at its own root), so neither is asked while the path is where it was. A path
      * that cannot be read (beyond PATH_MAX) serves the directory as before.
+     *
+     * <p>A file system mounted over the directory (or a directory above it) changes none of that: the root keeps its
+     * path, now shadowed, and writes went where no host path reaches (OvermountedShareRootAttackTest). So while the
+     * root is still at its configured path, that path is stat'ed: another file there is such a mount. One statx per
+     * Tattach, which is rare (once per guest mount). A root the host moved is not at the path and stays served.
      */
     void requireReachable(Node root, FileStat stat) throws P9Exception {
         String path = kernelPath(root);
-        if (path == null || path.equals(foundAt)) {
+        if (path == null) {
+            return;
+        }
+        if (path.equals(openedAt)) {
+            if (!atItsPath(path, stat)) {
+                refuse(
+                        "a file system was mounted over it on the host (unmounting it serves the directory again)",
+                        "is hidden by a file system mounted over it on the host");
+            }
+            foundAt = path;
+            return;
+        }
+        if (path.equals(foundAt)) {
             return;
         }
         if (stat.nlink() == 0 && path.endsWith(LostNames.DELETED_SUFFIX)) {
@@ -68,6 +90,18 @@ final class RemovedShareDirectory {
                             .formatted(share, directory, toOperator));
         }
         throw new P9Exception(Errno.ESTALE, "share directory " + directory + " " + toGuest);
+    }
+
+    /**
+     * Whether the host's {@code path} (not followed if a symlink) is the root: a path gone from the tree (a mount over
+     * a directory above it) is not; a stat refused for another reason serves the directory as before.
+     */
+    private static boolean atItsPath(String path, FileStat stat) {
+        try {
+            return Inodes.statOfHostPath(path).key().equals(stat.key());
+        } catch (P9Exception e) {
+            return e.errno() != Errno.ENOENT && e.errno() != Errno.ENOTDIR;
+        }
     }
 
     private static String kernelPath(Node root) {

@@ -1,26 +1,28 @@
 package io.p9gate.gateway.adversarial;
 
 import static io.p9gate.gateway.testing.Processes.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
-import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.testing.LoggedLines;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Disabled;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * R-ROB-3, the other side of {@link UnmountedShareRootAttackTest}: the host mounts a file system over the share
  * directory after the gateway opened it (a data partition mounted late, a tmpfs for a test). The gateway's root is
- * the directory now shadowed, at the same kernel path, so RemovedShareDirectory's one readlink sees nothing and a new
- * Tattach is served from it: a create is answered and recorded as done where no host path reaches it (the operator
- * sees the new mount at the path). Either ESTALE, as for a removed or unmounted share, or the new mount would do;
- * telling it needs the configured path's stat per Tattach (dev/ino against the root's), and a choice against
- * MovedShareRootAttackTest's "a moved root stays served". Not fixed: for the lead.
+ * the directory now shadowed, at the same kernel path, so RemovedShareDirectory's one readlink saw nothing and a new
+ * Tattach was served from it: a create answered and recorded as done where no host path reaches it (the operator sees
+ * the new mount at the path). A new Tattach is now ESTALE, with one WARNING per share, as for a removed or unmounted
+ * share; a session attached before keeps being served; unmounted again, the directory is attached again. A moved root
+ * stays served ({@link MovedShareRootAttackTest}).
  */
 class OvermountedShareRootAttackTest {
     private static final int O_RDWR = 2;
@@ -29,27 +31,29 @@ class OvermountedShareRootAttackTest {
     Path tmp;
 
     @Test
-    @Disabled("reproduction, not fixed: a new attach serves the shadowed directory (see the class comment)")
-    void aNewAttachAfterAMountOverTheShareDirectoryDoesNotWriteWhereNoHostPathReaches() throws Exception {
+    void aNewAttachAfterAMountOverTheShareDirectoryIsStaleAndTheOperatorIsTold() throws Exception {
         Path socket = tmp.resolve("alpha.sock");
         Path share = Files.createDirectories(tmp.resolve("srv/data"));
         Path policy = OwnershipRig.policy(tmp.resolve("policy.yaml"), OwnershipRig.vm("alpha", socket, 100000, share));
-        try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN)) {
+        try (LoggedLines log = new LoggedLines("io.p9gate");
+                OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN);
+                P9Client before = OwnershipRig.connect(socket)) {
+            before.attach(0, "root", "data", 0);
             assumeTrue(run("mount", "-t", "tmpfs", "over-data", share.toString()) == 0, "mounts need root");
-            try (P9Client after = OwnershipRig.connect(socket)) {
-                boolean made;
-                try {
-                    after.attach(0, "root", "data", 0);
-                    after.lcreate(0, "made", O_RDWR, 0644, 0);
-                    made = true;
-                } catch (P9Exception refused) {
-                    made = false;
+            try {
+                String told = OwnershipRig.assertStaleToNewAttaches(socket, share, log);
+                assertTrue(told.contains("restart"), told);
+                try (Stream<Path> now = Files.list(share)) {
+                    assertEquals(List.of(), now.toList(), "the mount now at the path is the host's alone");
                 }
-                assertTrue(
-                        !made || Files.exists(share.resolve("made")),
-                        "the create was answered, but nothing is at the host path " + share);
+                before.lcreate(0, "kept", O_RDWR, 0644, 0); // the session attached before: the directory it holds
             } finally {
                 run("umount", "-l", share.toString());
+            }
+            assertTrue(Files.exists(share.resolve("kept")), "the earlier session's create, seen once unmounted");
+            try (P9Client again = OwnershipRig.connect(socket)) {
+                again.attach(0, "root", "data", 0);
+                again.walk(0, 1, "kept");
             }
         }
     }

@@ -2,13 +2,10 @@ package io.p9gate.gateway.adversarial;
 
 import static io.p9gate.gateway.testing.Processes.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
-import io.p9gate.gateway.proto.Errno;
-import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.testing.LoggedLines;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  * ESTALE, recorded, with one WARNING per share telling the operator to restart, as for a removed share directory.
  */
 class UnmountedShareRootAttackTest {
-    private static final int O_RDWR = 2;
-
     @TempDir
     Path tmp;
 
@@ -48,20 +43,7 @@ class UnmountedShareRootAttackTest {
 
                 assertEquals(0, run("umount", "-l", share.toString()), "umount -l");
 
-                for (int i = 0; i < 2; i++) {
-                    try (P9Client after = OwnershipRig.connect(socket)) {
-                        P9Exception stale = assertThrows(
-                                P9Exception.class,
-                                () -> {
-                                    after.attach(0, "root", "data", 0);
-                                    after.lcreate(0, "lost", O_RDWR, 0644, 0);
-                                },
-                                "attach " + i + " of the unmounted share, and a create in it");
-                        assertEquals(Errno.ESTALE, stale.errno(), stale.toString());
-                    }
-                }
-                List<String> told = log.startingWith("share 'data' (" + share + ")");
-                assertEquals(1, told.size(), "one WARNING for the share: " + told);
+                OwnershipRig.assertStaleToNewAttaches(socket, share, log);
                 try (Stream<Path> now = Files.list(share)) {
                     assertEquals(List.of(), now.toList(), "the directory now at the path is the host's alone");
                 }
