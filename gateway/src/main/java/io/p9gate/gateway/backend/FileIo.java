@@ -35,8 +35,9 @@ public final class FileIo {
     private static volatile Runnable[] whileWriting;
 
     /**
-     * Test seam (HostSetIdWriteRaceAttackTest): {@code before} runs just before each pwrite of one byte or more,
-     * {@code after} just after it, both as the writing request; null removes them.
+     * Test seam (HostSetIdWriteRaceAttackTest, HostSetIdTruncateRaceAttackTest): {@code before} runs just before each
+     * pwrite of one byte or more and each truncate (a Tsetattr's size, an open with O_TRUNC), {@code after} just after
+     * it, both as the request; null removes them.
      */
     public static void whileWriting(Runnable before, Runnable after) {
         whileWriting = before == null ? null : new Runnable[] {before, after};
@@ -69,9 +70,11 @@ public final class FileIo {
         throw new AssertionError(node.type());
     }
 
+    /** With O_TRUNC the open truncates: as a truncate, without CAP_FSETID ({@link #changingData}). */
     private static OpenFile reopen(Node node, int flags) throws P9Exception {
-        Fd fd = Fd.open(() ->
-                node.use(pfd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(pfd), flags | O_CLOEXEC, 0)));
+        Fd.Opening open = () ->
+                node.use(pfd -> LinuxSyscalls.openat(AT_FDCWD, LinuxSyscalls.procPath(pfd), flags | O_CLOEXEC, 0));
+        Fd fd = Fd.open((flags & O_TRUNC) == 0 ? open : () -> changingData(open::open));
         return new OpenFile(fd, node.type(), node.key(), flags);
     }
 
@@ -290,17 +293,27 @@ public final class FileIo {
         if (data.byteSize() == 0) {
             return file.use(fd -> (int) LinuxSyscalls.pwrite(fd, data, offset));
         }
-        return HostCredentials.withoutCapFsetid(() -> file.use(fd -> {
+        return changingData(() -> file.use(fd -> (int) LinuxSyscalls.pwrite(fd, data, offset)));
+    }
+
+    /**
+     * Runs {@code change}, a system call that changes a regular file's data (a pwrite, a truncate, an open with
+     * O_TRUNC), without CAP_FSETID ({@link HostCredentials#withoutCapFsetid}): the kernel then clears the file's
+     * set-uid (and set-gid with group-execute) bits in the call itself, as for any writer or truncater without it, so
+     * a bit the host set after the gateway looked ({@code SetIdBits}) does not outlive the guest's change.
+     */
+    static <T> T changingData(HostCredentials.Call<T> change) throws P9Exception {
+        return HostCredentials.withoutCapFsetid(() -> {
             Runnable[] hooks = whileWriting;
             if (hooks != null) {
                 hooks[0].run();
             }
-            int n = (int) LinuxSyscalls.pwrite(fd, data, offset);
+            T result = change.run();
             if (hooks != null) {
                 hooks[1].run();
             }
-            return n;
-        }));
+            return result;
+        });
     }
 
     public void fsync(OpenFile file, boolean dataOnly) throws P9Exception {

@@ -236,8 +236,9 @@ public final class HostCredentials {
     }
 
     /**
-     * Runs {@code write} (a pwrite of guest bytes) without CAP_FSETID in the calling thread's effective set, so the
-     * kernel clears a file's set-uid (and set-gid with group-execute) bits in the write itself, under the inode lock,
+     * Runs {@code write} (a pwrite of guest bytes, a truncate: FileIo.changingData) without CAP_FSETID in the calling
+     * thread's effective set, so the kernel clears a file's set-uid (and set-gid with group-execute) bits in the write
+     * itself, under the inode lock,
      * before the bytes land, as for any writer without it. A gateway holding it left a host chmod u+s that raced the
      * write on the file with the guest's bytes until SetIdBits looked again: a host exec in between ran guest code as
      * the file's owner (HostSetIdWriteRaceAttackTest). Two system calls (capset), only where the process holds it,

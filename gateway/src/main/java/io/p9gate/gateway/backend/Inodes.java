@@ -136,13 +136,14 @@ public final class Inodes {
         });
     }
 
+    /** Without CAP_FSETID, as a write: the kernel clears set-id bits the host gave meanwhile ({@link FileIo}). */
     public static void truncate(Node node, long size) throws P9Exception {
         switch (node.type()) {
             case REGULAR ->
-                node.use(fd -> {
+                FileIo.changingData(() -> node.use(fd -> {
                     LinuxSyscalls.truncate(LinuxSyscalls.procPath(fd), size);
                     return null;
-                });
+                }));
             case DIRECTORY -> throw new P9Exception(Errno.EISDIR, "truncate a directory");
             case SYMLINK, FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE ->
                 throw new P9Exception(Errno.EINVAL, "truncate a " + node.type());

@@ -88,13 +88,12 @@ final class GuardedOpens extends GuardedRequests {
             removal.require();
             OpenFile file = (hostFlags & LinuxSyscalls.O_TRUNC) == 0
                     ? share.io().open(node, hostFlags)
-                    : quota.resizing(
-                            share,
-                            node,
-                            paths.at(0),
-                            moves,
-                            before -> 0,
-                            () -> share.io().open(node, hostFlags));
+                    : quota.resizing(share, node, paths.at(0), moves, before -> 0, () -> {
+                        // The open truncates without CAP_FSETID (FileIo): bits the host gave are kept
+                        // first, as at a Tsetattr's size, for the guest's root to keep as Linux's does.
+                        SetIdBits.writing(share.root(), node, ownershipIn(share), null);
+                        return share.io().open(node, hostFlags);
+                    });
             try {
                 FileStat stat = Inodes.stat(node);
                 if (changesData(hostFlags)) {

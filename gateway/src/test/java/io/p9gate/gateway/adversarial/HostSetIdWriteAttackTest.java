@@ -63,6 +63,12 @@ class HostSetIdWriteAttackTest {
                 // none to begin with (its owner is the overflow id).
                 int shown = guest.getattr(1, Attr.GETATTR_ALL).mode() & 07777;
                 assertEquals(guestUid == 0 && ownedByGuestRoot ? 06755 : 0755, shown, Integer.toOctalString(shown));
+                // Its root's truncating open too (the open truncates without CAP_FSETID: the bits are kept before it).
+                int shownOpened = guest.getattr(3, Attr.GETATTR_ALL).mode() & 07777;
+                assertEquals(
+                        guestUid == 0 && ownedByGuestRoot ? 02755 : 0755,
+                        shownOpened,
+                        Integer.toOctalString(shownOpened));
             }
             for (Path p : new Path[] {written, truncated, opened, recreated}) {
                 int mode = (int) Files.getAttribute(p, "unix:mode");

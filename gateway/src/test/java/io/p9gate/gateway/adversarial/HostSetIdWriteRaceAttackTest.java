@@ -110,7 +110,7 @@ class HostSetIdWriteRaceAttackTest {
         return guest.getattr(1, Attr.GETATTR_ALL).mode() & 07777;
     }
 
-    private static int mode(Path p) {
+    static int mode(Path p) {
         try {
             return (int) Files.getAttribute(p, "unix:mode") & 07777;
         } catch (IOException e) {
@@ -118,7 +118,7 @@ class HostSetIdWriteRaceAttackTest {
         }
     }
 
-    private static void setMode(Path p, int mode) {
+    static void setMode(Path p, int mode) {
         try {
             Files.setAttribute(p, "unix:mode", mode);
         } catch (IOException e) {

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.gateway.backend.HostCredentials;
 import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.dialect.Dialect;
@@ -29,6 +31,7 @@ class MetaSyscallsTest extends ShareTestBase {
     private static final int O_RDWR = 2;
     private static final int O_CREAT = 0100;
     private static final int O_EXCL = 0200;
+    private static final int O_TRUNC = 01000;
 
     /** One operation, the {@code i}th. */
     @FunctionalInterface
@@ -61,6 +64,43 @@ class MetaSyscallsTest extends ShareTestBase {
         assertTrue(
                 perCreate100 < 450,
                 "system calls per create x100: " + perCreate100 + " (readlinkat, openat2, statx, close)");
+    }
+
+    /**
+     * A truncate runs without CAP_FSETID, as a write does (HostCredentials.withoutCapFsetid: two capset where the
+     * gateway holds it, as these tests do when run as root; none under the packaged unit, which lacks it): a Tsetattr
+     * of the size, and a Tlopen with O_TRUNC, which also looks for set-id bits the host gave before its open
+     * truncates (one statx, only where the gateway holds CAP_FSETID).
+     */
+    @Test
+    void aTruncateIsTheTruncateItsStatsAndTwoCapsetWhereTheGatewayHoldsCapFsetid() throws Exception {
+        Files.writeString(share.resolve("d/f"), "x");
+        s.walk(TestSession.ROOT, 1, "d", "f");
+        long perSetattr100 = callsPer100(i -> s.expect(
+                RMessage.Rsetattr.class,
+                new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, i, 0, 0, 0, 0))));
+        long perTruncatingOpen100 = callsPer100(i -> {
+            s.walk(1, 2);
+            s.lopen(2, O_WRONLY | O_TRUNC);
+            s.clunk(2);
+        });
+        long perOpen100 = callsPer100(i -> {
+            s.walk(1, 2);
+            s.lopen(2, O_WRONLY);
+            s.clunk(2);
+        });
+        System.out.println("system calls x100: Tsetattr size " + perSetattr100 + ", walk+Tlopen O_TRUNC+Tclunk "
+                + perTruncatingOpen100 + ", walk+Tlopen+Tclunk " + perOpen100);
+        long capset = HostCredentials.holdsCapFsetid() ? 200 : 0;
+        long statx = HostCredentials.holdsCapFsetid() ? 100 : 0;
+        assertTrue(
+                perSetattr100 < 310 + capset,
+                "system calls per Tsetattr size x100: " + perSetattr100 + " (2 statx, truncate"
+                        + (capset > 0 ? ", 2 capset)" : ")"));
+        assertTrue(
+                perTruncatingOpen100 - perOpen100 < 10 + capset + statx,
+                "system calls x100 that O_TRUNC adds to a Tlopen: " + (perTruncatingOpen100 - perOpen100)
+                        + (capset > 0 ? " (2 capset, statx)" : " (none)"));
     }
 
     @Test
