@@ -4,6 +4,10 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * Whether a TCP peer is a process on this host. A listener bound to a VM's interface (SO_BINDTODEVICE) also accepts
@@ -31,7 +35,12 @@ final class FromThisHost {
         return own == null ? null : own.getName();
     };
 
-    static final FromThisHost SYSTEM = new FromThisHost(SYSTEM_INTERFACES);
+    /**
+     * Asked on the accept thread every listener shares (IdentifiedPlaceGate), where a local process connecting in a
+     * loop made each accept list every interface: the list is kept ({@link ListedInterfaces}).
+     */
+    static final FromThisHost SYSTEM =
+            new FromThisHost(new ListedInterfaces(ListedInterfaces::system, System::nanoTime));
 
     private final Interfaces interfaces;
 
@@ -63,6 +72,65 @@ final class FromThisHost {
             return SocketOptions.bindErrno(peer) == SocketOptions.EADDRNOTAVAIL;
         } catch (IOException e) {
             return false; // the list of interfaces decides
+        }
+    }
+
+    /**
+     * This host's addresses and the interface holding each, listed at most every {@link #REFRESH_NANOS}: an address
+     * found there is refused without another listing. An address the kernel takes as local (it binds) but not listed
+     * (added since) lists them again, at most once a second: where {@code ip_nonlocal_bind} is 1 every guest's
+     * address binds, and each of its accepts must not list them. So an address added less than a second after a
+     * listing may be missed for that second; its owner (root) could bind anything anyway.
+     */
+    static final class ListedInterfaces implements Interfaces {
+        static final long REFRESH_NANOS = 10_000_000_000L;
+        static final long MISS_REFRESH_NANOS = 1_000_000_000L;
+
+        /** Lists the interfaces' addresses. */
+        interface Lister {
+            Map<InetAddress, String> list() throws SocketException;
+        }
+
+        private record Listed(Map<InetAddress, String> holders, long at) {}
+
+        private final Lister lister;
+        private final LongSupplier clock;
+        private volatile Listed listed;
+
+        ListedInterfaces(Lister lister, LongSupplier clock) {
+            this.lister = lister;
+            this.clock = clock;
+        }
+
+        @Override
+        public String holding(InetAddress address) throws SocketException {
+            long now = clock.getAsLong();
+            Listed known = listed;
+            if (known == null || now - known.at() >= REFRESH_NANOS) {
+                known = list(now);
+            }
+            String own = known.holders().get(address);
+            if (own == null && now - known.at() >= MISS_REFRESH_NANOS) {
+                own = list(now).holders().get(address);
+            }
+            return own;
+        }
+
+        private Listed list(long now) throws SocketException {
+            Listed fresh = new Listed(Map.copyOf(lister.list()), now);
+            listed = fresh;
+            return fresh;
+        }
+
+        /** Every address of every interface of this host, as the kernel lists them now. */
+        static Map<InetAddress, String> system() throws SocketException {
+            Map<InetAddress, String> holders = new HashMap<>();
+            for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+                    holders.putIfAbsent(address, nic.getName());
+                }
+            }
+            return holders;
         }
     }
 }

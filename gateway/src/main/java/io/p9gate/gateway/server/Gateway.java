@@ -313,11 +313,13 @@ public final class Gateway implements AutoCloseable {
         if (spec instanceof ListenSpec.Tls tls) {
             places.add(new UnidentifiedPlaceGate(tls, identifier, unidentified.handshakes()));
         }
-        if (owner.isPresent() && binder instanceof UnixBinder unix) {
-            // Its peer: read with one getsockopt(2) and decided before the place is taken: decided on the VM's loop, a
-            // process peer: refuses held the VM's places while that loop was busy (RefusedPeerPlaceAttackTest).
+        if (owner.isPresent() && decidedAtAccept(binder) instanceof ListenerBinder.KernelNamed named) {
+            // Its peer: read with one getsockopt(2) (unix:) or from the accepted address (tcp:…%DEVICE, FromThisHost)
+            // and decided before the place is taken: decided on the VM's loop, a process peer: refuses (or any local
+            // process, on a device) held the VM's places while that loop was busy (RefusedPeerPlaceAttackTest,
+            // RefusedDevicePeerPlaceAttackTest).
             places.add(new IdentifiedPlaceGate(
-                    unix, identifier, vm -> owner, this::refuseConnection, reidentifications::get));
+                    named, identifier, vm -> owner, this::refuseConnection, reidentifications::get));
         } else if (owner.isPresent()) {
             places.add(new AcceptedPlaceGate(owner.get(), spec, this::refuseConnection));
         } else if (binder instanceof ListenerBinder.KernelNamed named) {
@@ -329,6 +331,18 @@ public final class Gateway implements AutoCloseable {
                     spec.describe() + ": its connections could take no place at accept, so none would be bounded");
         }
         return places;
+    }
+
+    /**
+     * The binder of a listener one VM owns whose peer is decided at accept, or null: a {@code unix:} socket (its
+     * {@code peer:}), a {@code tcp:} listener bound to a device (a process of this host is refused). A plain
+     * {@code tcp:} one takes any peer; a {@code tls:} one is decided after its handshake.
+     */
+    private static ListenerBinder decidedAtAccept(ListenerBinder binder) {
+        return binder instanceof UnixBinder
+                        || binder instanceof TcpBinder tcp && tcp.spec().device() != null
+                ? binder
+                : null;
     }
 
     /**

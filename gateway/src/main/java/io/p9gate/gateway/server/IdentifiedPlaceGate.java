@@ -11,11 +11,13 @@ import java.util.function.LongSupplier;
 
 /**
  * On the server channel of a listener whose kernel names each peer at accept: several VMs share it ({@code vsock:}, its
- * CID), or one VM owns it and checks its {@code peer:} ({@code unix:}, SO_PEERCRED). The connection is identified, and
+ * CID), or one VM owns it and checks its {@code peer:} ({@code unix:}, SO_PEERCRED) or that the peer is no process of
+ * this host ({@code tcp:…%DEVICE}, FromThisHost). The connection is identified, and
  * takes its VM's connection place (R-ROB-2), on the accept thread. Done on the shared loops, after accept(2) had given
  * it a descriptor, a guest reconnecting in a loop while they were busy piled up connections counted nowhere
  * (VsockAcceptBacklogAttackTest); a place taken before the peer was checked on the VM's busy loop let a process its
- * {@code peer:} refuses hold all of the VM's places (RefusedPeerPlaceAttackTest). A refused one is closed here, never
+ * {@code peer:} refuses hold all of the VM's places (RefusedPeerPlaceAttackTest, RefusedDevicePeerPlaceAttackTest). A
+ * refused one is closed here, never
  * registered.
  */
 @ChannelHandler.Sharable

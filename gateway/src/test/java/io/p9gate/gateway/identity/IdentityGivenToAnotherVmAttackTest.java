@@ -291,7 +291,7 @@ class IdentityGivenToAnotherVmAttackTest {
         return new String(c.read(fid, 0, 100), StandardCharsets.UTF_8);
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return probe.getLocalPort();
         }

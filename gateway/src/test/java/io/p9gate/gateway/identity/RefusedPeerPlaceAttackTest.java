@@ -260,7 +260,7 @@ class RefusedPeerPlaceAttackTest {
         }
     }
 
-    private static void awaitQuietly(CountDownLatch latch) {
+    static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await(PATIENCE_S, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -60,6 +60,61 @@ class FromThisHostTest {
         assumeTrue(checked > 0, "this host has no address besides loopback");
     }
 
+    /**
+     * On the accept thread every listener shares (IdentifiedPlaceGate), a local process connecting in a loop asks of
+     * an address the kernel binds: the interfaces are listed once per {@link FromThisHost.ListedInterfaces#REFRESH_NANOS}
+     * for it, and for an address not listed (added since, or any where ip_nonlocal_bind is 1) at most once a second.
+     * Counts listings under a clock the test moves; the time of a listing and of a kept lookup is printed, not bounded.
+     */
+    @Test
+    void theInterfacesAreListedOncePerRefreshNotPerAccept() throws Exception {
+        InetAddress own = InetAddress.getByName("192.0.2.1");
+        InetAddress added = InetAddress.getByName("192.0.2.2");
+        java.util.Map<InetAddress, String> now = new java.util.HashMap<>(java.util.Map.of(own, "tap0"));
+        long[] clock = {0};
+        FromThisHost.ListedInterfaces listed = new FromThisHost.ListedInterfaces(
+                () -> {
+                    listings.incrementAndGet();
+                    return now;
+                },
+                () -> clock[0]);
+        for (int i = 0; i < 1000; i++) {
+            assertEquals("tap0", listed.holding(own));
+            clock[0] += 1_000_000; // 1 ms between accepts
+        }
+        assertEquals(1, listings.get(), "listings for 1000 accepts in 1 s");
+        now.put(added, "tap0");
+        assertEquals("tap0", listed.holding(added), "an address added since: listed again on the miss");
+        assertEquals(2, listings.get());
+        InetAddress guest = InetAddress.getByName(GUEST_V4);
+        for (int i = 0; i < 1000; i++) {
+            assertNull(listed.holding(guest));
+        }
+        assertEquals(2, listings.get(), "misses within the second after a listing list nothing");
+        clock[0] += FromThisHost.ListedInterfaces.MISS_REFRESH_NANOS;
+        assertNull(listed.holding(guest));
+        assertEquals(3, listings.get(), "a miss a second later lists again");
+        clock[0] += FromThisHost.ListedInterfaces.REFRESH_NANOS;
+        assertEquals("tap0", listed.holding(own));
+        assertEquals(4, listings.get(), "a hit after the refresh interval lists again");
+
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        FromThisHost.ListedInterfaces system =
+                new FromThisHost.ListedInterfaces(FromThisHost.ListedInterfaces::system, System::nanoTime);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 100; i++) {
+            FromThisHost.SYSTEM_INTERFACES.holding(lo);
+        }
+        long t1 = System.nanoTime();
+        for (int i = 0; i < 100; i++) {
+            system.holding(lo);
+        }
+        long t2 = System.nanoTime();
+        System.out.printf(
+                "interface lookup per accept, us: listed each time %d, kept list %d%n",
+                (t1 - t0) / 100_000, (t2 - t1) / 100_000);
+    }
+
     @Test
     void aLoopbackPeerIsThisHostWithoutAsking() {
         assertNotNull(fromThisHost.reason(InetAddress.getLoopbackAddress()));
