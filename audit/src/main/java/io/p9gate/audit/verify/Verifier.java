@@ -376,10 +376,22 @@ public final class Verifier {
         private byte[] chainBeforePrevious = null;
         private boolean previousNormal = true;
         private long previousSeq = -1;
-        /** Whether the record before this one linked to its predecessor, and the insertion it was reported as. */
+        /**
+         * Whether the record before this one linked to a predecessor in its place (or to the log's start). A link to a
+         * copy slipped in or a record moved is no evidence of standing in the place of the seq due: two copies in a
+         * deleted record's place read as one record with its seq edited, and the deletion went unreported.
+         */
         private boolean previousLinked;
 
+        /**
+         * Whether the record before this one stood in its place: in sequence, and linked or unlinked only because its
+         * own predecessor was reported altered (true at the log's start).
+         */
+        private boolean previousInPlace = true;
+
+        /** The insertion the record before this one was reported as, or null. */
         private Finding previousInserted;
+
         private long bytesRead;
         long position;
         /** Whether the pin matched the heads at its size, when the pass reached it. */
@@ -483,11 +495,14 @@ public final class Verifier {
             if (!linked) {
                 rule.resumeAfter(h.prev()); // a predecessor slipped in or moved here states no rule for it
             }
+            // In sequence after a predecessor reported as altered: its own place is not in question.
+            boolean afterAltered = editedBefore;
             switch (verdict) {
                 case NORMAL -> {
                     if (editedBefore) {
                         // reported as the record before this one
                     } else if (!linked && previousNormal && h.seq() == previousSeq + 1) {
+                        afterAltered = true;
                         findings.add(
                                 linksToRecordBeforePrevious(h)
                                         ? new Finding.Inserted(previousSeq, position - 1, previousWhere)
@@ -532,7 +547,8 @@ public final class Verifier {
             }
             previousNormal = verdict == SeqTracker.Verdict.NORMAL;
             previousSeq = h.seq();
-            previousLinked = linked;
+            previousLinked = linked && previousInPlace;
+            previousInPlace = inPlace || (afterAltered && verdict == SeqTracker.Verdict.NORMAL);
             return linked ? chain : h.prev();
         }
 
@@ -565,6 +581,7 @@ public final class Verifier {
             seqs.accept(seqs.end()); // an unreadable line takes the place of the record expected there
             previousOpensRun = false;
             previousLinked = false;
+            previousInPlace = false;
             expected = RunTurn.ANY;
             firstMalformed = Math.min(firstMalformed, position);
             previousNormal = false;

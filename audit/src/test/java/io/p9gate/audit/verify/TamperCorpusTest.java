@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -266,6 +267,61 @@ class TamperCorpusTest {
                     assertEquals(90, m.seq(), r.summary());
                     assertEquals(claimed, m.claimed(), r.summary());
                 }));
+    }
+
+    /**
+     * A record that links to a copy slipped in before it is not in the place of the seq due there, however it links:
+     * taking it for that record with its seq edited hid the deletion of the record it stands for.
+     */
+    @TestFactory
+    Stream<DynamicTest> aDeletionIsNotHiddenAsAnEditedSeq() {
+        return Stream.of(
+                caught(
+                        "record 90 deleted, copies of 87 and 88 in its place",
+                        FindingClass.DELETED,
+                        Finding.Deleted.class,
+                        d -> editLines(d, e -> {
+                            int i = e.indexOfSeq(90);
+                            e.remove(i);
+                            e.insert(i, e.lines.get(e.indexOfSeq(88)));
+                            e.insert(i, e.lines.get(e.indexOfSeq(87)));
+                        })),
+                caught(
+                        "records 80..85 moved after 89, record 90 deleted and a copy of 86 in its place",
+                        FindingClass.DELETED,
+                        Finding.Deleted.class,
+                        d -> editLines(d, e -> {
+                            int from = e.indexOfSeq(80);
+                            List<String> moved = new ArrayList<>();
+                            for (int n = 0; n < 6; n++) {
+                                moved.add(e.remove(from));
+                            }
+                            moved.add(e.lines.get(e.indexOfSeq(86)));
+                            int i = e.indexOfSeq(90);
+                            e.remove(i);
+                            for (int n = moved.size() - 1; n >= 0; n--) {
+                                e.insert(i, moved.get(n));
+                            }
+                        })),
+                caught(
+                        "seq 90 edited and record 91 deleted",
+                        FindingClass.DELETED,
+                        Finding.Deleted.class,
+                        d -> editLines(d, e -> {
+                            int i = e.indexOfSeq(90);
+                            e.lines.set(i, e.lines.get(i).replace("{\"seq\":90,", "{\"seq\":95,"));
+                            e.remove(i + 1);
+                        })),
+                caught(
+                        "seqs 90 and 92 edited (still two edited records)",
+                        FindingClass.MODIFIED,
+                        Finding.EditedSeq.class,
+                        d -> editLines(d, e -> {
+                            for (long seq : new long[] {90, 92}) {
+                                int i = e.indexOfSeq(seq);
+                                e.lines.set(i, e.lines.get(i).replace("{\"seq\":" + seq + ",", "{\"seq\":3,"));
+                            }
+                        })));
     }
 
     @Test
