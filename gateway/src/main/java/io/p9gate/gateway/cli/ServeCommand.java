@@ -446,7 +446,8 @@ final class ServeCommand implements Callable<Integer> {
     /**
      * {@code dir} and every directory above it as written, and the same of every symlink's target met on the way, so
      * also the links a link leads through (root's /var/lib/p9gate/run -> bob's /tmp/p9run -> /run/p9gate: neither
-     * the path as written nor as resolved names bob's). At most 40 links, as the kernel follows (ELOOP).
+     * the path as written nor as resolved names bob's). Targets are taken as written, ".." included: a link before a
+     * ".." is followed by the kernel too. At most 40 links, as the kernel follows (ELOOP).
      */
     private static Set<Path> symlinksOnTheWay(Path dir) {
         Set<Path> places = new LinkedHashSet<>();
@@ -457,8 +458,9 @@ final class ServeCommand implements Callable<Integer> {
             for (Path p = path; p != null; p = p.getParent()) {
                 if (places.add(p) && Files.isSymbolicLink(p) && links++ < 40) {
                     try {
-                        Path target =
-                                p.resolveSibling(Files.readSymbolicLink(p)).normalize();
+                        // Not normalised: "theirs/../run" goes through theirs as the kernel does (".." of
+                        // where theirs points); dropped with its "..", their link went unchecked.
+                        Path target = p.resolveSibling(Files.readSymbolicLink(p));
                         todo.push(target.resolve(p.relativize(path)));
                     } catch (IOException e) {
                         // Gone meanwhile: writing the file says why.

@@ -121,6 +121,23 @@ class PidFileSymlinkAttackTest {
         assertRefusedAtStart(ours, "is below " + theirs + ", which belongs to uid 4321");
     }
 
+    /**
+     * Root's link whose target goes through another user's symlink and back up ({@code ours -> theirs/../run}): the
+     * kernel follows theirs and takes ".." of where it points, so its owner may point it elsewhere and choose the
+     * directory; read as written without following, the ".." took theirs away and it was never looked at.
+     */
+    @Test
+    void aPidFileDirectoryReachedThroughAnotherUsersSymlinkAndDotDotIsRefusedAtStart() throws Exception {
+        Root.assumeRoot("giving the symlink to another user");
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Files.createDirectory(real.resolve("run"));
+        Path theirs = Files.createSymbolicLink(dir.resolve("theirs"), Files.createDirectory(real.resolve("sub")));
+        Files.setAttribute(theirs, "unix:uid", 4321, LinkOption.NOFOLLOW_LINKS);
+        Path ours = Files.createSymbolicLink(dir.resolve("ours"), Path.of("theirs/../run")); // root's, relative
+
+        assertRefusedAtStart(ours, "is below " + theirs + ", which belongs to uid 4321");
+    }
+
     @Test
     void aPidFileDirectoryAGroupMayWriteWithoutTheStickyBitIsRefusedAtStart() throws Exception {
         Root.assumeRoot("giving the directory to another group");
@@ -167,6 +184,29 @@ class PidFileSymlinkAttackTest {
         assertTrue(
                 run.err().contains("--pid-file " + pidFile + ": its directory " + pidDirectory + " " + why), run.err());
         assertFalse(Files.exists(pidFile));
+    }
+
+    /**
+     * Links of root's that loop (a -> b -> a, or one that grows: d/l -> ../d/l), dangle, or chain 40 long to a
+     * directory of root's, and /var/run (a link to /run): none is refused, and the walk ends (a loop is the write's
+     * ELOOP to report, not this check's).
+     */
+    @Test
+    void loopingDanglingAndLongChainsOfRootsLinksAreNotRefused() throws Exception {
+        Files.createSymbolicLink(dir.resolve("a"), Path.of("b"));
+        Files.createSymbolicLink(dir.resolve("b"), Path.of("a"));
+        Path d = Files.createDirectory(dir.resolve("d"));
+        Files.createSymbolicLink(d.resolve("l"), Path.of("../d/l"));
+        Files.createSymbolicLink(dir.resolve("dangling"), Path.of("../missing/run"));
+        Path next = Files.createDirectory(dir.resolve("run"));
+        for (int i = 0; i < 40; i++) {
+            next = Files.createSymbolicLink(dir.resolve("chain" + i), next.getFileName());
+        }
+
+        for (Path pidDirectory : List.of(dir.resolve("a"), d.resolve("l"), dir.resolve("dangling"), next)) {
+            ServeCommand.refuseUnsafePidFileDirectory(pidDirectory.resolve("p9gate.pid"));
+        }
+        ServeCommand.refuseUnsafePidFileDirectory(Path.of("/var/run/p9gate.pid"));
     }
 
     @Test
