@@ -1,5 +1,6 @@
 package io.p9gate.gateway.cli;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -203,10 +204,12 @@ class PidFileSymlinkAttackTest {
             next = Files.createSymbolicLink(dir.resolve("chain" + i), next.getFileName());
         }
 
-        for (Path pidDirectory : List.of(dir.resolve("a"), d.resolve("l"), dir.resolve("dangling"), next)) {
-            ServeCommand.refuseUnsafePidFileDirectory(pidDirectory.resolve("p9gate.pid"));
+        for (Path pidDirectory :
+                List.of(dir.resolve("a"), d.resolve("l"), dir.resolve("dangling"), next, Path.of("/var/run"))) {
+            assertDoesNotThrow(
+                    () -> ServeCommand.refuseUnsafePidFileDirectory(pidDirectory.resolve("p9gate.pid")),
+                    pidDirectory.toString());
         }
-        ServeCommand.refuseUnsafePidFileDirectory(Path.of("/var/run/p9gate.pid"));
     }
 
     @Test
