@@ -75,13 +75,16 @@ public final class SandboxHiddenPaths {
      */
     static Set<String> where(String path) {
         Set<String> places = new LinkedHashSet<>();
-        Path written = Path.of(path).normalize();
-        places.add(runNotVarRun(written.toString()));
-        // A relative one is the service's working directory's, not this command's: as written only.
+        Path written = Path.of(path);
+        places.add(runNotVarRun(written.normalize().toString()));
+        // A relative one is the service's working directory's, not this command's: as written only. Resolved as
+        // written, not normalised first: a socket is bound so, the kernel taking ".." of where a symlink before it
+        // points (LINK/../vm.sock, LINK -> /tmp/x, is /tmp/vm.sock).
         for (Path existing = written.isAbsolute() ? written : null; existing != null; existing = existing.getParent()) {
             try {
                 places.add(runNotVarRun(existing.toRealPath()
                         .resolve(existing.relativize(written))
+                        .normalize()
                         .toString()));
                 break;
             } catch (IOException | SecurityException e) {

@@ -218,6 +218,41 @@ class PolicyCommandTest {
         }
     }
 
+    /**
+     * A socket path is bound as written, so the kernel resolves a symlink before a ".." in it: unix:LINK/../vm.sock
+     * with LINK -> /tmp/x is /tmp/vm.sock, in the service's empty /tmp. Normalised before it was resolved, the ".."
+     * took the link away and check said nothing.
+     */
+    @Test
+    void checkWarnsOfASocketASymlinkAndDotDotPutInTheHiddenTmp() throws Exception {
+        Path base = Files.createTempDirectory(Path.of("/dev/shm"), "p9gate-sandbox-");
+        Path hidden = Files.createTempDirectory(Path.of("/tmp"), "p9gate-hidden-");
+        Path link = Files.createSymbolicLink(base.resolve("to-tmp"), hidden);
+        try {
+            Path p = Files.writeString(dir.resolve("p.yaml"), """
+                    image: t
+                    vms:
+                      vm1:
+                        listen: unix:%s/../vm.sock
+                        shares:
+                          data: {path: /srv/p9gate/data, access: read-only}
+                    """.formatted(link));
+
+            CliRun r = CliRun.of("check", p.toString());
+
+            assertEquals(0, r.exit(), r.out() + r.err());
+            assertTrue(
+                    r.out()
+                            .contains("socket " + link + "/../vm.sock (it is /tmp/vm.sock on this host) is hidden from"
+                                    + " the service by the packaged unit's PrivateTmp=yes"),
+                    r.out());
+        } finally {
+            Files.deleteIfExists(link);
+            Files.deleteIfExists(base);
+            Files.deleteIfExists(hidden);
+        }
+    }
+
     /** The one error line of {@code check} on this share body. */
     private String checkError(String shareBody) throws Exception {
         CliRun r = CliRun.of("check", policy(shareBody).toString());
