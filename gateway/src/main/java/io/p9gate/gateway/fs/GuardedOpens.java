@@ -88,10 +88,11 @@ final class GuardedOpens extends GuardedRequests {
             removal.require();
             OpenFile file = (hostFlags & LinuxSyscalls.O_TRUNC) == 0
                     ? share.io().open(node, hostFlags)
-                    : quota.resizing(share, node, paths.at(0), moves, before -> 0, () -> {
+                    : quota.resizing(share, node, paths.at(0), moves, before -> 0, null, was -> {
                         // The open truncates without CAP_FSETID (FileIo): bits the host gave are kept
-                        // first, as at a Tsetattr's size, for the guest's root to keep as Linux's does.
-                        SetIdBits.writing(share.root(), node, ownershipIn(share), null);
+                        // first, as at a Tsetattr's size, for the guest's root to keep as Linux's does;
+                        // from the quota's stat where it took one (one statx less per Tlopen O_TRUNC).
+                        SetIdBits.writing(share.root(), node, ownershipIn(share), was);
                         return share.io().open(node, hostFlags);
                     });
             try {

@@ -66,17 +66,21 @@ final class QuotaAccounting {
             return null;
         }
 
-        /** Its name's place for the entry locks (directory, name), null where the request names none. */
+        /**
+         * Its name's place for the entry locks (directory, name), null where the request names none. The Location
+         * does not own its directory (the request's fid or the caller's does): never close it.
+         */
         default ShareRoot.Location place() {
             return null;
         }
 
         /**
-         * Holds its name's entry lock, none where the request names none (a Tremove: Entries.remove looks again
-         * under that lock and refuses a file the name no longer names).
+         * Holds its {@link #place()}'s entry lock, none where the request names none (a Tremove: Entries.remove looks
+         * again under that lock and refuses a file the name no longer names).
          */
         default Entries.Holding holdingName() {
-            return () -> {};
+            ShareRoot.Location at = place();
+            return at == null ? () -> {} : Entries.holding(at.parent(), at.name());
         }
     }
 
@@ -106,11 +110,6 @@ final class QuotaAccounting {
             @Override
             public ShareRoot.Location place() {
                 return new ShareRoot.Location(dir, name);
-            }
-
-            @Override
-            public Entries.Holding holdingName() {
-                return Entries.holding(dir, name);
             }
         };
     }

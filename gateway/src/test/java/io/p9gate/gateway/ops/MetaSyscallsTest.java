@@ -48,6 +48,15 @@ class MetaSyscallsTest extends ShareTestBase {
         return (LinuxSyscalls.calls() - before) * 100 / OPS;
     }
 
+    /** {@link #callsPer100} of a walk of fid 1's file to fid 2, a Tlopen of it with {@code flags} and its Tclunk. */
+    private static long walkOpenClunkPer100(TestSession session, int flags) throws Exception {
+        return callsPer100(i -> {
+            session.walk(1, 2);
+            session.lopen(2, flags);
+            session.clunk(2);
+        });
+    }
+
     @Override
     void populate() throws Exception {
         Files.createDirectories(share.resolve("d"));
@@ -79,16 +88,8 @@ class MetaSyscallsTest extends ShareTestBase {
         long perSetattr100 = callsPer100(i -> s.expect(
                 RMessage.Rsetattr.class,
                 new TMessage.Tsetattr(1, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, i, 0, 0, 0, 0))));
-        long perTruncatingOpen100 = callsPer100(i -> {
-            s.walk(1, 2);
-            s.lopen(2, O_WRONLY | O_TRUNC);
-            s.clunk(2);
-        });
-        long perOpen100 = callsPer100(i -> {
-            s.walk(1, 2);
-            s.lopen(2, O_WRONLY);
-            s.clunk(2);
-        });
+        long perTruncatingOpen100 = walkOpenClunkPer100(s, O_WRONLY | O_TRUNC);
+        long perOpen100 = walkOpenClunkPer100(s, O_WRONLY);
         System.out.println("system calls x100: Tsetattr size " + perSetattr100 + ", walk+Tlopen O_TRUNC+Tclunk "
                 + perTruncatingOpen100 + ", walk+Tlopen+Tclunk " + perOpen100);
         long capset = HostCredentials.holdsCapFsetid() ? 200 : 0;
@@ -145,6 +146,31 @@ class MetaSyscallsTest extends ShareTestBase {
                             + " (readlinkat, the accounting's two statx, the directory's two fstat, unlinkat)");
         }
         assertFalse(Files.exists(fx.data.resolve("cache/q0")));
+    }
+
+    /**
+     * Under a quota the truncating Tlopen's set-id look takes the file's stat from the accounting's look under the
+     * inode's lock, as a Twrite's does: no statx of its own (where the gateway holds CAP_FSETID, as these tests do
+     * when run as root). What O_TRUNC adds: the accounting's statx before and after, two capset.
+     */
+    @Test
+    void aQuotaShareTruncatingOpenTakesTheSetIdLookFromItsAccountingStat() throws Exception {
+        PolicyFixture fx = new PolicyFixture(Files.createDirectories(tmp.resolve("quota")));
+        Files.writeString(fx.data.resolve("cache/t"), "x");
+        try (ShareServerFactory quotaShares = fx.shares(fx.holder());
+                TestSession q = TestSession.attached(quotaShares, fx.alphaListener(), Dialect.L, "data")) {
+            q.walk(TestSession.ROOT, 1, "cache", "t");
+            long perTruncatingOpen100 = walkOpenClunkPer100(q, O_WRONLY | O_TRUNC);
+            long perOpen100 = walkOpenClunkPer100(q, O_WRONLY);
+            System.out.println("system calls x100 in a quota share: walk+Tlopen O_TRUNC+Tclunk " + perTruncatingOpen100
+                    + ", walk+Tlopen+Tclunk " + perOpen100);
+            long capset = HostCredentials.holdsCapFsetid() ? 200 : 0;
+            assertTrue(
+                    perTruncatingOpen100 - perOpen100 < 210 + capset,
+                    "system calls x100 that O_TRUNC adds to a Tlopen in a quota share: "
+                            + (perTruncatingOpen100 - perOpen100) + " (the accounting's two statx"
+                            + (capset > 0 ? ", 2 capset)" : ")"));
+        }
     }
 
     /** The created file's handle shares the create's descriptor: it must outlive the open file and vice versa. */
