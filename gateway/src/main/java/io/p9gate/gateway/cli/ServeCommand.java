@@ -15,6 +15,7 @@ import io.p9gate.gateway.metrics.MetricsEndpoint;
 import io.p9gate.gateway.metrics.QuotaScope;
 import io.p9gate.gateway.metrics.RequestLatency;
 import io.p9gate.gateway.policyadapter.BoundSocketFiles;
+import io.p9gate.gateway.policyadapter.ChangeableByOthers;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
 import io.p9gate.gateway.policyadapter.PolicyPeers;
@@ -48,9 +49,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -419,21 +418,28 @@ final class ServeCommand implements Callable<Integer> {
     static void refuseUnsafePidFileDirectory(Path pidFile) {
         Path dir = pidFile.toAbsolutePath().getParent();
         String refused = "--pid-file " + pidFile + ": its directory " + dir;
-        Set<Path> places = new LinkedHashSet<>();
+        Path real;
         try {
-            for (Path p = dir.toRealPath(); p != null; p = p.getParent()) {
-                places.add(p);
-            }
+            real = dir.toRealPath();
         } catch (IOException e) {
             return; // a directory that cannot be looked at fails with its own words when the file is written
         }
-        places.addAll(symlinksOnTheWay(dir)); // a symlink on the way: its owner may point it elsewhere
+        Set<Path> places = new LinkedHashSet<>();
+        for (Path p = real; p != null; p = p.getParent()) {
+            places.add(p);
+        }
+        // Every directory the kernel looks a name up in on the way, link after link (root's /var/lib/p9gate/run ->
+        // bob's /tmp/p9run -> /run/p9gate: neither the path as written nor as resolved names bob's), and every
+        // symlink followed: its owner may point it elsewhere.
+        List<Path> links = new ArrayList<>();
+        places.addAll(ChangeableByOthers.directoriesLookedUpIn(dir, true, links::add));
+        places.addAll(links);
         for (Path p : places) {
             String why = whoElseMayRenameIn(p);
             if (why == null) {
                 continue;
             }
-            if (p.equals(places.iterator().next()) || p.equals(dir)) {
+            if (p.equals(real) || p.equals(dir)) {
                 throw new IllegalArgumentException(refused + " " + why + ", so another user could replace the pid file"
                         + " (use /run/p9gate, or a directory of root or of this user that only it may write)");
             }
@@ -441,34 +447,6 @@ final class ServeCommand implements Callable<Integer> {
                     + ", so another user could move the directory away and put another pid file in its place"
                     + " (use /run/p9gate)");
         }
-    }
-
-    /**
-     * {@code dir} and every directory above it as written, and the same of every symlink's target met on the way, so
-     * also the links a link leads through (root's /var/lib/p9gate/run -> bob's /tmp/p9run -> /run/p9gate: neither
-     * the path as written nor as resolved names bob's). Targets are taken as written, ".." included: a link before a
-     * ".." is followed by the kernel too. At most 40 links, as the kernel follows (ELOOP).
-     */
-    private static Set<Path> symlinksOnTheWay(Path dir) {
-        Set<Path> places = new LinkedHashSet<>();
-        Deque<Path> todo = new ArrayDeque<>(List.of(dir));
-        int links = 0;
-        while (!todo.isEmpty()) {
-            Path path = todo.pop();
-            for (Path p = path; p != null; p = p.getParent()) {
-                if (places.add(p) && Files.isSymbolicLink(p) && links++ < 40) {
-                    try {
-                        // Not normalised: "theirs/../run" goes through theirs as the kernel does (".." of
-                        // where theirs points); dropped with its "..", their link went unchecked.
-                        Path target = p.resolveSibling(Files.readSymbolicLink(p));
-                        todo.push(target.resolve(p.relativize(path)));
-                    } catch (IOException e) {
-                        // Gone meanwhile: writing the file says why.
-                    }
-                }
-            }
-        }
-        return places;
     }
 
     /**

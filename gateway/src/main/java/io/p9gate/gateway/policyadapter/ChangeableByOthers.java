@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Whether a host user other than root and the gateway's own user can change a file or a directory: its owner may
@@ -105,6 +106,15 @@ public final class ChangeableByOthers {
      * why.
      */
     static List<Path> directoriesLookedUpIn(Path path, boolean followLast) {
+        return directoriesLookedUpIn(path, followLast, link -> {});
+    }
+
+    /**
+     * As {@link #directoriesLookedUpIn(Path, boolean)}, each symbolic link followed on the way given to {@code
+     * linksMet} as it is met (its owner may point it elsewhere). Name by name as the kernel walks: a ".." after a
+     * link goes above the link's target, not beside the link.
+     */
+    public static List<Path> directoriesLookedUpIn(Path path, boolean followLast, Consumer<Path> linksMet) {
         Set<Path> dirs = new LinkedHashSet<>();
         Deque<Path> names = new ArrayDeque<>();
         path.forEach(names::addLast);
@@ -129,6 +139,7 @@ public final class ChangeableByOthers {
                 } catch (IOException e) {
                     break;
                 }
+                linksMet.accept(next);
                 List<Path> targetNames = new ArrayList<>();
                 target.forEach(targetNames::add);
                 for (int i = targetNames.size() - 1; i >= 0; i--) {

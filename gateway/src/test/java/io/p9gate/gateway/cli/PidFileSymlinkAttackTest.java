@@ -139,6 +139,25 @@ class PidFileSymlinkAttackTest {
         assertRefusedAtStart(ours, "is below " + theirs + ", which belongs to uid 4321");
     }
 
+    /**
+     * A symlink of root's whose target goes through another user's symlink and back up ({@code ours ->
+     * theirs/../pids}, {@code theirs -> run/sub}): the kernel follows {@code theirs} before the "..", so the pid file
+     * is in run/pids and uid 4321 may point its link elsewhere. Read as the text {@code ours/../pids} the target was
+     * {@code pids} beside the links, and no link of another user's was on the way.
+     */
+    @Test
+    void aPidFileDirectoryReachedThroughAnotherUsersSymlinkBeforeADotDotIsRefusedAtStart() throws Exception {
+        Root.assumeRoot("giving the symlink to another user");
+        Path run = Files.createDirectory(dir.resolve("run"));
+        Files.createDirectories(run.resolve("sub"));
+        Files.createDirectory(run.resolve("pids"));
+        Path theirs = Files.createSymbolicLink(dir.resolve("theirs"), Path.of("run/sub"));
+        Files.setAttribute(theirs, "unix:uid", 4321, LinkOption.NOFOLLOW_LINKS);
+        Path ours = Files.createSymbolicLink(dir.resolve("ours"), Path.of("theirs/../pids"));
+
+        assertRefusedAtStart(ours, "is below " + theirs + ", which belongs to uid 4321");
+    }
+
     @Test
     void aPidFileDirectoryAGroupMayWriteWithoutTheStickyBitIsRefusedAtStart() throws Exception {
         Root.assumeRoot("giving the directory to another group");
