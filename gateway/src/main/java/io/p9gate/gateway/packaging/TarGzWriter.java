@@ -42,8 +42,9 @@ final class TarGzWriter {
         long written = 0;
         long files = 0;
         for (TreeEntry entry : entries) {
-            written += writeEntry(gzip, entry, mtimeSeconds);
-            files += fileBytes(List.of(entry));
+            long size = bytesOf(entry); // once: the header's size is the one the copy is checked against
+            written += writeEntry(gzip, entry, size, mtimeSeconds);
+            files += size;
             archived.accept(files);
         }
         byte[] end = new byte[(int) (2 * BLOCK + padding(written + 2 * BLOCK, RECORD))];
@@ -51,7 +52,8 @@ final class TarGzWriter {
         gzip.finish();
     }
 
-    private static long writeEntry(OutputStream out, TreeEntry entry, long mtime) throws IOException {
+    /** @param size the bytes of a regular file's source ({@link #bytesOf}), 0 for the others */
+    private static long writeEntry(OutputStream out, TreeEntry entry, long size, long mtime) throws IOException {
         return switch (entry) {
             case TreeEntry.Directory dir -> {
                 out.write(header(dir.path() + "/", dir.mode(), 0, mtime, '5', ""));
@@ -62,7 +64,6 @@ final class TarGzWriter {
                 yield BLOCK;
             }
             case TreeEntry.RegularFile file -> {
-                long size = Files.size(file.source());
                 out.write(header(file.path(), file.mode(), size, mtime, '0', ""));
                 long copied;
                 try (InputStream in = Files.newInputStream(file.source())) {
@@ -82,11 +83,14 @@ final class TarGzWriter {
     static long fileBytes(List<TreeEntry> entries) throws IOException {
         long total = 0;
         for (TreeEntry entry : entries) {
-            if (entry instanceof TreeEntry.RegularFile file) {
-                total += Files.size(file.source());
-            }
+            total += bytesOf(entry);
         }
         return total;
+    }
+
+    /** The bytes of a regular file's source now, 0 for a directory or a symlink. */
+    private static long bytesOf(TreeEntry entry) throws IOException {
+        return entry instanceof TreeEntry.RegularFile file ? Files.size(file.source()) : 0;
     }
 
     private static long padding(long length, int unit) {

@@ -29,12 +29,6 @@ final class FromThisHost {
         String holding(InetAddress address) throws SocketException;
     }
 
-    /** This host's interfaces, as the kernel lists them now. */
-    static final Interfaces SYSTEM_INTERFACES = address -> {
-        NetworkInterface own = NetworkInterface.getByInetAddress(address);
-        return own == null ? null : own.getName();
-    };
-
     /**
      * Asked on the accept thread every listener shares (IdentifiedPlaceGate), where a local process connecting in a
      * loop made each accept list every interface: the list is kept ({@link ListedInterfaces}).

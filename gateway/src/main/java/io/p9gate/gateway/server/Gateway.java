@@ -313,7 +313,7 @@ public final class Gateway implements AutoCloseable {
         if (spec instanceof ListenSpec.Tls tls) {
             places.add(new UnidentifiedPlaceGate(tls, identifier, unidentified.handshakes()));
         }
-        if (owner.isPresent() && decidedAtAccept(binder) instanceof ListenerBinder.KernelNamed named) {
+        if (owner.isPresent() && decidedAtAccept(binder) && binder instanceof ListenerBinder.KernelNamed named) {
             // Its peer: read with one getsockopt(2) (unix:) or from the accepted address (tcp:…%DEVICE, FromThisHost)
             // and decided before the place is taken: decided on the VM's loop, a process peer: refuses (or any local
             // process, on a device) held the VM's places while that loop was busy (RefusedPeerPlaceAttackTest,
@@ -334,15 +334,13 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * The binder of a listener one VM owns whose peer is decided at accept, or null: a {@code unix:} socket (its
-     * {@code peer:}), a {@code tcp:} listener bound to a device (a process of this host is refused). A plain
-     * {@code tcp:} one takes any peer; a {@code tls:} one is decided after its handshake.
+     * Whether the peer of a listener one VM owns is decided at accept: a {@code unix:} socket's (its {@code peer:}), a
+     * {@code tcp:} listener's bound to a device (a process of this host is refused). A plain {@code tcp:} one takes
+     * any peer; a {@code tls:} one is decided after its handshake.
      */
-    private static ListenerBinder decidedAtAccept(ListenerBinder binder) {
+    private static boolean decidedAtAccept(ListenerBinder binder) {
         return binder instanceof UnixBinder
-                        || binder instanceof TcpBinder tcp && tcp.spec().device() != null
-                ? binder
-                : null;
+                || binder instanceof TcpBinder tcp && tcp.spec().device() != null;
     }
 
     /**

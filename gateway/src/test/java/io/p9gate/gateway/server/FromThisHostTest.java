@@ -24,11 +24,17 @@ class FromThisHostTest {
 
     private static final String GUEST_V6 = "2001:db8::7";
 
+    /** This host's interfaces, as the kernel lists them now: every interface listed on each call. */
+    private static final FromThisHost.Interfaces SYSTEM_INTERFACES = address -> {
+        NetworkInterface own = NetworkInterface.getByInetAddress(address);
+        return own == null ? null : own.getName();
+    };
+
     private final AtomicInteger listings = new AtomicInteger();
 
     private final FromThisHost fromThisHost = new FromThisHost(address -> {
         listings.incrementAndGet();
-        return FromThisHost.SYSTEM_INTERFACES.holding(address);
+        return SYSTEM_INTERFACES.holding(address);
     });
 
     @Test
@@ -103,7 +109,7 @@ class FromThisHostTest {
                 new FromThisHost.ListedInterfaces(FromThisHost.ListedInterfaces::system, System::nanoTime);
         long t0 = System.nanoTime();
         for (int i = 0; i < 100; i++) {
-            FromThisHost.SYSTEM_INTERFACES.holding(lo);
+            SYSTEM_INTERFACES.holding(lo);
         }
         long t1 = System.nanoTime();
         for (int i = 0; i < 100; i++) {
