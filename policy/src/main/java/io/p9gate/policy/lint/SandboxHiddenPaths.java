@@ -5,9 +5,10 @@ import io.p9gate.policy.model.PolicyFile;
 import io.p9gate.policy.model.SharePolicy;
 import io.p9gate.policy.model.SourcePos;
 import io.p9gate.policy.model.VmPolicy;
-import java.io.IOException;
+import io.p9gate.policy.protect.ShareReach;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -51,9 +52,9 @@ public final class SandboxHiddenPaths {
             this.roots = List.of(roots);
         }
 
-        /** Where the service finds {@code path} ({@link #where}) if this setting hides it there. */
-        Optional<String> hides(String path) {
-            return where(path).stream()
+        /** The first of {@code places}, where the service finds a path ({@link #where}), this setting hides. */
+        Optional<String> hides(Set<String> places) {
+            return places.stream()
                     .filter(place -> roots.stream().anyMatch(r -> place.equals(r) || place.startsWith(r + "/")))
                     .findFirst();
         }
@@ -80,16 +81,8 @@ public final class SandboxHiddenPaths {
         // A relative one is the service's working directory's, not this command's: as written only. Resolved as
         // written, not normalised first: a socket is bound so, the kernel taking ".." of where a symlink before it
         // points (LINK/../vm.sock, LINK -> /tmp/x, is /tmp/vm.sock).
-        for (Path existing = written.isAbsolute() ? written : null; existing != null; existing = existing.getParent()) {
-            try {
-                places.add(runNotVarRun(existing.toRealPath()
-                        .resolve(existing.relativize(written))
-                        .normalize()
-                        .toString()));
-                break;
-            } catch (IOException | SecurityException e) {
-                // Not there (on this host): the directory above it, then.
-            }
+        if (written.isAbsolute()) {
+            places.add(runNotVarRun(ShareReach.realOfExistingPrefix(written).toString()));
         }
         return places;
     }
@@ -101,25 +94,34 @@ public final class SandboxHiddenPaths {
     /** What {@code policy check} says: the policy's paths against every setting of the packaged unit. */
     public static List<LintFinding> in(PolicyFile policy) {
         List<LintFinding> out = new ArrayList<>();
-        for (Needed needed : needed(policy)) {
-            for (Hiding hiding : Hiding.values()) {
-                hiding.hides(needed.path())
-                        .ifPresent(place -> out.add(
-                                new LintFinding(needed.pos(), hiding.warning(needed.what(), needed.path(), place))));
-            }
-        }
+        eachHidden(
+                needed(policy),
+                EnumSet.allOf(Hiding.class),
+                (n, h, place) -> out.add(new LintFinding(n.pos(), h.warning(n.what(), n.path(), place))));
         return out;
     }
 
     /** One line per path of {@code needed} that a setting of {@code unit} hides, naming where it is set. */
     public static List<String> warnings(List<Needed> needed, Set<Hiding> unit) {
         List<String> out = new ArrayList<>();
+        eachHidden(needed, unit, (n, h, place) -> out.add(h.warning(n.label(), n.path(), place)));
+        return out;
+    }
+
+    /** A path of {@code needed} that {@code setting} hides, found at {@code place}. */
+    @FunctionalInterface
+    private interface Found {
+        void hidden(Needed needed, Hiding setting, String place);
+    }
+
+    /** Each path of {@code needed} in order, each of {@code settings} that hides it in theirs: its places read once. */
+    private static void eachHidden(List<Needed> needed, Set<Hiding> settings, Found found) {
         for (Needed n : needed) {
-            for (Hiding h : unit) {
-                h.hides(n.path()).ifPresent(place -> out.add(h.warning(n.label(), n.path(), place)));
+            Set<String> places = where(n.path());
+            for (Hiding h : settings) {
+                h.hides(places).ifPresent(place -> found.hidden(n, h, place));
             }
         }
-        return out;
     }
 
     /** The host paths the policy's VMs need when served: shares, sockets, and client-cert files (read at every start and reload). */

@@ -164,8 +164,11 @@ public final class ShareReach {
         }
     }
 
-    /** The longest existing prefix of {@code p} with symlinks resolved, followed by the rest as written. */
-    static Path realOfExistingPrefix(Path p) {
+    /**
+     * The longest existing prefix of {@code p} with symlinks resolved, followed by the rest as written ({@code p} if
+     * none resolves). A relative {@code p} is this process's working directory's.
+     */
+    public static Path realOfExistingPrefix(Path p) {
         Path existing = p;
         while (existing != null && !Files.exists(existing)) {
             existing = existing.getParent();
