@@ -123,7 +123,7 @@ public final class AuditLog implements AutoCloseable {
         // recovered records in the page cache of a machine that then lost power.
         this.commit = new GroupCommit(
                 this::timedForce,
-                state.lastCheckpoint() == null ? 0 : state.lastCheckpoint().size(),
+                state.signedSize(),
                 e -> failures.fail("cannot fsync the audit segment", e, false),
                 observer);
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {

@@ -55,7 +55,12 @@ final class LogRecovery {
             NoteSignature lastSigner,
             List<UnsignedHead> unsigned,
             ForgedTail.SetAside setAside,
-            String pendingSetAside) {}
+            String pendingSetAside) {
+        /** How many records the last checkpoint in the sidecar signed: 0 without one. */
+        long signedSize() {
+            return lastCheckpoint == null ? 0 : lastCheckpoint.size();
+        }
+    }
 
     /** The tree and chain head at a checkpoint record that has no note: what its note would have signed. */
     record UnsignedHead(long size, byte[] root, byte[] chainHead) {}

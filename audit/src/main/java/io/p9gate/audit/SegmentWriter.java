@@ -62,8 +62,6 @@ final class SegmentWriter implements Closeable {
     /** The chunk {@link #dataAfter} reads a torn tail in. */
     private static final int CHUNK = 64 * 1024;
 
-    private static final System.Logger LOG = System.getLogger(SegmentWriter.class.getName());
-
     /**
      * How the writer opens a segment file it has checked ({@link CheckedSegmentFiles#openSegment}): {@code descriptor} is
      * {@code /proc/self/fd/N} of it. Tests inject descriptor exhaustion and failing writes here.

@@ -1,6 +1,5 @@
 package io.p9gate.audit;
 
-import io.p9gate.audit.note.Checkpoint;
 import io.p9gate.audit.note.NoteSignature;
 import io.p9gate.audit.note.SigningKey;
 import java.util.Locale;
@@ -29,8 +28,7 @@ final class StartRecords {
      * the checkpoint thread may have signed the recovered checkpoints already, and the count said fewer records.
      */
     static String startDetail(LogRecovery.State state, SigningKey key, AuditOptions options) {
-        Checkpoint lastSigned = state.lastCheckpoint();
-        long unanchored = state.size() - (lastSigned == null ? 0 : lastSigned.size());
+        long unanchored = state.size() - state.signedSize();
         StringBuilder detail = new StringBuilder("key=")
                 .append(key.verifierKey().format())
                 .append(" recovered_unanchored=")

@@ -74,8 +74,7 @@ final class SeqTracker {
                 return -1;
             }
         }
-        advancePast(due);
-        lastVerdict = Verdict.NORMAL;
+        advancePast(due); // lastVerdict: the caller's next accept sets it
         return due;
     }
 

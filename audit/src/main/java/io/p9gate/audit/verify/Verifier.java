@@ -567,9 +567,7 @@ public final class Verifier {
                 findings.retract(previousInserted);
             }
             findings.add(new Finding.EditedSeq(due, previousSeq, position - 1, previousWhere));
-            previousSeq = due;
-            previousNormal = true;
-            return true;
+            return true; // the record is then NORMAL (it follows the seq due), and check() sets previousSeq from it
         }
 
         /** The record skips its predecessor and links to the one before: the predecessor was slipped in. */
