@@ -46,10 +46,13 @@ final class GuardedRenames extends GuardedRequests {
             // At the path decided on: the file may have been moved (into a hidden subtree, say) since. Found first,
             // so that the quota's look holds both names' locks (QuotaUnlinkRenameRaceAttackTest).
             try (ShareRoot.Location at = share.root().locate(node, paths.get().getFirst())) {
-                quota.moving(
-                        share.name(),
-                        QuotaAccounting.held(share, node, at),
-                        QuotaAccounting.named(newDir, newName, paths.at(1)),
+                movingHeld(
+                        share,
+                        node,
+                        at,
+                        newDir,
+                        newName,
+                        paths,
                         replaces,
                         replace -> share.entries().rename(node, at, newDir, newName, replace && mayReplace));
             }
@@ -91,10 +94,13 @@ final class GuardedRenames extends GuardedRequests {
             }
             try (ShareRoot.Location at = share.root().locate(node, decided.getFirst())) {
                 Node dir = at.parent();
-                quota.moving(
-                        share.name(),
-                        QuotaAccounting.held(share, node, at),
-                        QuotaAccounting.named(dir, newName, paths.at(1)),
+                movingHeld(
+                        share,
+                        node,
+                        at,
+                        dir,
+                        newName,
+                        paths,
                         replaces,
                         replace -> share.entries()
                                 .renameAt(
@@ -107,6 +113,28 @@ final class GuardedRenames extends GuardedRequests {
                                         node.key()));
             }
         });
+    }
+
+    /**
+     * A fid's file, found {@code at} the path its rename was decided on, renamed to {@code newName} in {@code newDir}
+     * (the decided destination: {@code paths}' second): accounted as a move between those names.
+     */
+    private void movingHeld(
+            LocalShare share,
+            Node node,
+            ShareRoot.Location at,
+            Node newDir,
+            String newName,
+            RequestPaths paths,
+            boolean replaces,
+            QuotaAccounting.Rename rename)
+            throws P9Exception {
+        quota.moving(
+                share.name(),
+                QuotaAccounting.held(share, node, at),
+                QuotaAccounting.named(newDir, newName, paths.at(1)),
+                replaces,
+                rename);
     }
 
     /** Whether {@code handle} is its share's root (no system call: the guest walked there, it knows). */
@@ -133,41 +161,23 @@ final class GuardedRenames extends GuardedRequests {
         Node newDir = newDirHandle.node();
         RequestPaths paths = RequestPaths.of(
                 () -> List.of(child(hostPath(share, oldDir), oldName), child(hostPath(share, newDir), newName)));
-        renameEntry(
+        renameDecided(
                 who,
                 share,
                 paths,
                 args,
-                QuotaAccounting.named(oldDir, oldName, paths.at(0)),
-                QuotaAccounting.named(newDir, newName, paths.at(1)),
-                replace -> share.entries().renameAt(oldDir, oldName, newDir, newName, replace, directory));
+                replaces -> quota.moving(
+                        share.name(),
+                        QuotaAccounting.named(oldDir, oldName, paths.at(0)),
+                        QuotaAccounting.named(newDir, newName, paths.at(1)),
+                        replaces,
+                        replace -> share.entries().renameAt(oldDir, oldName, newDir, newName, replace, directory)));
     }
 
     /** A rename as the backend does it: {@code replace} says whether it may replace what has the new name. */
     @FunctionalInterface
     private interface Renaming {
         void rename(boolean replace) throws P9Exception;
-    }
-
-    /**
-     * Trename and Trenameat once their share is checked: decided and recorded as RENAME on {@code paths} (source,
-     * then destination), accounted as {@code moved} going to {@code target}'s name.
-     */
-    private void renameEntry(
-            Subject who,
-            LocalShare share,
-            RequestPaths paths,
-            RequestArgs args,
-            QuotaAccounting.Entry moved,
-            QuotaAccounting.Entry target,
-            Renaming renaming)
-            throws P9Exception {
-        renameDecided(
-                who,
-                share,
-                paths,
-                args,
-                replaces -> quota.moving(share.name(), moved, target, replaces, renaming::rename));
     }
 
     /**
