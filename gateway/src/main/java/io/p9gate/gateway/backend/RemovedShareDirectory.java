@@ -50,36 +50,33 @@ final class RemovedShareDirectory {
      * that cannot be read (beyond PATH_MAX) serves the directory as before.
      *
      * <p>A file system mounted over the directory (or a directory above it) changes none of that: the root keeps its
-     * path, now shadowed, and writes went where no host path reaches (OvermountedShareRootAttackTest). So while the
-     * root is still at its configured path, that path is stat'ed: another file there is such a mount. One statx per
-     * Tattach, which is rare (once per guest mount). A root the host moved is not at the path and stays served.
+     * path, now shadowed, and writes went where no host path reaches (OvermountedShareRootAttackTest). So the root's
+     * path, configured or where the host moved it, is stat'ed: another file there is such a mount. One statx per
+     * Tattach, which is rare (once per guest mount). A root the host moved stays served while nothing is over it.
      */
     void requireReachable(Node root, FileStat stat) throws P9Exception {
         String path = kernelPath(root);
         if (path == null) {
             return;
         }
-        if (path.equals(openedAt)) {
-            if (!atItsPath(path, stat)) {
-                refuse(
-                        "a file system was mounted over it on the host (unmounting it serves the directory again)",
-                        "is hidden by a file system mounted over it on the host");
+        if (!path.equals(openedAt) && !path.equals(foundAt)) {
+            if (stat.nlink() == 0 && path.endsWith(LostNames.DELETED_SUFFIX)) {
+                refuse("its directory was removed on the host", "was removed on the host");
             }
-            foundAt = path;
-            return;
+            if (mountId != MountIds.UNKNOWN && !SingleMounts.now().lists(mountId)) {
+                refuse(
+                        "its file system was unmounted on the host; mount it again first",
+                        "is on a file system unmounted on the host");
+            }
         }
-        if (path.equals(foundAt)) {
-            return;
-        }
-        if (stat.nlink() == 0 && path.endsWith(LostNames.DELETED_SUFFIX)) {
-            refuse("its directory was removed on the host", "was removed on the host");
-        }
-        if (mountId != MountIds.UNKNOWN && !SingleMounts.now().lists(mountId)) {
+        // At its configured path or where the host moved it (still served, the share is its open directory), a mount
+        // over it there shadows it just the same.
+        if (!atItsPath(path, stat)) {
             refuse(
-                    "its file system was unmounted on the host; mount it again first",
-                    "is on a file system unmounted on the host");
+                    "a file system was mounted over it on the host (unmounting it serves the directory again)",
+                    "is hidden by a file system mounted over it on the host");
         }
-        foundAt = path; // moved by the host: still served, the share is its open directory
+        foundAt = path;
     }
 
     private void refuse(String toOperator, String toGuest) throws P9Exception {

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * R-ROB-3, the other side of {@link UnmountedShareRootAttackTest}: the host mounts a file system over the share
@@ -54,6 +56,38 @@ class OvermountedShareRootAttackTest {
             try (P9Client again = OwnershipRig.connect(socket)) {
                 again.attach(0, "root", "data", 0);
                 again.walk(0, 1, "kept");
+            }
+        }
+    }
+
+    /**
+     * The host moves the share directory (still served: the share is its open directory) and then mounts over it
+     * where it now is. The root is shadowed there as at its configured path, so new writes would go where no host path
+     * reaches: stale too, whether an attach found the moved root before the mount or not.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aNewAttachAfterAMountOverTheMovedShareDirectoryIsStale(boolean attachedWhileMoved) throws Exception {
+        Path socket = tmp.resolve("alpha.sock");
+        Path share = Files.createDirectories(tmp.resolve("srv/data"));
+        Path moved = tmp.resolve("srv/moved");
+        Path policy = OwnershipRig.policy(tmp.resolve("policy.yaml"), OwnershipRig.vm("alpha", socket, 100000, share));
+        try (LoggedLines log = new LoggedLines("io.p9gate");
+                OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN)) {
+            Files.move(share, moved);
+            if (attachedWhileMoved) {
+                try (P9Client served = OwnershipRig.connect(socket)) {
+                    served.attach(0, "root", "data", 0);
+                }
+            }
+            assumeTrue(run("mount", "-t", "tmpfs", "over-moved", moved.toString()) == 0, "mounts need root");
+            try {
+                OwnershipRig.assertStaleToNewAttaches(socket, share, log);
+                try (Stream<Path> now = Files.list(moved)) {
+                    assertEquals(List.of(), now.toList(), "nothing made in the mount now at the moved path");
+                }
+            } finally {
+                run("umount", "-l", moved.toString());
             }
         }
     }
