@@ -31,6 +31,7 @@ final class RemovedShareDirectory {
      */
     private volatile String foundAt;
 
+    /** Whether the operator was told of the refusals since the directory was last served (once, not per attach). */
     private final AtomicBoolean told = new AtomicBoolean();
 
     RemovedShareDirectory(String share, String directory, Node root, long mountId) {
@@ -77,6 +78,7 @@ final class RemovedShareDirectory {
                     "is hidden by a file system mounted over it on the host");
         }
         foundAt = path;
+        told.set(false); // served again (a mount over it taken away): the next refusal is told again
     }
 
     private void refuse(String toOperator, String toGuest) throws P9Exception {

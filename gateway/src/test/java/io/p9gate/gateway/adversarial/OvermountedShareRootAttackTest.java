@@ -2,11 +2,14 @@ package io.p9gate.gateway.adversarial;
 
 import static io.p9gate.gateway.testing.Processes.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.testing.LoggedLines;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +91,36 @@ class OvermountedShareRootAttackTest {
                 }
             } finally {
                 run("umount", "-l", moved.toString());
+            }
+        }
+    }
+
+    /**
+     * Unmounted, the directory is served again; mounted over once more, new attaches are stale again and the operator
+     * is told again: a guest's ESTALE with no line saying why would leave the second mount to be guessed.
+     */
+    @Test
+    void aSecondMountOverTheShareDirectoryAfterItWasServedAgainIsToldAgain() throws Exception {
+        Path socket = tmp.resolve("alpha.sock");
+        Path share = Files.createDirectories(tmp.resolve("srv/data"));
+        Path policy = OwnershipRig.policy(tmp.resolve("policy.yaml"), OwnershipRig.vm("alpha", socket, 100000, share));
+        String warning = "share 'data' (" + share + "): a file system was mounted over it";
+        try (LoggedLines log = new LoggedLines("io.p9gate");
+                OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN)) {
+            for (int mount = 1; mount <= 2; mount++) {
+                assumeTrue(run("mount", "-t", "tmpfs", "over-data", share.toString()) == 0, "mounts need root");
+                try {
+                    try (P9Client after = OwnershipRig.connect(socket)) {
+                        P9Exception stale = assertThrows(P9Exception.class, () -> after.attach(0, "root", "data", 0));
+                        assertEquals(Errno.ESTALE, stale.errno(), stale.toString());
+                    }
+                    assertEquals(mount, log.startingWith(warning).size(), "WARNINGs after mount " + mount);
+                } finally {
+                    run("umount", "-l", share.toString());
+                }
+                try (P9Client again = OwnershipRig.connect(socket)) {
+                    again.attach(0, "root", "data", 0);
+                }
             }
         }
     }
