@@ -124,4 +124,42 @@ class OvermountedShareRootAttackTest {
             }
         }
     }
+
+    /**
+     * What is not such a mount stays served: the directory bound onto itself (the same inode at the path, so writes
+     * are seen there) and a share directory that was a mount point before the start. A mount over a directory above
+     * the share hides it as one over the share does.
+     */
+    @Test
+    void aBindOfTheDirectoryOntoItselfAndAShareMountedBeforeTheStartAreServedAMountAboveIsNot() throws Exception {
+        Path socket = tmp.resolve("alpha.sock");
+        Path share = Files.createDirectories(tmp.resolve("srv/data"));
+        Path policy = OwnershipRig.policy(tmp.resolve("policy.yaml"), OwnershipRig.vm("alpha", socket, 100000, share));
+        assumeTrue(run("mount", "-t", "tmpfs", "data-at-start", share.toString()) == 0, "mounts need root");
+        try (LoggedLines log = new LoggedLines("io.p9gate");
+                OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.CHOWN)) {
+            try (P9Client atStart = OwnershipRig.connect(socket)) {
+                atStart.attach(0, "root", "data", 0);
+                atStart.lcreate(0, "at-start", O_RDWR, 0644, 0);
+            }
+            assertTrue(run("mount", "--bind", share.toString(), share.toString()) == 0);
+            try {
+                try (P9Client bound = OwnershipRig.connect(socket)) {
+                    bound.attach(0, "root", "data", 0);
+                    bound.lcreate(0, "bound", O_RDWR, 0644, 0);
+                }
+                assertTrue(Files.exists(share.resolve("bound")), "the create seen at the path");
+            } finally {
+                run("umount", share.toString());
+            }
+            assertTrue(run("mount", "-t", "tmpfs", "over-srv", share.getParent().toString()) == 0);
+            try {
+                OwnershipRig.assertStaleToNewAttaches(socket, share, log);
+            } finally {
+                run("umount", "-l", share.getParent().toString());
+            }
+        } finally {
+            run("umount", "-l", share.toString());
+        }
+    }
 }
