@@ -67,8 +67,11 @@ final class AttrChanges {
         try {
             if (attr.has(SetAttr.SETATTR_SIZE)) {
                 resizing.resize(() -> {
-                    SetIdBits.takeFromHost(share, node, Inodes.stat(node), ownership);
-                    Inodes.truncate(node, attr.size());
+                    SetIdBits.takeFromHost(share, node, Inodes.stat(node), ownership)
+                            .forChange(() -> {
+                                Inodes.truncate(node, attr.size());
+                                return null;
+                            });
                     applied[0] |= SetAttr.SETATTR_SIZE;
                     SetIdBits.modified(share, node, uid, ownership);
                     return null;

@@ -92,8 +92,8 @@ final class GuardedOpens extends GuardedRequests {
                         // The open truncates without CAP_FSETID (FileIo): bits the host gave are kept
                         // first, as at a Tsetattr's size, for the guest's root to keep as Linux's does;
                         // from the quota's stat where it took one (one statx less per Tlopen O_TRUNC).
-                        SetIdBits.writing(share.root(), node, ownershipIn(share), was);
-                        return share.io().open(node, hostFlags);
+                        return SetIdBits.writing(share.root(), node, ownershipIn(share), was)
+                                .forChange(() -> share.io().open(node, hostFlags));
                     });
             try {
                 FileStat stat = Inodes.stat(node);

@@ -136,9 +136,9 @@ final class SetIdBits {
      *
      * @param stat the file's stat now
      */
-    static void takeFromHost(ShareRoot share, Node node, FileStat stat, Ownership ownership) throws P9Exception {
+    static Taken takeFromHost(ShareRoot share, Node node, FileStat stat, Ownership ownership) throws P9Exception {
         keptThroughAHardLink(share, node, stat);
-        takeHostBits(share, node, stat, ownership);
+        return takeHostBits(share, node, stat, ownership);
     }
 
     /**
@@ -151,31 +151,68 @@ final class SetIdBits {
      * packaged unit): the kernel clears them. After the write, {@link #modified}; a write of no bytes does neither,
      * as Linux's write(2) of none clears nothing.
      */
-    static void writing(ShareRoot share, Node node, Ownership ownership, FileStat known) throws P9Exception {
+    static Taken writing(ShareRoot share, Node node, Ownership ownership, FileStat known) throws P9Exception {
         if (HostCredentials.holdsCapFsetid() && node.type() == FileType.REGULAR) {
-            takeHostBits(share, node, known != null ? known : Inodes.stat(node), ownership);
+            return takeHostBits(share, node, known != null ? known : Inodes.stat(node), ownership);
+        }
+        return Taken.NOTHING;
+    }
+
+    /**
+     * Set-id bits a take moved from the host inode into kept ones, for a change that may yet fail: a truncate of a
+     * program the host runs is ETXTBSY, and its bits taken for it left the host's program without them
+     * (HostSetIdRefusedTruncateAttackTest). Given back, the host's mode and the kept bits are as before the take.
+     */
+    interface Taken {
+        Taken NOTHING = () -> {};
+
+        void giveBack() throws P9Exception;
+
+        /** Runs {@code change}; if it fails, the bits taken for it are given back. */
+        default <T> T forChange(QuotaAccounting.Call<T> change) throws P9Exception {
+            try {
+                return change.run();
+            } catch (P9Exception | RuntimeException e) {
+                try {
+                    giveBack();
+                } catch (P9Exception notGiven) {
+                    e.addSuppressed(notGiven);
+                }
+                throw e;
+            }
         }
     }
 
     /** The set-id bits the host inode carries ({@code stat}), if any, become kept ones and leave the inode. */
-    private static void takeHostBits(ShareRoot share, Node node, FileStat stat, Ownership ownership)
+    private static Taken takeHostBits(ShareRoot share, Node node, FileStat stat, Ownership ownership)
             throws P9Exception {
         int onHost = stat.mode() & (S_ISUID | S_ISGID);
         if (onHost == 0 || node.type() != FileType.REGULAR) {
-            return;
+            return Taken.NOTHING;
         }
         try {
             share.keepingSetIdBits();
             FileStat owned = ownership.owned(node, stat);
-            int kept = applying(stored(share, node), owned, stat::mode) | onHost;
+            Kept before = stored(share, node);
+            int kept = applying(before, owned, stat::mode) | onHost;
             // As the request's host user, unlike the other changes: one who may not write the file (a truncate it is
             // then refused) leaves no kept bits beside the host's.
             storing(() -> Xattrs.set(node, XATTR, value(kept, owned), 0));
             Inodes.chmod(node, stat.mode() & ~onHost);
+            return () -> {
+                Inodes.chmod(node, stat.mode());
+                if (before.bits() == 0) {
+                    remove(node);
+                } else {
+                    storing(() ->
+                            Xattrs.setAsGateway(node, XATTR, value(before.bits(), before.uid(), before.gid()), 0));
+                }
+            };
         } catch (P9Exception e) {
             if (e.errno() != Errno.EACCES && e.errno() != Errno.EPERM) {
                 throw e;
             }
+            return Taken.NOTHING;
         }
     }
 
@@ -346,9 +383,13 @@ final class SetIdBits {
 
     /** The xattr's text: the octal bits, then the host owner and group they are kept for ({@link Kept}). */
     private static byte[] value(int bits, FileStat host) {
-        return (Integer.toOctalString(bits) + " " + Integer.toUnsignedString(host.uid()) + " "
-                        + Integer.toUnsignedString(host.gid()))
-                .getBytes(StandardCharsets.US_ASCII);
+        return value(bits, Integer.toUnsignedLong(host.uid()), Integer.toUnsignedLong(host.gid()));
+    }
+
+    /** As {@link Kept#parse} reads it: a value kept for no owner (ids -1) is the bits alone. */
+    private static byte[] value(int bits, long uid, long gid) {
+        String ids = uid < 0 ? "" : " " + uid + " " + gid;
+        return (Integer.toOctalString(bits) + ids).getBytes(StandardCharsets.US_ASCII);
     }
 
     /**
