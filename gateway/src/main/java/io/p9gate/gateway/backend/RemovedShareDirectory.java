@@ -18,6 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class RemovedShareDirectory {
     private static final System.Logger LOG = System.getLogger(RemovedShareDirectory.class.getName());
+    /** What serves a removed or unmounted share again: a reload opens no share directory. */
+    private static final String UNTIL_RESTART = "until a restart opens the directory at that path";
 
     private final String share;
     private final String directory;
@@ -62,31 +64,33 @@ final class RemovedShareDirectory {
         }
         if (!path.equals(openedAt) && !path.equals(foundAt)) {
             if (stat.nlink() == 0 && path.endsWith(LostNames.DELETED_SUFFIX)) {
-                refuse("its directory was removed on the host", "was removed on the host");
+                refuse("its directory was removed on the host", "was removed on the host", UNTIL_RESTART);
             }
             if (mountId != MountIds.UNKNOWN && !SingleMounts.now().lists(mountId)) {
                 refuse(
                         "its file system was unmounted on the host; mount it again first",
-                        "is on a file system unmounted on the host");
+                        "is on a file system unmounted on the host",
+                        UNTIL_RESTART);
             }
         }
         // At its configured path or where the host moved it (still served, the share is its open directory), a mount
         // over it there shadows it just the same.
         if (!atItsPath(path, stat)) {
             refuse(
-                    "a file system was mounted over it on the host (unmounting it serves the directory again)",
-                    "is hidden by a file system mounted over it on the host");
+                    "a file system was mounted over it on the host",
+                    "is hidden by a file system mounted over it on the host",
+                    "until that file system is unmounted (the directory is served again) or a restart opens the new one");
         }
         foundAt = path;
         told.set(false); // served again (a mount over it taken away): the next refusal is told again
     }
 
-    private void refuse(String toOperator, String toGuest) throws P9Exception {
+    private void refuse(String toOperator, String toGuest, String until) throws P9Exception {
         if (!told.getAndSet(true)) {
             LOG.log(
                     System.Logger.Level.WARNING,
-                    "share '%s' (%s): %s; new attaches are refused (ESTALE) until a restart opens the directory at that path"
-                            .formatted(share, directory, toOperator));
+                    "share '%s' (%s): %s; new attaches are refused (ESTALE) %s"
+                            .formatted(share, directory, toOperator, until));
         }
         throw new P9Exception(Errno.ESTALE, "share directory " + directory + " " + toGuest);
     }
