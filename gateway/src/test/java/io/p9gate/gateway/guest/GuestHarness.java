@@ -168,6 +168,20 @@ public final class GuestHarness {
         }
     }
 
+    /**
+     * run-guest.sh's {@code H9_QEMU_EXTRA} for more virtio-serial ports, each named as in {@code names} and connected
+     * to {@code socket} at QEMU's start (another connection of the VM, which the guest mounts through when it opens the
+     * port: p9sock or p9gate-mount); the harness's own port "p9" is held by its relay.
+     */
+    static Map<String, String> extraPorts(Path socket, List<String> names) {
+        StringBuilder ports = new StringBuilder();
+        for (String name : names) {
+            ports.append(" -chardev socket,id=%1$s,path=%2$s -device virtserialport,bus=vser0.0,chardev=%1$s,name=%1$s"
+                    .formatted(name, socket));
+        }
+        return Map.of("H9_QEMU_EXTRA", ports.toString().strip());
+    }
+
     /** An executable on PATH or in the sbin directories (diod lives in /usr/sbin). */
     public static Optional<Path> findOnPath(String name) {
         String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";

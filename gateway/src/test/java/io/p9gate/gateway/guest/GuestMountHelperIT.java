@@ -40,13 +40,12 @@ class GuestMountHelperIT {
             GatewayConfig config = new GatewayConfig(
                     List.of(ListenSpec.parse("unix:" + socket)), factory, GatewayConfig.DEFAULT_MSIZE, 4);
             try (Gateway _ = Gateway.start(config)) {
-                String secondPort = "-chardev socket,id=" + PORT_NAME + ",path=" + socket
-                        + " -device virtserialport,bus=vser0.0,chardev=" + PORT_NAME + ",name=" + PORT_NAME;
                 GuestRun run = GuestRun.script(RepoPaths.guestScripts().resolve("mount-helper.sh"))
                         .withAname("test")
                         .withBin(helper)
                         .withEnv("P9GATE_MOUNT", helper.toString());
-                result = harness.run("p9gate-mount-helper", socket, run, Map.of("H9_QEMU_EXTRA", secondPort));
+                result = harness.run(
+                        "p9gate-mount-helper", socket, run, GuestHarness.extraPorts(socket, List.of(PORT_NAME)));
             }
         }
         assertEquals(List.of(), result.failed(), result::describe);

@@ -34,6 +34,7 @@ final class TwoGuestGateway implements AutoCloseable {
     private final PolicyHolder holder;
     private final SignedAuditTrail trail;
     private final ShareServerFactory shares;
+    private final PolicyQuotas quotas;
     private final ExecutorService guests = Executors.newFixedThreadPool(2);
     private final Gateway gateway;
 
@@ -42,14 +43,11 @@ final class TwoGuestGateway implements AutoCloseable {
         this.harness = harness;
         this.holder = PolicyHolder.load(policyFile);
         this.trail = logs.open();
+        this.quotas = new PolicyQuotas(holder.current());
         ShareServerFactory opened = null;
         try {
             opened = new ShareServerFactory(
-                    new PolicyShares(
-                            holder,
-                            new SessionGuards(
-                                    holder::current, OwnershipMode.CHOWN, new PolicyQuotas(holder.current()))),
-                    trail);
+                    new PolicyShares(holder, new SessionGuards(holder::current, OwnershipMode.CHOWN, quotas)), trail);
             trail.lifecycle(new GatewayEvent.Started("sha256:" + name, null));
             int msize = GatewayConfig.DEFAULT_MSIZE;
             this.gateway = Gateway.start(new GatewayConfig(
@@ -79,14 +77,24 @@ final class TwoGuestGateway implements AutoCloseable {
         return shares;
     }
 
-    /** Starts a guest run on {@code socket} (one of the two threads); see GuestBoots.awaitBoot before the next. */
-    CompletableFuture<GuestResult> boot(String label, Path socket, GuestRun run) {
-        return CompletableFuture.supplyAsync(() -> runOn(label, socket, run), guests);
+    /** The VMs' quota books as the gateway keeps them (a restart's scan: {@code new PolicyQuotas(engine)}). */
+    PolicyQuotas quotas() {
+        return quotas;
     }
 
-    private GuestResult runOn(String label, Path socket, GuestRun run) {
+    /** Starts a guest run on {@code socket} (one of the two threads); see GuestBoots.awaitBoot before the next. */
+    CompletableFuture<GuestResult> boot(String label, Path socket, GuestRun run) {
+        return boot(label, socket, run, Map.of());
+    }
+
+    /** As {@link #boot(String, Path, GuestRun)}, run-guest.sh's environment extended by {@code harnessEnv}. */
+    CompletableFuture<GuestResult> boot(String label, Path socket, GuestRun run, Map<String, String> harnessEnv) {
+        return CompletableFuture.supplyAsync(() -> runOn(label, socket, run, harnessEnv), guests);
+    }
+
+    private GuestResult runOn(String label, Path socket, GuestRun run, Map<String, String> harnessEnv) {
         try {
-            return harness.run(label, socket, run);
+            return harness.run(label, socket, run, harnessEnv);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
