@@ -7,12 +7,14 @@
 # 2. Quota scope q (4 MiB, 64 inodes): two shells (two mounts, two sessions) mv temp files onto n0..n3 while a
 #    third rm's them; then the kernel's fids are dropped and stat -f q shows the room left.
 # 3. o1 mounted, the host mounts a tmpfs over the share "over" (sync tmpfs-on): a mount through o2 fails, o1 still
-#    reads and writes; the host unmounts it (sync tmpfs-off): a mount through o3 works and sees o1's files.
+#    reads and writes, but its first use by uid 1000 (a new attach on o1's session) is ESTALE too; the host unmounts
+#    it (sync tmpfs-off): a mount through o3 works and sees o1's files.
 H=${SL_HELPER:?SL_HELPER not set}
 S=sync
 s() { echo "@@ $1 $(stat -c %a "$2" 2>&1)"; }
 port() { for n in /sys/class/virtio-ports/*/name; do [ "$(cat "$n")" = "$1" ] && echo "/dev/$(basename "$(dirname "$n")")"; done; }
-mnt() { p9sock "$(port "$1")" mount -t 9p -o "trans=fd,rfdno=3,wfdno=3,version=${4:-9p2000.L},msize=524288,aname=$2" "$1" "$3"; }
+# mnt PORT SHARE DIR [VERSION [,MORE-OPTIONS]]
+mnt() { p9sock "$(port "$1")" mount -t 9p -o "trans=fd,rfdno=3,wfdno=3,version=${4:-9p2000.L},msize=524288,aname=$2$5" "$1" "$3"; }
 
 truncate -s 0 sid/rt; s rt sid/rt
 : >sid/ro; s ro sid/ro
@@ -66,7 +68,8 @@ echo "@@ quota-statfs $(stat -f -c '%f %d %S' q)"
 echo "@@ quota-left $(ls q | tr '\n' ' ')"
 
 mkdir -p /o1 /o2 /o3
-mnt o1 over /o1 2>&1 || echo "@@ error o1 not mounted"
+# access=user (9P2000.u's default): one Tattach per guest user, on first use; uid 1000 first uses it mid-overmount
+mnt o1 over /o1 "" ,access=user 2>&1 || echo "@@ error o1 not mounted"
 echo one >/o1/f1
 : >$S/o1-mounted
 $H await $S/tmpfs-on 120 || echo "@@ error no tmpfs-on"
@@ -78,9 +81,11 @@ else
     echo "@@ o2-mount rc=$? $(tr '\n' ' ' </tmp/o2.out)"
     echo "@@ o2-mounted $(grep -c ' /o2 ' /proc/mounts)"
 fi
+echo "@@ o1-user-during $($H as 1000 cat /o1/f1 2>&1)"
 echo two >/o1/f2 && echo "@@ o1-during $(cat /o1/f1 /o1/f2 | tr '\n' ' ')"
 : >$S/o2-done
 $H await $S/tmpfs-off 120 || echo "@@ error no tmpfs-off"
+echo "@@ o1-user-after $($H as 1000 cat /o1/f1 2>&1)"
 mnt o3 over /o3 >/tmp/o3.out 2>&1
 echo "@@ o3-mount rc=$? $(tr '\n' ' ' </tmp/o3.out)"
 echo "@@ o3-sees $(cat /o3/f1 /o3/f2 2>&1 | tr '\n' ' ')"

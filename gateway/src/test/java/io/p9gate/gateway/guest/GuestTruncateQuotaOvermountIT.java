@@ -28,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the guest looked, and through a 9P2000.u mount, which shows host times outside its u32 clamped; mv of temp files
  * onto four names from two sessions while a third shell rm's them leaves the quota count a restart's scan finds (the
  * gateway's books, and the guest's stat -f after its fids are dropped); a tmpfs the host mounts over a share after
- * the first mount makes the next mount of it fail (ESTALE) while the first keeps reading and writing, and once
- * unmounted a third mount works.
+ * the first mount makes the next mount of it fail (ESTALE) while the first keeps reading and writing (but a user
+ * first using it then, a new Tattach on its session under access=user, gets ESTALE too), and once unmounted a third
+ * mount works.
  */
 class GuestTruncateQuotaOvermountIT {
     private static final int ESTALE = 116;
@@ -144,7 +145,10 @@ class GuestTruncateQuotaOvermountIT {
                 (QUOTA_BYTES - rescan.bytes()) / Long.parseLong(blockSize) + " " + (QUOTA_INODES - rescan.inodes())
                         + " " + blockSize);
         want.put("o2-mounted", mounted ? "0" : null);
+        // A session's later Tattach (o1 mounted access=user: one per guest user) is a new attach: ESTALE meanwhile.
+        want.put("o1-user-during", mounted ? "cat: can't open '/o1/f1': Stale file handle" : "one");
         want.put("o1-during", "one two");
+        want.put("o1-user-after", "one");
         want.put("o3-mount", "rc=0");
         want.put("o3-sees", "one two");
         want.put("done", "");
