@@ -2,6 +2,7 @@ package io.p9gate.gateway.ops;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.OpenFlags;
 import io.p9gate.gateway.fs.Operation;
@@ -214,10 +215,30 @@ final class IoOps {
         try {
             int n = ctx.fs().read(fid.who(), fid.handle(), opened.file(), offset, buf.nioBuffer(0, count));
             buf.writerIndex(n);
-            return new Rread(buf);
         } catch (P9Exception | RuntimeException e) {
             buf.release();
             throw e;
+        }
+        return new Rread(fitted(buf));
+    }
+
+    /**
+     * A read that filled less than half its buffer hands over a copy of what it read and gives the buffer back: a
+     * reply holds its buffer until the guest reads it, and a VM reading count=msize of small files held msize a
+     * reply while its reply-bytes budget counted the few bytes read (R-ROB-2,
+     * adversarial.ShortReadReplyMemoryAttackTest).
+     */
+    private static ByteBuf fitted(ByteBuf buf) {
+        int n = buf.readableBytes();
+        if (n >= buf.capacity() / 2) {
+            return buf;
+        }
+        try {
+            return n == 0
+                    ? Unpooled.EMPTY_BUFFER
+                    : ByteBufAllocator.DEFAULT.directBuffer(n).writeBytes(buf);
+        } finally {
+            buf.release();
         }
     }
 

@@ -42,10 +42,14 @@ final class BudgetedAlphaGateway implements AutoCloseable {
     }
 
     static BudgetedAlphaGateway start(PolicyFixture fx, SignedAuditTrail trail) throws Exception {
+        return start(fx, trail, new Limits(LOTS, 64, LOTS, LOTS, LOTS, LOTS, LOTS, 1));
+    }
+
+    /** As {@link #start(PolicyFixture, SignedAuditTrail)}, alpha held to {@code alphaLimits}. */
+    static BudgetedAlphaGateway start(PolicyFixture fx, SignedAuditTrail trail, Limits alphaLimits) throws Exception {
         var holder = fx.holder();
         Budgets budgets = new Budgets(HostResources.current(), GatewayConfig.DEFAULT_MSIZE);
-        VmBudget alpha = budgets.add(
-                "alpha", new Limits(LOTS, 64, LOTS, LOTS, LOTS, LOTS, LOTS, 1), List.of(fx.alphaListener()));
+        VmBudget alpha = budgets.add("alpha", alphaLimits, List.of(fx.alphaListener()));
         budgets.add("beta", new Limits(LOTS, LOTS, LOTS, LOTS, LOTS, LOTS, LOTS, 1), List.of(fx.betaListener()));
         ShareServerFactory shares = fx.shares(holder, OwnershipMode.automatic(ThisProcess.INSTANCE), trail);
         try {

@@ -5,18 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.client.PendingCall;
 import io.p9gate.gateway.codec.CodecBuffers;
-import io.p9gate.gateway.codec.MessageEncoder;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.LockConstants;
-import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
@@ -26,7 +21,6 @@ import io.p9gate.policy.PolicyHolder;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -186,48 +180,20 @@ class CostlyPipelineFairnessAttackTest {
     /** A raw connection of alpha with {@value #UNREAD} Treaddirs of the large directory sent and nothing read. */
     private static SocketChannel unreadListings(AuditedPolicyGateway rig) throws IOException {
         SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(rig.policy.alphaSocket));
-        sendAndRead(raw, Frame.NOTAG, new TMessage.Tversion(LISTING, P9Client.VERSION));
-        sendAndRead(raw, 1, new TMessage.Tattach(0, -1, "root", "data", 0));
-        sendAndRead(raw, 2, new TMessage.Twalk(0, 1, List.of("big")));
-        sendAndRead(raw, 3, new TMessage.Tlopen(1, O_RDONLY | O_DIRECTORY));
+        UnreadConnection.sendAndRead(raw, Frame.NOTAG, new TMessage.Tversion(LISTING, P9Client.VERSION));
+        UnreadConnection.sendAndRead(raw, 1, new TMessage.Tattach(0, -1, "root", "data", 0));
+        UnreadConnection.sendAndRead(raw, 2, new TMessage.Twalk(0, 1, List.of("big")));
+        UnreadConnection.sendAndRead(raw, 3, new TMessage.Tlopen(1, O_RDONLY | O_DIRECTORY));
         raw.configureBlocking(false);
         // The gateway stops reading: what it does not take within a second stays unsent.
         long deadline = System.nanoTime() + Duration.ofSeconds(1).toNanos();
         for (int i = 0; i < UNREAD && System.nanoTime() < deadline; i++) {
-            ByteBuffer frame = encoded(10 + i, new TMessage.Treaddir(1, 0, LISTING - 11));
+            ByteBuffer frame = UnreadConnection.encoded(10 + i, new TMessage.Treaddir(1, 0, LISTING - 11));
             while (frame.hasRemaining() && System.nanoTime() < deadline) {
                 raw.write(frame);
             }
         }
         return raw;
-    }
-
-    private static void sendAndRead(SocketChannel raw, int tag, TMessage request) throws IOException {
-        ByteBuffer frame = encoded(tag, request);
-        while (frame.hasRemaining()) {
-            raw.write(frame);
-        }
-        ByteBuffer head = ByteBuffer.allocate(7).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(raw, head);
-        int type = head.get(4) & 0xff;
-        readFully(raw, ByteBuffer.allocate(head.getInt(0) - 7));
-        assertTrue(type != MessageType.RLERROR.code(), "setting up the unread connection: " + request);
-    }
-
-    private static void readFully(SocketChannel raw, ByteBuffer into) throws IOException {
-        while (into.hasRemaining()) {
-            if (raw.read(into) < 0) {
-                throw new IOException("the gateway closed the connection while it was set up");
-            }
-        }
-    }
-
-    private static ByteBuffer encoded(int tag, TMessage request) {
-        ByteBuf wire = Unpooled.buffer();
-        MessageEncoder.writeHeaderAndBody(new Frame(tag, request), wire);
-        ByteBuffer out = ByteBuffer.wrap(ByteBufUtil.getBytes(wire));
-        wire.release();
-        return out;
     }
 
     /**
