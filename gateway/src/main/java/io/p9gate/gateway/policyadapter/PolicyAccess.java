@@ -160,15 +160,34 @@ public final class PolicyAccess implements AccessPolicy {
                 && (request.paths().size() == 1 || kinds.getFirst().hasDestination())) {
             // The usual request asks one question (getattr, read, write, open...): its answer is the decision, with
             // no set of rule ids to merge.
-            return translate(current.decide(
-                    question(request, kinds.getFirst(), request.paths().getFirst())));
+            OpKind op = kinds.getFirst();
+            SharePath path = policyPath(request.paths().getFirst());
+            return translate(current.decide(question(
+                    request,
+                    op,
+                    path,
+                    op.hasDestination() ? policyPath(request.paths().getLast()) : null)));
         }
-        // Every question the request asks (each kind, each component a walk reaches) must be allowed: the first
-        // refused one decides.
+        return decideEach(current, kinds, request);
+    }
+
+    /**
+     * Every question the request asks (each kind, each component a walk reaches) must be allowed: the first refused
+     * one decides. A path's policy form is made once, when first asked about, for all kinds (a Tlcreate without
+     * O_EXCL asks CREATE and the open of the same path). Apart from {@link #decideWith}, which the JIT then inlines
+     * whole for the one-question requests.
+     */
+    private static Decision decideEach(PolicyEngine current, List<OpKind> kinds, AccessRequest request) {
+        SharePath[] asked = new SharePath[request.paths().size()];
+        int last = asked.length - 1;
         Set<String> allowedBy = new LinkedHashSet<>();
         for (OpKind op : kinds) {
-            for (String path : op.hasDestination() ? request.paths().subList(0, 1) : request.paths()) {
-                io.p9gate.policy.PolicyDecision d = current.decide(question(request, op, path));
+            for (int p = 0, n = op.hasDestination() ? 1 : asked.length; p < n; p++) {
+                io.p9gate.policy.PolicyDecision d = current.decide(question(
+                        request,
+                        op,
+                        policyPath(request, asked, p),
+                        op.hasDestination() ? policyPath(request, asked, last) : null));
                 if (!d.allowed()) {
                     return translate(d);
                 }
@@ -181,15 +200,15 @@ public final class PolicyAccess implements AccessPolicy {
     /**
      * The question about {@code path}: with source and destination for a rename or link (the request's first and
      * last paths; a rename also says whether it moves a directory), else about that one path (one per component a
-     * walk reaches).
+     * walk reaches). {@code destination}: the request's last path in the policy's form for a rename or link, else null.
      */
-    private static DecisionRequest question(AccessRequest request, OpKind op, String path) {
+    private static DecisionRequest question(AccessRequest request, OpKind op, SharePath path, SharePath destination) {
         return new DecisionRequest(
                 request.vm(),
                 request.share(),
                 op,
-                policyPath(path),
-                op.hasDestination() ? policyPath(request.paths().getLast()) : null,
+                path,
+                destination,
                 Integer.toUnsignedLong(request.uid()),
                 Integer.toUnsignedLong(request.gid()),
                 op == OpKind.RENAME && request.args() instanceof RequestArgs.EntryNames names && names.directory());
@@ -300,6 +319,14 @@ public final class PolicyAccess implements AccessPolicy {
         } catch (IllegalArgumentException e) {
             return Errno.EACCES;
         }
+    }
+
+    /** The policy form of the request's path {@code p}, made on first use and kept in {@code asked}. */
+    private static SharePath policyPath(AccessRequest request, SharePath[] asked, int p) {
+        if (asked[p] == null) {
+            asked[p] = policyPath(request.paths().get(p));
+        }
+        return asked[p];
     }
 
     /** Gateway paths are "" for the root and "a/b" below it; the policy's are "/" and "/a/b". */

@@ -84,6 +84,10 @@ public final class AskedKinds {
     private static final Asked RESIZING = new Asked.Kinds(List.of(OpKind.SETATTR, OpKind.OPEN_WRITE));
     /** A write lock: the lock, and the write access an open for writing asks. */
     private static final Asked WRITE_LOCKING = new Asked.Kinds(List.of(OpKind.LOCK, OpKind.OPEN_WRITE));
+    /** A Tlcreate without O_EXCL: the create, and the open (for reading or for writing) it may turn out to be. */
+    private static final Asked CREATING_FOR_READ = new Asked.Kinds(List.of(OpKind.CREATE, OpKind.OPEN_READ));
+
+    private static final Asked CREATING_FOR_WRITE = new Asked.Kinds(List.of(OpKind.CREATE, OpKind.OPEN_WRITE));
 
     static {
         for (OpKind kind : OpKind.values()) {
@@ -136,7 +140,10 @@ public final class AskedKinds {
      * name exists (that can change between decision and call); O_EXCL makes it a create and nothing else.
      */
     private static Asked created(Facts.Opening open) {
-        return new Asked.Kinds(open.exclusive() ? List.of(OpKind.CREATE) : List.of(OpKind.CREATE, opened(open)));
+        if (open.exclusive()) {
+            return one(OpKind.CREATE);
+        }
+        return open.writes() ? CREATING_FOR_WRITE : CREATING_FOR_READ;
     }
 
     private static Asked one(OpKind kind) {

@@ -131,25 +131,29 @@ public record PathPattern(String text, List<String> prefix, boolean globstar, Li
 
         static boolean matches(String pattern, String s) {
             if (pattern.indexOf('*') < 0) return pattern.equals(s);
-            int[] p = pattern.codePoints().toArray();
-            int[] t = s.codePoints().toArray();
+            // Code point by code point over the strings themselves: every decision of a kind a glob rule names runs
+            // this, and arrays of the code points were most of such a decision's garbage (issue 11). '*' is one char.
             int pi = 0, ti = 0, starP = -1, starT = 0;
-            while (ti < t.length) {
-                if (pi < p.length && p[pi] == '*') {
+            int pn = pattern.length(), tn = s.length();
+            while (ti < tn) {
+                int pc = pi < pn ? pattern.codePointAt(pi) : -1;
+                int tc = s.codePointAt(ti);
+                if (pc == '*') {
                     starP = pi++;
                     starT = ti;
-                } else if (pi < p.length && p[pi] == t[ti]) {
-                    pi++;
-                    ti++;
+                } else if (pc == tc) {
+                    pi += Character.charCount(pc);
+                    ti += Character.charCount(tc);
                 } else if (starP >= 0) {
                     pi = starP + 1;
-                    ti = ++starT;
+                    starT += Character.charCount(s.codePointAt(starT));
+                    ti = starT;
                 } else {
                     return false;
                 }
             }
-            while (pi < p.length && p[pi] == '*') pi++;
-            return pi == p.length;
+            while (pi < pn && pattern.charAt(pi) == '*') pi++;
+            return pi == pn;
         }
     }
 }
