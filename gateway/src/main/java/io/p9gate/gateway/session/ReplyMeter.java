@@ -43,9 +43,8 @@ final class ReplyMeter extends ChannelOutboundHandlerAdapter {
     private static long sizeOf(Object msg) {
         return switch (msg) {
             // What the buffer holds, not what it carries: a reply holds its whole buffer until the guest reads it.
-            case ByteBuf buf -> Math.max(buf.capacity(), buf.readableBytes());
-            case ByteBufHolder holder ->
-                Math.max(holder.content().capacity(), holder.content().readableBytes());
+            case ByteBuf buf -> buf.capacity();
+            case ByteBufHolder holder -> holder.content().capacity();
             case FileRegion region -> region.count();
             default -> 0;
         };
