@@ -67,7 +67,7 @@ final class AttrChanges {
         try {
             if (attr.has(SetAttr.SETATTR_SIZE)) {
                 resizing.resize(() -> {
-                    SetIdBits.takeFromHost(share, node, Inodes.stat(node), ownership)
+                    SetIdBits.truncating(share, node, Inodes.stat(node), ownership)
                             .forChange(() -> {
                                 Inodes.truncate(node, attr.size());
                                 return null;

@@ -11,6 +11,7 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.SetAttr;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The set-uid/set-gid bits a guest set that the host inode must not carry ({@link GuestModes}: a set-id file
@@ -126,8 +127,9 @@ final class SetIdBits {
     }
 
     /**
-     * Before a guest changes a regular file's data (an open for writing or truncating, a truncate): set-id bits the
-     * host inode itself carries (a program the host put there; the gateway never gives a file any) become kept ones.
+     * Before a guest changes a regular file's data through an open for writing (Tlopen, Tlcreate of an existing
+     * file; a truncate: {@link #truncating}, {@link #writing}): set-id bits the host inode itself carries (a program
+     * the host put there; the gateway never gives a file any) become kept ones.
      * The kernel clears them at a write only without CAP_FSETID, which the gateway as root has: a guest rewrote a
      * host set-uid program and it stayed set-uid on the host. Now the host inode loses them before the guest can
      * write, the guest sees the mode it saw, and its write clears them for the guest as for any kept bits. Where
@@ -136,83 +138,142 @@ final class SetIdBits {
      *
      * @param stat the file's stat now
      */
-    static Taken takeFromHost(ShareRoot share, Node node, FileStat stat, Ownership ownership) throws P9Exception {
+    static void takeFromHost(ShareRoot share, Node node, FileStat stat, Ownership ownership) throws P9Exception {
         keptThroughAHardLink(share, node, stat);
-        return takeHostBits(share, node, stat, ownership);
+        int onHost = stat.mode() & (S_ISUID | S_ISGID);
+        if (keepHostBits(share, node, stat, ownership) != null) {
+            try {
+                Inodes.chmod(node, stat.mode() & ~onHost);
+            } catch (P9Exception e) {
+                if (e.errno() != Errno.EACCES && e.errno() != Errno.EPERM) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /**
-     * Before a guest's write through a fid open for writing: set-id bits the host gave the file since the open took
-     * those it had ({@link #takeFromHost}) are taken too, as kept ones, before the bytes land: taken after, the host
-     * inode was for a moment set-uid with the guest's code in it (HostSetIdWriteRaceAttackTest). A chmod racing this
-     * look the kernel clears at the write itself (FileIo.write drops CAP_FSETID). One fstat per Twrite, not only a
-     * fid's first: the host may set them again between two writes; under a quota the one its count just took
-     * ({@code known}, else null). None where the gateway lacks CAP_FSETID (the
-     * packaged unit): the kernel clears them. After the write, {@link #modified}; a write of no bytes does neither,
-     * as Linux's write(2) of none clears nothing.
+     * Before a truncate (a Tsetattr's or Twstat's size): as {@link #takeFromHost}, but the host inode keeps its bits
+     * until the truncate, which runs without CAP_FSETID (FileIo.changingData): the kernel clears them there, under
+     * the inode lock, only if it truncates. A refused truncate then changed no host mode, and nothing is chmodded
+     * back ({@link Taken}).
+     *
+     * @param stat the file's stat now
+     */
+    static Taken truncating(ShareRoot share, Node node, FileStat stat, Ownership ownership) throws P9Exception {
+        keptThroughAHardLink(share, node, stat);
+        return Taken.of(node, keepHostBits(share, node, stat, ownership));
+    }
+
+    /**
+     * Before a guest's write through a fid open for writing, or a Tlopen with O_TRUNC: set-id bits the host gave the
+     * file since an open took those it had ({@link #takeFromHost}) become kept ones, for the guest's root to keep as
+     * Linux's does; the write (truncate) itself runs without CAP_FSETID (FileIo), so the kernel clears them from the
+     * host inode under the inode lock before the bytes land (taken after the write, the host inode was for a moment
+     * set-uid with the guest's code: HostSetIdWriteRaceAttackTest), and only if the write happens: one it refuses
+     * (EFBIG) leaves the host's mode as Linux leaves it ({@link Taken}). One fstat per Twrite, not only a fid's
+     * first: the host may set them again between two writes; under a quota the one its count just took
+     * ({@code known}, else null). None where the gateway lacks CAP_FSETID (the packaged unit): the kernel clears
+     * them. After the write, {@link #modified}; a write of no bytes does neither, as Linux's write(2) of none clears
+     * nothing.
      */
     static Taken writing(ShareRoot share, Node node, Ownership ownership, FileStat known) throws P9Exception {
         if (HostCredentials.holdsCapFsetid() && node.type() == FileType.REGULAR) {
-            return takeHostBits(share, node, known != null ? known : Inodes.stat(node), ownership);
+            return Taken.of(node, keepHostBits(share, node, known != null ? known : Inodes.stat(node), ownership));
         }
         return Taken.NOTHING;
     }
 
     /**
-     * Set-id bits a take moved from the host inode into kept ones, for a change that may yet fail: a truncate of a
-     * program the host runs is ETXTBSY, and its bits taken for it left the host's program without them
-     * (HostSetIdRefusedTruncateAttackTest). Given back, the host's mode and the kept bits are as before the take.
+     * The kept value a change of the file's data stored from the host inode's set-id bits, for a change that may yet
+     * fail. Given back, the kept value is as before, unless another request changed it since (a chmod, a chown):
+     * the newer stands. Never the host's mode: that one the kernel's clearing at the change leaves alone when the
+     * change fails. A chmod back to the mode seen before set the bits again over a host's {@code chmod u-s}, a
+     * {@code chmod 0700} or a hand-over chown made meanwhile, for the new owner (HostSetIdGiveBackRaceAttackTest).
      */
     interface Taken {
         Taken NOTHING = () -> {};
 
         void giveBack() throws P9Exception;
 
+        /** A change of a file's data, which a {@link Taken} precedes. */
+        @FunctionalInterface
+        interface Change<T> {
+            T run() throws P9Exception;
+        }
+
         /** Runs {@code change}; if it fails, the bits taken for it are given back. */
-        default <T> T forChange(QuotaAccounting.Call<T> change) throws P9Exception {
+        default <T> T forChange(Change<T> change) throws P9Exception {
             try {
                 return change.run();
             } catch (P9Exception | RuntimeException e) {
-                try {
-                    giveBack();
-                } catch (P9Exception notGiven) {
-                    e.addSuppressed(notGiven);
+                givenBackAfter(e);
+                throw e;
+            }
+        }
+
+        /** Gives back after the change failed with {@code failure}; a failure to give back is added to it. */
+        default void givenBackAfter(Exception failure) {
+            try {
+                giveBack();
+            } catch (P9Exception | RuntimeException notGiven) {
+                failure.addSuppressed(notGiven);
+            }
+        }
+
+        private static Taken of(Node node, Keeping keeping) {
+            return keeping == null ? NOTHING : () -> keeping.giveBack(node);
+        }
+    }
+
+    /** A kept value stored from the host's bits ({@code stored}) and the one it replaced ({@code before}). */
+    private record Keeping(Kept before, byte[] stored) {
+        /** Puts {@code before} back where the value is still {@code stored}. */
+        void giveBack(Node node) throws P9Exception {
+            byte[] now;
+            try {
+                now = Xattrs.getAsGateway(node, XATTR);
+            } catch (P9Exception e) {
+                if (e.errno() == Errno.ENODATA || e.errno() == Errno.EOPNOTSUPP) {
+                    return; // removed since (a chmod without set-id bits), or never stored
                 }
                 throw e;
+            }
+            if (!Arrays.equals(now, stored)) {
+                return;
+            }
+            if (before.bits() == 0) {
+                remove(node);
+            } else {
+                storing(() -> Xattrs.setAsGateway(node, XATTR, value(before.bits(), before.uid(), before.gid()), 0));
             }
         }
     }
 
-    /** The set-id bits the host inode carries ({@code stat}), if any, become kept ones and leave the inode. */
-    private static Taken takeHostBits(ShareRoot share, Node node, FileStat stat, Ownership ownership)
+    /**
+     * The set-id bits the host inode carries ({@code stat}), if any, become kept ones (the host inode keeps them:
+     * the caller takes them off it, or the kernel at the change); null where none were kept.
+     */
+    private static Keeping keepHostBits(ShareRoot share, Node node, FileStat stat, Ownership ownership)
             throws P9Exception {
         int onHost = stat.mode() & (S_ISUID | S_ISGID);
         if (onHost == 0 || node.type() != FileType.REGULAR) {
-            return Taken.NOTHING;
+            return null;
         }
         try {
             share.keepingSetIdBits();
             FileStat owned = ownership.owned(node, stat);
             Kept before = stored(share, node);
-            int kept = applying(before, owned, stat::mode) | onHost;
+            byte[] keeping = value(applying(before, owned, stat::mode) | onHost, owned);
             // As the request's host user, unlike the other changes: one who may not write the file (a truncate it is
             // then refused) leaves no kept bits beside the host's.
-            storing(() -> Xattrs.set(node, XATTR, value(kept, owned), 0));
-            Inodes.chmod(node, stat.mode() & ~onHost);
-            return () -> {
-                Inodes.chmod(node, stat.mode());
-                if (before.bits() == 0) {
-                    remove(node);
-                } else {
-                    storing(() ->
-                            Xattrs.setAsGateway(node, XATTR, value(before.bits(), before.uid(), before.gid()), 0));
-                }
-            };
+            storing(() -> Xattrs.set(node, XATTR, keeping, 0));
+            return new Keeping(before, keeping);
         } catch (P9Exception e) {
             if (e.errno() != Errno.EACCES && e.errno() != Errno.EPERM) {
                 throw e;
             }
-            return Taken.NOTHING;
+            return null;
         }
     }
 
