@@ -56,10 +56,16 @@ final class GuardedIo extends GuardedRequests {
                                     // pwrite(2) of no bytes leaves the size, whatever the offset
                                     (before, n) -> n == 0 ? before : Math.max(before, (append ? before : offset) + n),
                                     was -> {
-                                        if (length > 0) {
-                                            SetIdBits.writing(share.root(), node, ownershipIn(share), was);
+                                        SetIdBits.Taken taken = length > 0
+                                                ? SetIdBits.writing(share.root(), node, ownershipIn(share), was)
+                                                : SetIdBits.Taken.NOTHING;
+                                        try {
+                                            return share.io().write(file, offset, src);
+                                        } catch (P9Exception | RuntimeException e) {
+                                            // no lambda: nothing allocated per write that succeeds
+                                            taken.givenBackAfter(e);
+                                            throw e;
                                         }
-                                        return share.io().write(file, offset, src);
                                     }));
                             if (length > 0) {
                                 SetIdBits.modified(share.root(), node, who.uid(), ownershipIn(share));
