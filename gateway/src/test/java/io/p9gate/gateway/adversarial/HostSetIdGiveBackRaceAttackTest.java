@@ -142,6 +142,39 @@ class HostSetIdGiveBackRaceAttackTest {
         }
     }
 
+    /**
+     * A raw client's Tsetattr of a size and a mode in one request, the size refused (EFBIG): the mode is not applied
+     * (the truncate comes first), and the set-gid program the host gave keeps its mode, on the host and as shown; a
+     * Tlcreate with O_TRUNC of it then (an open for writing: its bits leave the host before the truncate) keeps
+     * set-gid for the guest's root alone, as Linux's root keeps it.
+     */
+    @ParameterizedTest
+    @CsvSource({"0,2777", "1000,777"})
+    void aRefusedSizeWithAModeChangesNothingAndATruncatingCreateKeepsSetGidForRootAlone(int guestUid, String shownAfter)
+            throws Exception {
+        assumeTrue(CAN_CHOWN, "the kept bit is shown only for an owner the VM's map names");
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data")) {
+            Path program = hostProgram(gw.share("data"), "prog", "rwxr-sr-x");
+            Files.setAttribute(program, "unix:mode", 02777); // any guest user may write it
+            try (P9Client guest = gw.attached("data", guestUid)) {
+                guest.walk(0, 1, "prog");
+                SetAttr sizeAndMode = new SetAttr(
+                        SetAttr.SETATTR_SIZE | SetAttr.SETATTR_MODE, 0700, 0, 0, PAST_LARGEST_FILE, 0, 0, 0, 0);
+                P9Exception refused = assertThrows(P9Exception.class, () -> guest.setattr(1, sizeAndMode));
+                assertEquals(Errno.EFBIG, refused.errno(), refused.toString());
+                assertEquals("2777", Integer.toOctalString(mode(program)), "host mode after the refused request");
+                assertEquals(02777, guest.getattr(1, Attr.GETATTR_ALL).mode() & 07777);
+
+                guest.walk(0, 2);
+                guest.lcreate(2, "prog", O_WRONLY | O_TRUNC, 0644, 0); // no O_EXCL: the existing file
+                assertEquals(0, Files.size(program));
+                assertEquals("777", Integer.toOctalString(mode(program)), "host mode after the truncating create");
+                int shown = guest.getattr(1, Attr.GETATTR_ALL).mode() & 07777;
+                assertEquals(shownAfter, Integer.toOctalString(shown), "shown after it");
+            }
+        }
+    }
+
     private static SetAttr size(long size) {
         return new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, size, 0, 0, 0, 0);
     }
