@@ -54,6 +54,11 @@ public final class Inodes {
         return statAt(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW);
     }
 
+    /** As {@link #statOfHostPath}, following symlinks (the admin's, on a share's configured path). */
+    static FileStat statFollowingHostPath(String path) throws P9Exception {
+        return statAt(AT_FDCWD, path, 0);
+    }
+
     private static FileStat statAt(int fd, String name, int flags) throws P9Exception {
         return LinuxSyscalls.statx(fd, name, flags);
     }

@@ -33,14 +33,18 @@ public record LocalShare(
     /**
      * The root handle and its stat for a new Tattach.
      *
-     * @throws P9Exception ESTALE if the host removed the share's directory or unmounted its file system
-     *     ({@link RemovedShareDirectory})
+     * @throws P9Exception ESTALE if the host removed the share's directory, unmounted its file system, mounted
+     *     another over it or changed an admin's symlink on its path ({@link RemovedShareDirectory})
      */
     public ShareRoot.Found attachRoot() throws P9Exception {
         Node node = root.root();
         try {
             FileStat stat = Inodes.stat(node);
-            removed.requireReachable(node, stat);
+            // As the gateway: under permissions: enforce a guest's host user may not search the path's directories.
+            HostCredentials.asGateway(() -> {
+                removed.requireReachable(node, stat);
+                return null;
+            });
             return new ShareRoot.Found(node, stat);
         } catch (P9Exception | RuntimeException e) {
             node.close();

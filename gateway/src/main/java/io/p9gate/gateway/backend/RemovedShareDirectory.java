@@ -36,10 +36,25 @@ final class RemovedShareDirectory {
     /** Whether the operator was told of the refusals since the directory was last served (once, not per attach). */
     private final AtomicBoolean told = new AtomicBoolean();
 
+    private final HostPaths paths;
+
+    /** What is at a host path now: the kernel's answer, or a test's. */
+    interface HostPaths {
+        /** The stat of what {@code path} names, following symlinks if {@code follow}. */
+        FileStat stat(String path, boolean follow) throws P9Exception;
+
+        HostPaths KERNEL = (path, follow) -> follow ? Inodes.statFollowingHostPath(path) : Inodes.statOfHostPath(path);
+    }
+
     RemovedShareDirectory(String share, String directory, Node root, long mountId) {
+        this(share, directory, root, mountId, HostPaths.KERNEL);
+    }
+
+    RemovedShareDirectory(String share, String directory, Node root, long mountId, HostPaths paths) {
         this.share = share;
         this.directory = directory;
         this.mountId = mountId;
+        this.paths = paths;
         this.openedAt = kernelPath(root);
         this.foundAt = openedAt;
     }
@@ -54,57 +69,100 @@ final class RemovedShareDirectory {
      *
      * <p>A file system mounted over the directory (or a directory above it) changes none of that: the root keeps its
      * path, now shadowed, and writes went where no host path reaches (OvermountedShareRootAttackTest). So the root's
-     * path, configured or where the host moved it, is stat'ed: another file there is such a mount. One statx per
-     * Tattach, which is rare (once per guest mount). A root the host moved stays served while nothing is over it.
+     * path, configured or where the host moved it, is stat'ed: another file there is such a mount. A configured path
+     * through an admin's symlink is stat'ed as configured, following it: one that now leads to another directory (the
+     * symlink changed) names what a restart serves, so it is refused as a mount over it is; one that leads nowhere
+     * (the symlink removed) leaves the directory served, as a moved one. A path the gateway may not look at (EACCES) is
+     * refused: it cannot tell. One statx per Tattach (two when the configured path does not lead to the root), which
+     * is rare (once per guest mount). A root the host moved stays served while nothing is over it. Asked as the
+     * gateway ({@link LocalShare#attachRoot}): a guest's host user that may not search the path would see nothing.
      */
     void requireReachable(Node root, FileStat stat) throws P9Exception {
         String path = kernelPath(root);
         if (path == null) {
             return;
         }
-        if (!path.equals(openedAt) && !path.equals(foundAt)) {
+        boolean moved = !path.equals(openedAt);
+        if (moved && !path.equals(foundAt)) {
             if (stat.nlink() == 0 && path.endsWith(LostNames.DELETED_SUFFIX)) {
-                refuse("its directory was removed on the host", "was removed on the host", UNTIL_RESTART);
+                throw stale("its directory was removed on the host", "was removed on the host", UNTIL_RESTART);
             }
             if (mountId != MountIds.UNKNOWN && !SingleMounts.now().lists(mountId)) {
-                refuse(
+                throw stale(
                         "its file system was unmounted on the host; mount it again first",
                         "is on a file system unmounted on the host",
                         UNTIL_RESTART);
             }
         }
         // At its configured path or where the host moved it (still served, the share is its open directory), a mount
-        // over it there shadows it just the same.
-        if (!atItsPath(path, stat)) {
-            refuse(
-                    "a file system was mounted over it on the host",
-                    "is hidden by a file system mounted over it on the host",
-                    "until that file system is unmounted (the directory is served again) or a restart opens the new one");
+        // over it there shadows it just the same; a configured path through an admin's symlink is looked at as written.
+        if (moved || directory.equals(openedAt)) {
+            requireAt(path, stat);
+        } else {
+            Looked configured = look(directory, true);
+            if (!configured.is(stat)) {
+                requireAt(openedAt, stat);
+                if (configured.found()) {
+                    throw stale(
+                            "its path now leads to another directory (an admin's symlink on it was changed)",
+                            "now leads to another directory on the host",
+                            "until its path leads to the served directory again or a restart opens the new one");
+                }
+            }
         }
         foundAt = path;
         told.set(false); // served again (a mount over it taken away): the next refusal is told again
     }
 
-    private void refuse(String toOperator, String toGuest, String until) throws P9Exception {
+    /** Refuses unless the host's {@code path} is the root ({@code stat}): otherwise a mount hides it there. */
+    private void requireAt(String path, FileStat stat) throws P9Exception {
+        if (!look(path, false).is(stat)) {
+            throw stale(
+                    "a file system was mounted over it on the host",
+                    "is hidden by a file system mounted over it on the host",
+                    "until that file system is unmounted (the directory is served again) or a restart opens the new one");
+        }
+    }
+
+    /** What a host path names: a file's stat, or nothing (null). */
+    private record Looked(FileStat stat) {
+        boolean found() {
+            return stat != null;
+        }
+
+        boolean is(FileStat root) {
+            return stat != null && stat.key().equals(root.key());
+        }
+    }
+
+    /**
+     * What {@code path} names now: nothing where it leads nowhere (gone from the tree, a mount over a directory above
+     * it, a symlink removed or looping). A path the gateway may not look at is refused: it cannot tell whether a file
+     * system hides the directory there, and serving it anyway wrote where no host path reaches.
+     */
+    private Looked look(String path, boolean follow) throws P9Exception {
+        try {
+            return new Looked(paths.stat(path, follow));
+        } catch (P9Exception e) {
+            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR || e.errno() == Errno.ELOOP) {
+                return new Looked(null);
+            }
+            throw stale(
+                    "the gateway may not look at " + path + " (" + e.errno() + ") to tell whether it is still there",
+                    "cannot be looked at on the host",
+                    "until the gateway may look at that path again");
+        }
+    }
+
+    /** The ESTALE refusing an attach, the operator told once per refusal spell. */
+    private P9Exception stale(String toOperator, String toGuest, String until) {
         if (!told.getAndSet(true)) {
             LOG.log(
                     System.Logger.Level.WARNING,
                     "share '%s' (%s): %s; new attaches are refused (ESTALE) %s"
                             .formatted(share, directory, toOperator, until));
         }
-        throw new P9Exception(Errno.ESTALE, "share directory " + directory + " " + toGuest);
-    }
-
-    /**
-     * Whether the host's {@code path} (not followed if a symlink) is the root: a path gone from the tree (a mount over
-     * a directory above it) is not; a stat refused for another reason serves the directory as before.
-     */
-    private static boolean atItsPath(String path, FileStat stat) {
-        try {
-            return Inodes.statOfHostPath(path).key().equals(stat.key());
-        } catch (P9Exception e) {
-            return e.errno() != Errno.ENOENT && e.errno() != Errno.ENOTDIR;
-        }
+        return new P9Exception(Errno.ESTALE, "share directory " + directory + " " + toGuest);
     }
 
     private static String kernelPath(Node root) {

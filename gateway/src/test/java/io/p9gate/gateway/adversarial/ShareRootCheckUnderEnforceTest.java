@@ -1,5 +1,6 @@
 package io.p9gate.gateway.adversarial;
 
+import static io.p9gate.gateway.testing.Processes.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +11,7 @@ import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.testing.LoggedLines;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -66,6 +68,35 @@ class ShareRootCheckUnderEnforceTest {
             assertEquals(Errno.EBUSY, refused(() -> guest.unlinkat(0, "inner", AT_REMOVEDIR)));
             assertEquals(Errno.EBUSY, refused(() -> guest.renameat(0, "inner", 0, "away")));
             assertTrue(Files.isDirectory(inner), "the other share's directory is still in its place");
+        }
+    }
+
+    /**
+     * The attach's look at the share's path for a file system mounted over it (RemovedShareDirectory) is the gateway's
+     * too: as the guest's host user its statx failed with EACCES under the 0700 parent, which served the share, so a
+     * new attach after a tmpfs was mounted over the directory was served from the shadowed one (creates answered and
+     * recorded as done where no host path reaches them).
+     */
+    @Test
+    void aMountOverTheShareDirectoryIsSeenUnderAnUnsearchableParent() throws Exception {
+        Path data = writable(unsearchableParent().resolve("data"));
+        try (LoggedLines log = new LoggedLines("io.p9gate");
+                HostShareGateway gw = HostShareGateway.serving(
+                        tmp, List.of(new HostShareGateway.Share("data", data, "permissions: enforce")))) {
+            gw.attached("data", GUEST_USER).close();
+            assumeTrue(run("mount", "-t", "tmpfs", "over-data", data.toString()) == 0, "mounts need root");
+            try {
+                assertEquals(
+                        Errno.ESTALE,
+                        refused(() -> gw.attached("data", GUEST_USER).close()));
+                assertEquals(
+                        1,
+                        log.startingWith("share 'data' (" + data + "): a file system was mounted over it")
+                                .size());
+            } finally {
+                run("umount", "-l", data.toString());
+            }
+            gw.attached("data", GUEST_USER).close(); // unmounted: served again
         }
     }
 

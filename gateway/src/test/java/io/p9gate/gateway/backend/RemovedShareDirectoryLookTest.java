@@ -1,0 +1,60 @@
+package io.p9gate.gateway.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.testing.LoggedLines;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An attach looks at the share's path for a file system mounted over it (RemovedShareDirectory). A gateway that may
+ * not look there (unprivileged, a directory above the share made 0700 by another user since the start; the tests run
+ * as root, so the kernel's EACCES is the seam's) cannot tell whether new writes would go where no host path reaches:
+ * the attach is refused ESTALE, as a mount over it is, with one WARNING naming the path and the errno. Before, it was
+ * served. A path that leads nowhere is not such a refusal, and what is looked at is counted: one statx per attach.
+ */
+class RemovedShareDirectoryLookTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aPathTheGatewayMayNotLookAtIsStaleAndTold() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("data"));
+        List<String> looked = new ArrayList<>();
+        RemovedShareDirectory.HostPaths refusing = (path, follow) -> {
+            looked.add(path);
+            throw new P9Exception(Errno.EACCES, "seam");
+        };
+        try (LoggedLines log = new LoggedLines("io.p9gate");
+                LocalShare share = LocalShare.open("data", dir, new QidMapper())) {
+            Node root = share.root().rootNode();
+            FileStat stat = Inodes.stat(root);
+            RemovedShareDirectory checked =
+                    new RemovedShareDirectory("data", dir.toString(), root, MountIds.UNKNOWN, refusing);
+            for (int i = 0; i < 2; i++) {
+                P9Exception stale = assertThrows(P9Exception.class, () -> checked.requireReachable(root, stat));
+                assertEquals(Errno.ESTALE, stale.errno(), stale.toString());
+            }
+            assertEquals(List.of(dir.toString(), dir.toString()), looked, "one look per attach");
+            List<String> told = log.startingWith("share 'data' (" + dir + ")");
+            assertEquals(1, told.size(), told.toString());
+            assertTrue(told.getFirst().contains("may not look at " + dir + " (EACCES)"), told.getFirst());
+
+            looked.clear();
+            new RemovedShareDirectory("data", dir.toString(), root, MountIds.UNKNOWN, (path, follow) -> {
+                        looked.add(path);
+                        return Inodes.statOfHostPath(path);
+                    })
+                    .requireReachable(root, stat);
+            assertEquals(List.of(dir.toString()), looked, "served after one look");
+        }
+    }
+}
