@@ -8,12 +8,14 @@ import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.SetAttr;
 
 /**
- * What a user namespace refuses, asked where a VM has an {@code ids} map (docs/policy.md, "uid/gid mapping"): a file is
+ * What a user namespace refuses, where a VM has an {@code ids} map (docs/policy.md, "uid/gid mapping"): a file is
  * never given an owner or group the map leaves to the overflow id, which every VM's unmapped ids
- * share. Asked before anything changes; the caller records the refusal by the share's unmapped-owner rule.
+ * share. A chown to (u32)-1 is refused with or without a map. Asked before anything changes; the caller records the refusal by the share's unmapped-owner rule.
  */
 final class UnmappedOwners {
     private static final int S_ISGID = 02000;
+    /** (u32)-1: chown(2)'s "leave unchanged", no id. */
+    private static final int NO_ID = -1;
 
     private UnmappedOwners() {}
 
@@ -44,11 +46,13 @@ final class UnmappedOwners {
     /**
      * A Tsetattr's owner and group, each only where its mask sets it (the Linux client sends -1 in a field it does not
      * set): EINVAL, what chown(2) answers for an id the namespace does not map; null if it gives none or mapped ones.
-     * With its bit set, (u32)-1 is such an id too: no map holds it.
+     * With its bit set, (u32)-1 is such an id too, with or without a map: no map holds it, and the host's chown(-1)
+     * would change nothing while the record said the owner was given (9P2000.u cannot name it: n_uid -1 is "don't
+     * touch", the text "4294967295" is refused).
      */
     static Errno chowning(IdTranslation ids, SetAttr attr) {
-        boolean uid = !attr.has(SetAttr.SETATTR_UID) || ids.mayOwnUid(attr.uid());
-        boolean gid = !attr.has(SetAttr.SETATTR_GID) || ids.mayOwnGid(attr.gid());
+        boolean uid = !attr.has(SetAttr.SETATTR_UID) || attr.uid() != NO_ID && ids.mayOwnUid(attr.uid());
+        boolean gid = !attr.has(SetAttr.SETATTR_GID) || attr.gid() != NO_ID && ids.mayOwnGid(attr.gid());
         return uid && gid ? null : Errno.EINVAL;
     }
 }

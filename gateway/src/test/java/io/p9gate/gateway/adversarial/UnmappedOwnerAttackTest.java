@@ -1,6 +1,7 @@
 package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -142,19 +143,66 @@ class UnmappedOwnerAttackTest {
     @Test
     void aVmWithoutAMapKeepsTheOverflowId() throws Exception {
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data")) {
-            Files.writeString(
-                    gw.policyFile,
-                    Files.readString(gw.policyFile)
-                            .lines()
-                            .filter(l -> !l.contains("ids:") && !l.contains("{ranges:"))
-                            .reduce("", (a, b) -> a + b + "\n"));
-            assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, gw.holder.reload());
+            withoutMap(gw);
             try (P9Client guest = gw.attached("data", UNMAPPED)) {
                 guest.walk(0, 1);
                 guest.lcreate(1, "f", O_RDWR, 0644, UNMAPPED);
                 // (u32)-2: no host process runs as it, unlike the host's nobody (65534).
                 assertEquals(OVERFLOW, owner(gw.share("data").resolve("f"), "uid"));
                 assertEquals(OVERFLOW, owner(gw.share("data").resolve("f"), "gid"));
+            }
+        }
+    }
+
+    /**
+     * Without {@code ids} a chown to any id is the overflow id on the host, in 9P2000.L (Tsetattr) and 9P2000.u (Twstat
+     * n_uid, or the id as text) alike, the overflow id 4294967294 itself too. (u32)-1 is no id: .u cannot ask it (n_uid
+     * -1 is "don't touch", the text "4294967295" EINVAL, rule owner-name), and a Tsetattr naming it with its bit set
+     * was allowed and recorded as a chown to 4294967295 while the kernel's chown(-1) changed nothing; it is EINVAL
+     * now, as with a map.
+     */
+    @Test
+    void withoutAMapBothDialectsChownAlike() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data")) {
+            withoutMap(gw);
+            Path data = gw.share("data");
+            try (P9Client l = gw.attached("data", GUEST_USER);
+                    P9Client u = P9Client.connect(UnixDomainSocketAddress.of(gw.socket), 65536)) {
+                u.version(65536, "9P2000.u");
+                u.attach(0, "u", "data", GUEST_USER);
+                for (int id : new int[] {OVERFLOW, UNMAPPED}) {
+                    String name = Integer.toUnsignedString(id);
+                    Files.writeString(data.resolve("l" + name), "x");
+                    Files.writeString(data.resolve("u" + name), "x");
+                    Files.writeString(data.resolve("t" + name), "x");
+                    l.walk(0, 1, "l" + name);
+                    l.setattr(1, chown(SetAttr.SETATTR_UID, id, NO_ID));
+                    u.walk(0, 1, "u" + name);
+                    u.rpc(Wstats.unix(1, Wstats.common(-1, "", -1, -1, -1L, ""), id, -1));
+                    u.walk(0, 2, "t" + name);
+                    u.rpc(Wstats.unix(2, Wstats.common(-1, "", -1, -1, -1L, name), -1, -1));
+                    for (String each : new String[] {"l", "u", "t"}) {
+                        assertEquals(OVERFLOW, owner(data.resolve(each + name), "uid"), each + name);
+                    }
+                    l.clunk(1);
+                    u.clunk(1);
+                    u.clunk(2);
+                }
+                Path file = Files.writeString(data.resolve("f"), "x");
+                l.walk(0, 1, "f");
+                assertEquals(Errno.EINVAL, errno(() -> l.setattr(1, chown(SetAttr.SETATTR_UID, NO_ID, NO_ID))));
+                assertEquals(Errno.EINVAL, errno(() -> l.setattr(1, chown(SetAttr.SETATTR_GID, NO_ID, NO_ID))));
+                u.walk(0, 1, "f");
+                assertEquals(
+                        Errno.EINVAL,
+                        errno(() -> u.rpc(Wstats.unix(1, Wstats.common(-1, "", -1, -1, -1L, "4294967295"), -1, -1))));
+                assertEquals(0, owner(file, "uid"));
+                List<AuditEntry> setattrs = gw.records.stream()
+                        .filter(r -> r.request().operation() == Operation.SETATTR)
+                        .filter(r -> r.request().detail().contains("4294967295"))
+                        .toList();
+                assertEquals(3, setattrs.size(), setattrs.toString());
+                setattrs.forEach(r -> assertFalse(r.decision().allowed(), r.toString()));
             }
         }
     }
@@ -184,6 +232,17 @@ class UnmappedOwnerAttackTest {
             assertEquals(1, denials(gw, Operation.CREATE).size());
             assertEquals(1, denials(gw, Operation.SETATTR).size());
         }
+    }
+
+    /** Reloads {@code gw}'s policy without its {@code ids}: every guest id the overflow id. */
+    private static void withoutMap(HostShareGateway gw) throws Exception {
+        Files.writeString(
+                gw.policyFile,
+                Files.readString(gw.policyFile)
+                        .lines()
+                        .filter(l -> !l.contains("ids:") && !l.contains("{ranges:"))
+                        .reduce("", (a, b) -> a + b + "\n"));
+        assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, gw.holder.reload());
     }
 
     private static SetAttr chown(int valid, int uid, int gid) {
