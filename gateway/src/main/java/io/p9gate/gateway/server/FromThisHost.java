@@ -1,9 +1,12 @@
 package io.p9gate.gateway.server;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,7 +23,8 @@ import java.util.function.LongSupplier;
  * with the number of interfaces: a bind to the peer's address that fails with EADDRNOTAVAIL means no address of this
  * host is the peer's now (including one added since the start). Only an address it binds (a local one, or any address
  * where {@code ip_nonlocal_bind} is 1) or cannot tell about is looked up in the list of interfaces, which also names the
- * one holding it.
+ * one holding it; one that binds where {@code ip_nonlocal_bind} is 0 is local even if the list, kept for a while, does
+ * not have it yet.
  */
 final class FromThisHost {
     /** Which interface holds an address: lists every interface and its addresses, so it costs more with each. */
@@ -37,9 +41,15 @@ final class FromThisHost {
             new FromThisHost(new ListedInterfaces(ListedInterfaces::system, System::nanoTime));
 
     private final Interfaces interfaces;
+    private final NonLocalBind nonLocalBind;
 
     FromThisHost(Interfaces interfaces) {
+        this(interfaces, NonLocalBind.system(System::nanoTime));
+    }
+
+    FromThisHost(Interfaces interfaces, NonLocalBind nonLocalBind) {
         this.interfaces = interfaces;
+        this.nonLocalBind = nonLocalBind;
     }
 
     /** Why {@code peer} is taken for a process of this host, or null if it is not one of the host's addresses. */
@@ -47,25 +57,68 @@ final class FromThisHost {
         if (peer.isLoopbackAddress() || peer.isAnyLocalAddress()) {
             return "the peer " + peer.getHostAddress() + " is a loopback address of this host";
         }
-        if (surelyNotLocal(peer)) {
+        int bind = bindErrno(peer);
+        if (bind == SocketOptions.EADDRNOTAVAIL) {
             return null;
         }
         try {
             String own = interfaces.holding(peer);
-            return own == null
-                    ? null
-                    : "the peer " + peer.getHostAddress() + " is this host's own address (on " + own + ")";
+            if (own != null) {
+                return "the peer " + peer.getHostAddress() + " is this host's own address (on " + own + ")";
+            }
         } catch (SocketException e) {
             return "cannot tell whether the peer " + peer.getHostAddress() + " is this host: " + e.getMessage();
         }
+        // Not in the kept list (added since it was listed), yet bound: where only local addresses bind, that is proof.
+        return bind == 0 && !nonLocalBind.allows(peer)
+                ? "the peer " + peer.getHostAddress() + " is this host's own address (the kernel binds it)"
+                : null;
     }
 
-    /** Whether the kernel refuses a bind to {@code peer} as an address that is not local (EADDRNOTAVAIL). */
-    private static boolean surelyNotLocal(InetAddress peer) {
+    /** The errno of a bind to {@code peer} (0: it binds), or -1 where it cannot be asked: the list decides. */
+    private static int bindErrno(InetAddress peer) {
         try {
-            return SocketOptions.bindErrno(peer) == SocketOptions.EADDRNOTAVAIL;
+            return SocketOptions.bindErrno(peer);
         } catch (IOException e) {
-            return false; // the list of interfaces decides
+            return -1;
+        }
+    }
+
+    /**
+     * Whether the kernel binds addresses the host does not hold ({@code ip_nonlocal_bind} of the address's family):
+     * then a bind proves nothing. Read at most once a second (MISS_REFRESH_NANOS), only for an address that binds
+     * but is not in the kept list: where it is 1, every guest's accept.
+     */
+    interface NonLocalBind {
+        boolean allows(InetAddress address);
+
+        /** /proc/sys/net/ipv4/ip_nonlocal_bind or ipv6's, as this process's network namespace has them. */
+        static NonLocalBind system(LongSupplier clock) {
+            return new NonLocalBind() {
+                private volatile long readAt = Long.MIN_VALUE;
+                private volatile boolean v4;
+                private volatile boolean v6;
+
+                @Override
+                public boolean allows(InetAddress address) {
+                    long now = clock.getAsLong();
+                    if (readAt == Long.MIN_VALUE || now - readAt >= ListedInterfaces.MISS_REFRESH_NANOS) {
+                        v4 = on("/proc/sys/net/ipv4/ip_nonlocal_bind");
+                        v6 = on("/proc/sys/net/ipv6/ip_nonlocal_bind");
+                        readAt = now;
+                    }
+                    return address instanceof Inet6Address ? v6 : v4;
+                }
+
+                /** Unreadable: taken as on, so a bind proves nothing and the list decides, as before. */
+                private static boolean on(String sysctl) {
+                    try {
+                        return !Files.readString(Path.of(sysctl)).strip().equals("0");
+                    } catch (IOException e) {
+                        return true;
+                    }
+                }
+            };
         }
     }
 
@@ -73,8 +126,9 @@ final class FromThisHost {
      * This host's addresses and the interface holding each, listed at most every {@link #REFRESH_NANOS}: an address
      * found there is refused without another listing. An address the kernel takes as local (it binds) but not listed
      * (added since) lists them again, at most once a second: where {@code ip_nonlocal_bind} is 1 every guest's
-     * address binds, and each of its accepts must not list them. So an address added less than a second after a
-     * listing may be missed for that second; its owner (root) could bind anything anyway.
+     * address binds, and each of its accepts must not list them. Where it is 0 the bind itself proves such an address
+     * local ({@link FromThisHost#reason}); where it is 1 an address added less than a second after a listing may be
+     * missed for that second.
      */
     static final class ListedInterfaces implements Interfaces {
         static final long REFRESH_NANOS = 10_000_000_000L;
@@ -82,10 +136,28 @@ final class FromThisHost {
 
         /** Lists the interfaces' addresses. */
         interface Lister {
-            Map<InetAddress, String> list() throws SocketException;
+            Map<Held, String> list() throws SocketException;
         }
 
-        private record Listed(Map<InetAddress, String> holders, long at) {}
+        /**
+         * An address as the kernel tells them apart: an IPv6 link-local one only on its link (the interface index; an
+         * accepted peer's scope id is the interface it came in on). InetAddress.equals ignores the scope, so a guest's
+         * fe80::1 behind tap3 was taken for the host's fe80::1 on eth0 and refused (where ip_nonlocal_bind is 1, its
+         * bind proves nothing and the list decides).
+         */
+        record Held(InetAddress address, int scope) {
+            static Held of(InetAddress address) {
+                return new Held(
+                        address, address instanceof Inet6Address v6 && v6.isLinkLocalAddress() ? v6.getScopeId() : 0);
+            }
+
+            static Held on(InetAddress address, NetworkInterface nic) {
+                return new Held(
+                        address, address instanceof Inet6Address v6 && v6.isLinkLocalAddress() ? nic.getIndex() : 0);
+            }
+        }
+
+        private record Listed(Map<Held, String> holders, long at) {}
 
         private final Lister lister;
         private final LongSupplier clock;
@@ -103,9 +175,10 @@ final class FromThisHost {
             if (known == null || now - known.at() >= REFRESH_NANOS) {
                 known = list(now);
             }
-            String own = known.holders().get(address);
+            Held held = Held.of(address);
+            String own = known.holders().get(held);
             if (own == null && now - known.at() >= MISS_REFRESH_NANOS) {
-                own = list(now).holders().get(address);
+                own = list(now).holders().get(held);
             }
             return own;
         }
@@ -117,11 +190,11 @@ final class FromThisHost {
         }
 
         /** Every address of every interface of this host, as the kernel lists them now. */
-        static Map<InetAddress, String> system() throws SocketException {
-            Map<InetAddress, String> holders = new HashMap<>();
+        static Map<Held, String> system() throws SocketException {
+            Map<Held, String> holders = new HashMap<>();
             for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
                 for (InetAddress address : Collections.list(nic.getInetAddresses())) {
-                    holders.putIfAbsent(address, nic.getName());
+                    holders.putIfAbsent(Held.on(address, nic), nic.getName());
                 }
             }
             return holders;
