@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Tattach of it is ESTALE (as an NFS server answers for a handle it can no longer place), and the operator is told
  * once per share, since only a restart serves the directory now at the path (a reload opens no share directory).
  * Before, a new mount attached it. A file system mounted over the directory is told the same way, since new
- * writes would go where no host path reaches; sessions attached before keep the directory they hold.
+ * writes would go where no host path reaches; sessions attached before keep the directory they hold. So is an admin's
+ * symlink on the configured path pointed at another directory (what a restart serves), and a path the gateway may
+ * not look at (it cannot tell).
  */
 final class RemovedShareDirectory {
     private static final System.Logger LOG = System.getLogger(RemovedShareDirectory.class.getName());
