@@ -86,7 +86,7 @@ public sealed interface RequestArgs {
 
         @Override
         public String describe() {
-            return "offset=" + offset;
+            return "offset=" + Long.toUnsignedString(offset); // u64 on the wire: 2^64-1 is not "-1"
         }
     }
 
@@ -150,7 +150,10 @@ public sealed interface RequestArgs {
         @Override
         public String describe() {
             String text = "mode=" + Integer.toOctalString(mode);
-            return directory ? text : text + " dev=" + major + ":" + minor;
+            // u32 on the wire, as the mapped device keeps them: a signed int would name a device nobody asked for.
+            return directory
+                    ? text
+                    : text + " dev=" + Integer.toUnsignedString(major) + ":" + Integer.toUnsignedString(minor);
         }
 
         @Override
@@ -239,7 +242,9 @@ public sealed interface RequestArgs {
 
         @Override
         public String describe() {
-            return "type=" + type + " start=" + start + " length=" + length + (withoutWriteOpen ? " opened=read" : "");
+            // u64 on the wire, as the offsets: a refused start of 2^64-1 was recorded as "start=-1".
+            return "type=" + type + " start=" + Long.toUnsignedString(start) + " length="
+                    + Long.toUnsignedString(length) + (withoutWriteOpen ? " opened=read" : "");
         }
 
         @Override
