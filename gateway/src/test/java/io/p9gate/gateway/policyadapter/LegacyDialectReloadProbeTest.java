@@ -15,6 +15,7 @@ import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.dialect.Dialect;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,6 +31,8 @@ class LegacyDialectReloadProbeTest {
     private static final int OREAD = 0;
     private static final int ORDWR = 2;
     private static final int ORCLOSE = 0x40;
+    /** 9P2000.u: a hard link, the extension naming the linked file's fid. */
+    private static final int DMLINK = 0x01000000;
 
     @TempDir
     Path tmp;
@@ -59,6 +62,8 @@ class LegacyDialectReloadProbeTest {
             s.walk(TestSession.ROOT, 6, "docs", "x");
             s.walk(TestSession.ROOT, 7, "docs", "x");
             s.expect(RMessage.Ropen.class, new TMessage.Topen(7, OREAD));
+            s.walk(TestSession.ROOT, 8, "docs");
+            s.walk(TestSession.ROOT, 9);
 
             Files.writeString(
                     fx.policyFile,
@@ -86,11 +91,33 @@ class LegacyDialectReloadProbeTest {
             assertEquals(Errno.ENOENT, s.fails(new TMessage.Topen(6, OREAD)), "Topen of a fid walked before");
             assertEquals(Errno.ENOENT, s.fails(new TMessage.Tread(7, 0, 100)), "Tread of a file opened before");
             assertEquals(Errno.ENOENT, s.fails(Wstats.chmod(6, 0600)), "Twstat of a hidden file");
+            assertEquals(
+                    Errno.ENOENT,
+                    s.fails(new TMessage.Tcreate(8, "z", 0644, ORDWR, extension(dialect, ""))),
+                    "Tcreate in a directory walked before");
+            if (dialect == Dialect.U) {
+                assertEquals(
+                        Errno.ENOENT,
+                        s.fails(new TMessage.Tcreate(9, "leak", DMLINK | 0644, OREAD, extension(dialect, "6\n"))),
+                        "Tcreate of a hard link (DMLINK) to the hidden file, in the visible root");
+            }
         }
         assertEquals("before", Files.readString(rw.resolve("f")));
         assertEquals("temporary", Files.readString(rw.resolve("tmp")));
         assertTrue(Files.notExists(rw.resolve("new")) && Files.notExists(rw.resolve("d")));
         assertEquals("private", Files.readString(docs.resolve("x")));
+        assertEquals(List.of("x"), names(docs));
+        assertTrue(Files.notExists(fx.data.resolve("leak")), "no link to the hidden file in the root");
+    }
+
+    private static Optional<String> extension(Dialect dialect, String text) {
+        return dialect == Dialect.U ? Optional.of(text) : Optional.empty();
+    }
+
+    private static List<String> names(Path dir) throws java.io.IOException {
+        try (var listed = Files.list(dir)) {
+            return listed.map(p -> p.getFileName().toString()).sorted().toList();
+        }
     }
 
     private static io.netty.buffer.ByteBuf bytes(String s) {
