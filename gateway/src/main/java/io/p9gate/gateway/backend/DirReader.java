@@ -20,7 +20,6 @@ import java.util.List;
  * the reason for a refusal (fs.VisibleEntries).
  */
 public final class DirReader {
-    private static final int MAX_BUFFER = 256 * 1024;
     private static final int MIN_BUFFER = 4096;
 
     private final ShareRoot share;
@@ -46,23 +45,36 @@ public final class DirReader {
     }
 
     private void fill(int fd, FileKey dirKey, int count, List<DirEntry> out) throws P9Exception {
-        int used = 0;
+        MemorySegment own = DirentBuffer.own();
+        if (own != null) {
+            fill(fd, dirKey, count, out, own.asSlice(0, bufferSize(count)));
+            return;
+        }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(Math.clamp(count, MIN_BUFFER, MAX_BUFFER));
-            while (true) {
-                long n = LinuxSyscalls.getdents64(fd, buf);
-                if (n == 0) {
+            fill(fd, dirKey, count, out, arena.allocate(bufferSize(count)));
+        }
+    }
+
+    /** No more than the count asks (getdents64's work stays the request's size), at least a page. */
+    private static int bufferSize(int count) {
+        return Math.clamp(count, MIN_BUFFER, DirentBuffer.SIZE);
+    }
+
+    private void fill(int fd, FileKey dirKey, int count, List<DirEntry> out, MemorySegment buf) throws P9Exception {
+        int used = 0;
+        while (true) {
+            long n = LinuxSyscalls.getdents64(fd, buf);
+            if (n == 0) {
+                return;
+            }
+            for (long pos = 0; pos < n; ) {
+                DirEntry entry = entryAt(buf, pos, dirKey);
+                if (!out.isEmpty() && used + entry.wireSize() > count) {
                     return;
                 }
-                for (long pos = 0; pos < n; ) {
-                    DirEntry entry = entryAt(buf, pos, dirKey);
-                    if (!out.isEmpty() && used + entry.wireSize() > count) {
-                        return;
-                    }
-                    used += entry.wireSize();
-                    out.add(entry);
-                    pos += Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT, pos + Dirent.RECLEN));
-                }
+                used += entry.wireSize();
+                out.add(entry);
+                pos += Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT, pos + Dirent.RECLEN));
             }
         }
     }
