@@ -43,6 +43,7 @@ class ShortReadReplyMemoryAttackTest {
     private static final long LOTS = 1 << 20;
     private static final long SLACK_MIB = 16;
     private static final int UNSENT = 100;
+    private static final int PIECE = 16 * 1024;
 
     @TempDir
     Path tmp;
@@ -103,9 +104,8 @@ class ShortReadReplyMemoryAttackTest {
             List<SocketChannel> stalled = new ArrayList<>();
             try {
                 for (int c = 0; c < connections; c++) {
-                    SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(fx.alphaSocket));
+                    SocketChannel raw = versionedAlpha(fx);
                     stalled.add(raw);
-                    UnreadConnection.sendAndRead(raw, Frame.NOTAG, new TMessage.Tversion(MSIZE, P9Client.VERSION));
                     // Blocking: it returns once the gateway has taken all but a socket buffer's worth of it.
                     ByteBuffer partial = partialTwrite(c);
                     while (partial.hasRemaining()) {
@@ -121,6 +121,81 @@ class ShortReadReplyMemoryAttackTest {
                 }
             }
         });
+    }
+
+    /**
+     * Alpha sends its 8 connections' msize Twrite frames a {@value #PIECE}-byte piece at a time, each connection in
+     * turn, so that every frame decoder's buffer grows through each of its sizes while the others grow too; then
+     * completes each frame. The peak over the pieces stays within the bound (round 7 of resource bounds, no defect
+     * found: a frame completed slowly holds what a stalled one holds), beta is served meanwhile, and every
+     * connection answers its completed frame: none of them held back another.
+     */
+    @Test
+    void slowlyCompletedFramesOnEveryConnectionHoldNoMoreThanTheVmsFrames() throws Exception {
+        int connections = 8;
+        measured(connections, (fx, gateway) -> {
+            List<SocketChannel> slow = new ArrayList<>();
+            List<ByteBuffer> frames = new ArrayList<>();
+            try {
+                for (int c = 0; c < connections; c++) {
+                    slow.add(versionedAlpha(fx));
+                    frames.add(partialTwrite(c));
+                }
+                long peak = 0;
+                for (boolean sent = false; !sent; ) {
+                    sent = true;
+                    for (int c = 0; c < connections; c++) {
+                        ByteBuffer frame = frames.get(c);
+                        ByteBuffer piece = frame.slice(frame.position(), Math.min(PIECE, frame.remaining()));
+                        while (piece.hasRemaining()) {
+                            slow.get(c).write(piece);
+                        }
+                        frame.position(frame.position() + piece.position());
+                        sent &= !frame.hasRemaining();
+                    }
+                    peak = Math.max(peak, directMemory());
+                }
+                BudgetedAlphaGateway.betaReads(fx);
+                for (int c = 0; c < connections; c++) {
+                    ByteBuffer rest = ByteBuffer.allocate(UNSENT);
+                    while (rest.hasRemaining()) {
+                        slow.get(c).write(rest);
+                    }
+                }
+                for (int c = 0; c < connections; c++) {
+                    assertEquals(10 + c, replyTag(slow.get(c)), "connection " + c + " answered its frame");
+                }
+                return peak;
+            } finally {
+                for (SocketChannel raw : slow) {
+                    raw.close();
+                }
+            }
+        });
+    }
+
+    /** A raw connection of alpha's, its Tversion (msize {@value #MSIZE}) answered. */
+    private static SocketChannel versionedAlpha(PolicyFixture fx) throws java.io.IOException {
+        SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(fx.alphaSocket));
+        UnreadConnection.sendAndRead(raw, Frame.NOTAG, new TMessage.Tversion(MSIZE, P9Client.VERSION));
+        return raw;
+    }
+
+    /** The tag of the next reply on {@code raw}, read whole. */
+    private static int replyTag(SocketChannel raw) throws java.io.IOException {
+        ByteBuffer size = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(raw, size);
+        ByteBuffer rest = ByteBuffer.allocate(size.getInt(0) - 4).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(raw, rest);
+        return Short.toUnsignedInt(rest.getShort(1));
+    }
+
+    private static void readFully(SocketChannel raw, ByteBuffer into) throws java.io.IOException {
+        while (into.hasRemaining()) {
+            if (raw.read(into) < 0) {
+                throw new java.io.EOFException("the gateway closed the connection");
+            }
+        }
     }
 
     /** Runs {@code attack} against alpha held to {@code connections}; its peak must stay within the bound. */
