@@ -20,7 +20,9 @@
 #                          [--connections C] [--in-flight W] [--settle S] [--gateway DIR]
 #                          [--victim read|create]
 #   --kinds    flood kinds (default readdir,denied-walks,xattr,fids; also writes:
-#              Twrites of the whole iounit over 256 MiB of a file per connection)
+#              Twrites of the whole iounit over 256 MiB of a file per connection;
+#              meta: Tmkdir and Tunlinkat of directories of the share's root, each
+#              change's audit intent waiting for an fsync of the log)
 #   --settle   seconds the flood runs before B is measured (default 3)
 #   --gateway  the checkout whose ./p9gate serves (default this one), to compare
 #              builds; the load clients are always this checkout's
@@ -39,7 +41,7 @@ while [ $# -gt 0 ]; do
         --settle) SETTLE=$2; shift 2 ;;
         --gateway) GATEWAY=$(cd "$2" && pwd); shift 2 ;;
         --victim) VICTIM=$2; shift 2 ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
         *) echo "fairness: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done

@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class FairnessLoad {
     private static final String USAGE = "usage: fairness-load victim --server ADDR --aname NAME [--dir small]"
             + " [--files 100] [--ops 3000] [--warmup 300] [--sequence read|create]\n"
-            + "       fairness-load flood --server ADDR --aname NAME [--kinds readdir,denied-walks,xattr,fids,writes]"
+            + "       fairness-load flood --server ADDR --aname NAME [--kinds readdir,denied-walks,xattr,fids,writes,meta]"
             + " [--connections 4] [--in-flight 64] [--big big] [--entries 20000] [--hidden secret]";
     private static final int MSIZE = 512 * 1024;
     private static final int SMALL_READ = 4096;
@@ -43,6 +43,7 @@ public final class FairnessLoad {
     private static final int O_WRONLY = 1;
     private static final int O_RDWR = 2;
     private static final int O_CREAT = 0100;
+    private static final int AT_REMOVEDIR = 0x200;
 
     private FairnessLoad() {}
 
@@ -226,6 +227,7 @@ public final class FairnessLoad {
                                                             Unpooled.wrappedBuffer(data))
                                                     : new TMessage.Tfsync(written, 0))
                                     .reply();
+                        case "meta" -> metaChange(client, n);
                         case "fids" ->
                             client.send(new TMessage.Twalk(
                                             LoadSession.ROOT_FID,
@@ -250,6 +252,22 @@ public final class FairnessLoad {
             } catch (IOException | P9Exception | RuntimeException e) {
                 System.err.println("fairness-load: flood " + kind + " stopped: " + e.getMessage());
             }
+        }
+
+        /**
+         * Even requests make a directory of a name of their own, odd ones remove the one made {@code inFlight}
+         * pairs before (answered by then: at most {@code inFlight} are outstanding): two changes, each waiting
+         * for its audit intent's fsync, and the share's size stays put.
+         */
+        private CompletableFuture<RMessage> metaChange(P9Client client, long n) {
+            String prefix = Thread.currentThread().getName() + "-";
+            long pair = n / 2;
+            if (n % 2 == 0) {
+                return client.send(new TMessage.Tmkdir(LoadSession.ROOT_FID, prefix + pair, 0755, 0))
+                        .reply();
+            }
+            return client.send(new TMessage.Tunlinkat(LoadSession.ROOT_FID, prefix + (pair - inFlight), AT_REMOVEDIR))
+                    .reply();
         }
 
         /** {@code inFlight} fids open on the large directory, one per Treaddir in flight. */
