@@ -41,6 +41,24 @@ class PolicyLoadErrorsTest {
         assertTrue(e.reason().startsWith("YAML syntax"), e.reason());
     }
 
+    /**
+     * A YAML escape of half a UTF-16 pair ("\\uDD38") is no character: Cedar gets the policy text through JNI, where
+     * one lone surrogate turned every character outside the BMP in every rule into U+FFFD, and Cedar (deciding
+     * whenever .cedar files are loaded, and for explain) skipped a deny of "/\\U0001F600/**" the fast path enforced.
+     */
+    @Test
+    void aLoneSurrogateEscapeIsRefusedWhereItIs() throws Exception {
+        PolicyLoadException e = refused(PolicyFiles.oneShare("""
+                path: /srv/p9gate/data
+                access: read-write
+                rules:
+                  - {effect: deny, ops: [OPEN_READ], paths: ["/\\U0001F600/**"]}
+                  - {effect: allow, ops: [OPEN_READ], paths: ["/x\\uDD38*"]}
+                """));
+        assertEquals(14, e.pos().line());
+        assertTrue(e.reason().contains("U+DD38"), e.reason());
+    }
+
     @Test
     void unknownOperationIsNamedWithItsPosition() throws Exception {
         PolicyLoadException e = refused(PolicyFiles.oneShare("""

@@ -126,9 +126,31 @@ public final class YamlTreeReader {
             case START_ARRAY -> sequence(p, at);
             case VALUE_NULL -> new YamlNode.Scalar(null, false, at);
             case VALUE_STRING, VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT, VALUE_TRUE, VALUE_FALSE ->
-                new YamlNode.Scalar(p.getText(), t == JsonToken.VALUE_STRING, at);
+                new YamlNode.Scalar(wholeCharacters(p.getText(), at), t == JsonToken.VALUE_STRING, at);
             default -> throw new PolicyLoadException(at, "unsupported YAML content (" + t + ")");
         };
+    }
+
+    /**
+     * {@code text}, if it holds no half of a UTF-16 pair without its other half (YAML's "\\uDD38" escape makes one):
+     * that is no character, and Cedar, which gets the policy's text through JNI, read every character outside the
+     * BMP of the whole text as U+FFFD once one was in it (a deny of "/\\U0001F600/**" no longer matched).
+     */
+    private static String wholeCharacters(String text, SourcePos at) throws PolicyLoadException {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new PolicyLoadException(
+                        at,
+                        String.format(
+                                "U+%04X is half of a UTF-16 pair, not a character: write the character or its"
+                                        + " \\U escape",
+                                (int) c));
+            }
+        }
+        return text;
     }
 
     /**
@@ -148,8 +170,8 @@ public final class YamlTreeReader {
     private YamlNode.Mapping mapping(JsonParser p, SourcePos at) throws IOException, PolicyLoadException {
         Map<String, YamlNode.Entry> entries = new LinkedHashMap<>();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String key = p.currentName();
             SourcePos keyPos = pos(p.currentTokenLocation());
+            String key = wholeCharacters(p.currentName(), keyPos);
             p.nextToken();
             YamlNode value = node(p);
             if (entries.containsKey(key)) {
