@@ -16,6 +16,8 @@ import java.util.function.LongSupplier;
  * last-resort error handler.
  */
 public final class SessionPipeline {
+    private static final FittedHeapReplies FITTED_HEAP_REPLIES = new FittedHeapReplies();
+
     private SessionPipeline() {}
 
     /** Requests on {@code workers}, without VM budgets: for tests and single-client tools. */
@@ -41,6 +43,8 @@ public final class SessionPipeline {
         WireDialect dialect = new WireDialect();
         // The codec's lines a peer can cause are throttled per VM, as the session's: one VM's flood hides no other's.
         String logKey = PeerCausedLog.key(settings.vm(), settings.listener());
+        // Between a TLS engine and the meter: a small record is charged its bytes, not the engine's packet size.
+        pipeline.addFirst("9p-fitted-replies", FITTED_HEAP_REPLIES);
         // Next to the socket, below a TLS engine if there is one: what that engine writes by itself (a KeyUpdate's
         // answer) is counted against the VM too, and cannot be asked for while replies pile up unread.
         pipeline.addFirst("9p-reply-meter", new ReplyMeter(lane.budget().admission()));

@@ -3,13 +3,11 @@ package io.p9gate.gateway.identity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.handler.ssl.JdkSslContext;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.ClientTls;
 import io.p9gate.gateway.client.P9Client;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,22 +45,11 @@ class KeyUpdateFloodAttackTest {
         int port = listener.port();
         String vms = listener.vms("");
         try (IdentityRig rig = new IdentityRig(tmp).start(vms, listener.serverTls())) {
-            Path a = pki.dir().resolve("a");
-            JdkSslContext tls = (JdkSslContext) ClientTls.of(
-                    a.resolve(TestPki.CLIENT_CERT),
-                    a.resolve(TestPki.CLIENT_KEY),
-                    pki.dir().resolve(TestPki.CA_CERT));
-            Socket raw = new Socket();
-            raw.setReceiveBufferSize(4096);
-            raw.setSendBufferSize(4096);
-            raw.connect(new InetSocketAddress("127.0.0.1", port));
+            UnreadTlsPeer peer = UnreadTlsPeer.connect(listener, "a");
             AtomicLong sent = new AtomicLong();
             Thread writer = null;
             try {
-                SSLSocket attacker =
-                        (SSLSocket) tls.context().getSocketFactory().createSocket(raw, "127.0.0.1", port, true);
-                attacker.setEnabledProtocols(new String[] {"TLSv1.3"});
-                attacker.startHandshake();
+                SSLSocket attacker = peer.tls();
                 writer = Thread.ofPlatform().name("keyupdate-flood").start(() -> {
                     try {
                         while (sent.get() < FLOOD) {
@@ -99,7 +86,7 @@ class KeyUpdateFloodAttackTest {
                     assertEquals("VM b's view", new String(other.read(1, 0, 100), StandardCharsets.UTF_8));
                 }
             } finally {
-                raw.close(); // not the TLS socket: its close waits for the writer, blocked in a write
+                peer.raw().close(); // not the TLS socket: its close waits for the writer, blocked in a write
             }
             if (writer != null) {
                 writer.join();

@@ -1,0 +1,38 @@
+package io.p9gate.gateway.identity;
+
+import io.netty.handler.ssl.JdkSslContext;
+import io.p9gate.gateway.certs.TestPki;
+import io.p9gate.gateway.client.ClientTls;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * A VM's raw TLS 1.3 connection, handshaken, with small socket buffers: for floods whose answers are never read.
+ * End it by closing {@link #raw}: the TLS socket's close waits for a writer blocked in a write.
+ */
+record UnreadTlsPeer(Socket raw, SSLSocket tls) {
+    static UnreadTlsPeer connect(SharedTlsListener listener, String vm) throws Exception {
+        Path dir = listener.pki().dir().resolve(vm);
+        JdkSslContext context = (JdkSslContext) ClientTls.of(
+                dir.resolve(TestPki.CLIENT_CERT),
+                dir.resolve(TestPki.CLIENT_KEY),
+                listener.pki().dir().resolve(TestPki.CA_CERT));
+        Socket raw = new Socket();
+        raw.setReceiveBufferSize(4096);
+        raw.setSendBufferSize(4096);
+        raw.connect(new InetSocketAddress("127.0.0.1", listener.port()));
+        try {
+            SSLSocket tls = (SSLSocket)
+                    context.context().getSocketFactory().createSocket(raw, "127.0.0.1", listener.port(), true);
+            tls.setEnabledProtocols(new String[] {"TLSv1.3"});
+            tls.startHandshake();
+            return new UnreadTlsPeer(raw, tls);
+        } catch (IOException | RuntimeException e) {
+            raw.close();
+            throw e;
+        }
+    }
+}
