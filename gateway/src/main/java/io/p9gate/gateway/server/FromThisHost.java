@@ -23,8 +23,8 @@ import java.util.function.LongSupplier;
  * with the number of interfaces: a bind to the peer's address that fails with EADDRNOTAVAIL means no address of this
  * host is the peer's now (including one added since the start). Only an address it binds (a local one, or any address
  * where {@code ip_nonlocal_bind} is 1) or cannot tell about is looked up in the list of interfaces, which also names the
- * one holding it; one that binds where {@code ip_nonlocal_bind} is 0 is local even if the list, kept for a while, does
- * not have it yet.
+ * one holding it; one that binds (or fails EADDRINUSE, which the kernel answers only past its address check) where
+ * {@code ip_nonlocal_bind} is 0 is local even if the list, kept for a while, does not have it yet.
  */
 final class FromThisHost {
     /** Which interface holds an address: lists every interface and its addresses, so it costs more with each. */
@@ -40,16 +40,28 @@ final class FromThisHost {
     static final FromThisHost SYSTEM =
             new FromThisHost(new ListedInterfaces(ListedInterfaces::system, System::nanoTime));
 
+    /** The errno of a bind to an address: the kernel's answer, or a test's. */
+    interface BindProbe {
+        /** 0 if a socket binds to {@code address}, else the errno. */
+        int errno(InetAddress address) throws IOException;
+    }
+
     private final Interfaces interfaces;
     private final NonLocalBind nonLocalBind;
+    private final BindProbe bindProbe;
 
     FromThisHost(Interfaces interfaces) {
         this(interfaces, NonLocalBind.system(System::nanoTime));
     }
 
     FromThisHost(Interfaces interfaces, NonLocalBind nonLocalBind) {
+        this(interfaces, nonLocalBind, SocketOptions::bindErrno);
+    }
+
+    FromThisHost(Interfaces interfaces, NonLocalBind nonLocalBind, BindProbe bindProbe) {
         this.interfaces = interfaces;
         this.nonLocalBind = nonLocalBind;
+        this.bindProbe = bindProbe;
     }
 
     /** Why {@code peer} is taken for a process of this host, or null if it is not one of the host's addresses. */
@@ -70,15 +82,21 @@ final class FromThisHost {
             return "cannot tell whether the peer " + peer.getHostAddress() + " is this host: " + e.getMessage();
         }
         // Not in the kept list (added since it was listed), yet bound: where only local addresses bind, that is proof.
-        return bind == 0 && !nonLocalBind.allows(peer)
+        // EADDRINUSE too: the kernel looks for a free port only for an address it passed (a local user holding every
+        // ephemeral port would otherwise reopen the window the list leaves).
+        boolean binds = bind == 0 || bind == SocketOptions.EADDRINUSE;
+        return binds && !nonLocalBind.allows(peer)
                 ? "the peer " + peer.getHostAddress() + " is this host's own address (the kernel binds it)"
                 : null;
     }
 
-    /** The errno of a bind to {@code peer} (0: it binds), or -1 where it cannot be asked: the list decides. */
-    private static int bindErrno(InetAddress peer) {
+    /**
+     * The errno of a bind to {@code peer} (0: it binds; EADDRINUSE: it is bindable, its ephemeral ports all taken),
+     * or -1 where it cannot be asked: the list decides.
+     */
+    private int bindErrno(InetAddress peer) {
         try {
-            return SocketOptions.bindErrno(peer);
+            return bindProbe.errno(peer);
         } catch (IOException e) {
             return -1;
         }

@@ -28,6 +28,8 @@ final class SocketOptions {
     private static final int AF_VSOCK = 40;
     /** Linux's errno for a bind to an address that is not local. */
     static final int EADDRNOTAVAIL = 99;
+    /** Linux's errno for a bind to a local address none of whose ports (port 0: ephemeral ones) is free. */
+    static final int EADDRINUSE = 98;
 
     private static final int AF_INET = 2;
     private static final int AF_INET6 = 10;

@@ -3,13 +3,18 @@ package io.p9gate.gateway.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.server.FromThisHost.ListedInterfaces.Held;
+import java.net.BindException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -155,6 +160,75 @@ class FromThisHostTest {
                     assertNull(everyAddressBinds.reason(own), own.toString());
                 }
             }
+        }
+    }
+
+    /**
+     * A bind to port 0 fails EADDRINUSE where every ephemeral port of the address is taken: a local user may hold the
+     * 28,232 of 32768-60999 as UDP sockets on the wildcard address (a hard descriptor limit allows it). The kernel
+     * answers it only after the address passed its local check (inet_bind: EADDRNOTAVAIL first, get_port after), so
+     * it is proof as a bind is. Taken for "cannot tell", it left the kept list to decide and reopened the second after
+     * a listing that anAddressTheKernelBindsIsThisHostsThoughNotListedYet closed.
+     */
+    @Test
+    void anAddressWhoseEphemeralPortsAreAllTakenIsStillThisHosts() throws Exception {
+        InetAddress added = InetAddress.getByName("192.0.2.77");
+        FromThisHost portsTaken =
+                new FromThisHost(address -> null, address -> false, address -> SocketOptions.EADDRINUSE);
+        String reason = portsTaken.reason(added);
+        assertNotNull(reason, "a local process's new address whose ports are all taken");
+        assertTrue(reason.contains("(the kernel binds it)"), reason);
+        // Where every address binds it proves nothing, as a bind does not.
+        assertNull(
+                new FromThisHost(address -> null, address -> true, address -> SocketOptions.EADDRINUSE).reason(added));
+
+        // The kernel's order: a port taken on the wildcard address is EADDRINUSE only for an address of this host.
+        InetAddress guest = InetAddress.getByName(GUEST_V4);
+        assumeTrue(NetworkInterface.getByInetAddress(guest) == null && !nonLocalBind(guest));
+        try (DatagramChannel wildcard = DatagramChannel.open(StandardProtocolFamily.INET)) {
+            wildcard.bind(new InetSocketAddress(0));
+            int taken = ((InetSocketAddress) wildcard.getLocalAddress()).getPort();
+            try (DatagramChannel probe = DatagramChannel.open(StandardProtocolFamily.INET)) {
+                BindException notHers =
+                        assertThrows(BindException.class, () -> probe.bind(new InetSocketAddress(guest, taken)));
+                assertTrue(notHers.getMessage().contains("assign requested address"), notHers.getMessage());
+                BindException ours = assertThrows(
+                        BindException.class,
+                        () -> probe.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), taken)));
+                assertTrue(ours.getMessage().contains("already in use"), ours.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The kernel is asked with a socket per accept of a device-bound listener: 1,000 asks about a guest's address and
+     * 1,000 about one of this host's leave no descriptor open (a local connect flood would run the gateway out).
+     */
+    @Test
+    void askingTheKernelLeavesNoDescriptorOpen() throws Exception {
+        FromThisHost asking = new FromThisHost(address -> null, address -> false);
+        InetAddress guest = InetAddress.getByName(GUEST_V4);
+        InetAddress own = null;
+        for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            for (InetAddress each : Collections.list(nic.getInetAddresses())) {
+                if (!each.isLoopbackAddress() && !(each instanceof Inet6Address)) {
+                    own = each;
+                }
+            }
+        }
+        assumeTrue(own != null, "this host has no IPv4 address besides loopback");
+        long before = openDescriptors();
+        for (int i = 0; i < 1_000; i++) {
+            asking.reason(guest);
+            asking.reason(own);
+        }
+        long after = openDescriptors();
+        assertTrue(after - before < 10, "descriptors before " + before + ", after 2,000 asks " + after);
+    }
+
+    private static long openDescriptors() throws Exception {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
         }
     }
 
