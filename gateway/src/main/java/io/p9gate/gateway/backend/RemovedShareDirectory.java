@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Before, a new mount attached it. A file system mounted over the directory is told the same way, since new
  * writes would go where no host path reaches; sessions attached before keep the directory they hold. So is an admin's
  * symlink on the configured path pointed at another directory (what a restart serves), and a path the gateway may
- * not look at (it cannot tell).
+ * not look at where its mount is unknown (it cannot tell).
  */
 final class RemovedShareDirectory {
     private static final System.Logger LOG = System.getLogger(RemovedShareDirectory.class.getName());
@@ -74,8 +74,9 @@ final class RemovedShareDirectory {
      * path, configured or where the host moved it, is stat'ed: another file there is such a mount. A configured path
      * through an admin's symlink is stat'ed as configured, following it: one that now leads to another directory (the
      * symlink changed) names what a restart serves, so it is refused as a mount over it is; one that leads nowhere
-     * (the symlink removed) leaves the directory served, as a moved one. A path the gateway may not look at (EACCES) is
-     * refused: it cannot tell. One statx per Tattach (two when the configured path does not lead to the root), which
+     * (the symlink removed) leaves the directory served, as a moved one. A path the gateway may not search (EACCES,
+     * EPERM: a guest may chmod 000 a directory of its share above a nested share's) is looked up in the mount table
+     * instead ({@link #mountedOver}); a symlink there cannot be told changed. One statx per Tattach (two when the configured path does not lead to the root), which
      * is rare (once per guest mount). A root the host moved stays served while nothing is over it. Asked as the
      * gateway ({@link LocalShare#attachRoot}): a guest's host user that may not search the path would see nothing.
      */
@@ -118,7 +119,8 @@ final class RemovedShareDirectory {
 
     /** Refuses unless the host's {@code path} is the root ({@code stat}): otherwise a mount hides it there. */
     private void requireAt(String path, FileStat stat) throws P9Exception {
-        if (!look(path, false).is(stat)) {
+        Looked looked = look(path, false);
+        if (looked.refused() != null ? mountedOver(path, looked.refused()) : !looked.is(stat)) {
             throw stale(
                     "a file system was mounted over it on the host",
                     "is hidden by a file system mounted over it on the host",
@@ -126,8 +128,28 @@ final class RemovedShareDirectory {
         }
     }
 
-    /** What a host path names: a file's stat, or nothing (null). */
-    private record Looked(FileStat stat) {
+    /**
+     * Where the gateway may not search {@code path} (unprivileged, a directory above made 0700, or 000 by a guest
+     * whose share holds it: a nested share's), the mount table tells whether a file system is mounted over it. Only
+     * without the root's mount, or the table, it cannot tell: refused. Before, every attach was refused, and a
+     * guest of the outer share kept the nested share's VM from mounting it.
+     */
+    private boolean mountedOver(String path, Errno refused) throws P9Exception {
+        if (mountId == MountIds.UNKNOWN) {
+            throw stale(
+                    "the gateway may not look at " + path + " (" + refused + ") to tell whether it is still there",
+                    "cannot be looked at on the host",
+                    "until the gateway may look at that path again");
+        }
+        return SingleMounts.now().hides(mountId, path);
+    }
+
+    /** What a host path names: a file's stat, nothing (null), or the errno refusing the gateway a look. */
+    private record Looked(FileStat stat, Errno refused) {
+        Looked(FileStat stat) {
+            this(stat, null);
+        }
+
         boolean found() {
             return stat != null;
         }
@@ -139,8 +161,9 @@ final class RemovedShareDirectory {
 
     /**
      * What {@code path} names now: nothing where it leads nowhere (gone from the tree, a mount over a directory above
-     * it, a symlink removed or looping). A path the gateway may not look at is refused: it cannot tell whether a file
-     * system hides the directory there, and serving it anyway wrote where no host path reaches.
+     * it, a symlink removed or looping), or the EACCES or EPERM refusing the gateway a look ({@link #mountedOver}).
+     * Another errno is refused: it cannot tell whether a file system hides the directory there, and serving it anyway
+     * wrote where no host path reaches.
      */
     private Looked look(String path, boolean follow) throws P9Exception {
         try {
@@ -148,6 +171,9 @@ final class RemovedShareDirectory {
         } catch (P9Exception e) {
             if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR || e.errno() == Errno.ELOOP) {
                 return new Looked(null);
+            }
+            if (e.errno() == Errno.EACCES || e.errno() == Errno.EPERM) {
+                return new Looked(null, e.errno());
             }
             throw stale(
                     "the gateway may not look at " + path + " (" + e.errno() + ") to tell whether it is still there",

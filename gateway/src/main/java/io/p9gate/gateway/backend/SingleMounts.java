@@ -52,6 +52,72 @@ record SingleMounts(List<String> lines) {
         return lines == null || lines.stream().anyMatch(line -> line.startsWith(id));
     }
 
+    /**
+     * Whether a file system is mounted over {@code path}, the kernel path of a directory reached through the mount of
+     * id {@code mountId}: a mount other than it on that path or a directory above it, at or below where that mount is
+     * (at the same place only stacked on it; what it is stacked on is below it). Asked where the gateway may not
+     * search the path to stat it. Yes where the table could not be read or does not list the mount: it cannot tell.
+     */
+    boolean hides(long mountId, String path) {
+        if (lines == null) {
+            return true;
+        }
+        String own = null;
+        for (String line : lines) {
+            String[] fields = line.split(" ", 6);
+            if (fields.length == 6 && fields[0].equals(Long.toString(mountId))) {
+                own = unescaped(fields[4]);
+            }
+        }
+        if (own == null) {
+            return true;
+        }
+        for (String line : lines) {
+            String[] fields = line.split(" ", 6);
+            if (fields.length < 6 || fields[0].equals(Long.toString(mountId))) {
+                continue;
+            }
+            String point = unescaped(fields[4]);
+            boolean onThePath = path.equals(point) || point.equals("/") || path.startsWith(point + "/");
+            if (onThePath
+                    && (point.length() > own.length()
+                            || point.equals(own) && fields[1].equals(Long.toString(mountId)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A mountinfo path field as the kernel names the path: it writes space, tab, newline and backslash as \ooo. */
+    private static String unescaped(String field) {
+        if (field.indexOf('\\') < 0) {
+            return field;
+        }
+        StringBuilder out = new StringBuilder(field.length());
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && isOctal(field, i + 1)) {
+                out.append((char) Integer.parseInt(field, i + 1, i + 4, 8));
+                i += 3;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean isOctal(String field, int at) {
+        if (at + 3 > field.length()) {
+            return false;
+        }
+        for (int i = at; i < at + 3; i++) {
+            if (field.charAt(i) < '0' || field.charAt(i) > '7') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether the mountinfo line's third field, "major:minor", is {@code dev}. */
     private static boolean names(String line, long dev) {
         String[] fields = line.split(" ", 4);

@@ -3,6 +3,7 @@ package io.p9gate.gateway.backend;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -56,5 +57,43 @@ class RemovedShareDirectoryLookTest {
                     .requireReachable(root, stat);
             assertEquals(List.of(dir.toString()), looked, "served after one look");
         }
+    }
+    /**
+     * Where the gateway may not search the path, the mount table tells: a guest whose share holds a nested share's
+     * parent (docs/policy.md, "/srv/b -> /srv/a/vms/b") chmods it 000, which an unprivileged gateway may not search
+     * (here the seam's EACCES), and every new attach of the nested share was ESTALE: one VM kept another from mounting
+     * its share. With the root's mount known, nothing mounted over the path is served; a tmpfs over the directory or
+     * its parent is still stale.
+     */
+    @Test
+    void aPathTheGatewayMayNotSearchIsLookedUpInTheMountTable() throws Exception {
+        Path parent = Files.createDirectory(tmp.resolve("vms"));
+        Path dir = Files.createDirectory(parent.resolve("b"));
+        RemovedShareDirectory.HostPaths refusing = (path, follow) -> {
+            throw new P9Exception(Errno.EACCES, "seam");
+        };
+        try (LocalShare share = LocalShare.open("b", dir, new QidMapper())) {
+            Node root = share.root().rootNode();
+            FileStat stat = Inodes.stat(root);
+            long mount = MountIds.of(root);
+            assertTrue(mount != MountIds.UNKNOWN, "the root's mount id");
+            RemovedShareDirectory checked = new RemovedShareDirectory("b", dir.toString(), root, mount, refusing);
+            checked.requireReachable(root, stat);
+            checked.requireReachable(root, stat);
+            for (Path over : new Path[] {dir, parent}) {
+                assumeTrue(run("mount", "-t", "tmpfs", "over-b", over.toString()) == 0, "mounts need root");
+                try {
+                    P9Exception stale = assertThrows(P9Exception.class, () -> checked.requireReachable(root, stat));
+                    assertEquals(Errno.ESTALE, stale.errno(), over.toString());
+                } finally {
+                    run("umount", "-l", over.toString());
+                }
+                checked.requireReachable(root, stat);
+            }
+        }
+    }
+
+    private static int run(String... command) throws Exception {
+        return new ProcessBuilder(command).inheritIO().start().waitFor();
     }
 }
