@@ -147,14 +147,9 @@ public record VerificationReport(
                     continue;
                 }
                 if (same.size() > 1) {
+                    // No size: an unknown key's checkpoint claims whatever its signer wrote, nothing checked.
                     text = same.size() + " checkpoints (" + u.where() + " to "
                             + same.getLast().where()
-                            + ", covering records 0 to "
-                            + (same.stream()
-                                            .mapToLong(Finding.UnknownKey::size)
-                                            .max()
-                                            .orElseThrow()
-                                    - 1)
                             + ") signed only by unknown key(s) " + String.join(", ", u.signers());
                 }
             }

@@ -1,6 +1,7 @@
 package io.p9gate.audit.verify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -568,8 +569,8 @@ class TamperCorpusTest {
 
     /**
      * After a rotation, a reviewer given only the new key saw one UNKNOWN_KEY line per old checkpoint (43 on a real
-     * ECU log), burying anything else: the text report says it once per key, with the count and the records those
-     * checkpoints cover. The JSON report keeps every finding.
+     * ECU log), burying anything else: the text report says it once per key, with the count and where those
+     * checkpoints are. The JSON report keeps every finding.
      */
     @Test
     void onlyTheNewKeyAfterARotationSaysTheOldKeysCheckpointsOnce() throws Exception {
@@ -587,13 +588,34 @@ class TamperCorpusTest {
         assertEquals(
                 "  UNKNOWN_KEY: " + old.size() + " checkpoints ("
                         + old.getFirst().where() + " to "
-                        + old.getLast().where() + ", covering records 0 to "
-                        + (old.getLast().size() - 1) + ") signed only by unknown key(s) " + oldKey,
+                        + old.getLast().where() + ") signed only by unknown key(s) " + oldKey,
                 lines.getLast(),
                 r.summary());
         assertEquals(2, lines.size(), r.summary());
         assertEquals(FindingClass.UNKNOWN_KEY.exitCode(), r.exitCode());
         assertEquals(old.size(), JSON.readTree(r.toJson()).get("findings").size(), "JSON lists each");
+    }
+
+    /**
+     * An unknown key's checkpoint size is whatever its signer wrote: a forger's two notes claiming a billion records
+     * read "covering records 0 to 999999999" on a 200-record log. The grouped line says only what was checked.
+     */
+    @Test
+    void unknownKeysGroupedLineRepeatsNoUncheckedSize() throws Exception {
+        Path dir = tampered(d -> {
+            LogEditor e = new LogEditor(d);
+            List<String> notes = e.notes();
+            String body = SignedNote.parse(noteText(notes.getLast())).body();
+            String inflated = body.replaceFirst("\n\\d+\n", "\n1000000000\n");
+            notes.add(noteJson(SignedNote.sign(inflated, attacker).format()));
+            notes.add(noteJson(SignedNote.sign(inflated, attacker).format()));
+            e.saveNotes(notes);
+        });
+        VerificationReport r = verify(dir, null);
+        assertEquals(FindingClass.UNKNOWN_KEY.exitCode(), r.exitCode(), r.summary());
+        String line = r.summary().lines().toList().getLast();
+        assertTrue(line.startsWith("  UNKNOWN_KEY: 2 checkpoints ("), r.summary());
+        assertFalse(line.contains("99999999") || line.contains("1000000000"), r.summary());
     }
 
     @Test
