@@ -26,6 +26,9 @@ import java.util.Optional;
  * hard links is reported on its own ({@link #hardLinks}): its other names could lie anywhere.
  */
 public final class ShareReach {
+    /** The kernel's bound on the symlinks one lookup follows (MAXSYMLINKS, ELOOP past it). */
+    private static final int MAX_SYMLINKS = 40;
+
     private final Mounts mounts;
     // What the host says of each path, asked once per check: a configuration compares every share with every
     // piece of state (a socket per VM), and asking again per pair made a policy of 3,000 VMs take most of an hour.
@@ -166,20 +169,33 @@ public final class ShareReach {
 
     /**
      * The longest existing prefix of {@code p} with symlinks resolved, followed by the rest as written ({@code p} if
-     * none resolves). A relative {@code p} is this process's working directory's.
+     * none resolves). A dangling symlink in it is followed where it points (a share linked to a directory made
+     * later is that directory, not the link), up to Linux's 40 links. A relative {@code p} is this process's working
+     * directory's.
      */
     public static Path realOfExistingPrefix(Path p) {
-        Path existing = p;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
+        Path path = p;
+        for (int links = 0; links <= MAX_SYMLINKS; links++) {
+            Path existing = path;
+            while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+                existing = existing.getParent();
+            }
+            if (existing == null) {
+                return path;
+            }
+            try {
+                Path rest = existing.relativize(path);
+                if (Files.exists(existing)) {
+                    return existing.toRealPath().resolve(rest).normalize();
+                }
+                Path dir = existing.toAbsolutePath().getParent();
+                path = dir.toRealPath()
+                        .resolve(Files.readSymbolicLink(existing))
+                        .resolve(rest);
+            } catch (IOException | UnsupportedOperationException e) {
+                return p;
+            }
         }
-        if (existing == null) {
-            return p;
-        }
-        try {
-            return existing.toRealPath().resolve(existing.relativize(p)).normalize();
-        } catch (IOException e) {
-            return p;
-        }
+        return p;
     }
 }

@@ -219,6 +219,36 @@ class PolicyCommandTest {
     }
 
     /**
+     * A share that is a symlink to a directory not made yet (the operator's provisioning creates it later) is where
+     * that link points: /srv/x -> /tmp/x (missing) is in the service's empty /tmp. Its prefix resolved only as far as
+     * it existed, the dangling link was taken as the place itself and check said only "does not exist".
+     */
+    @Test
+    void checkWarnsOfAShareWhoseDanglingSymlinkPointsIntoTheHiddenTmp() throws Exception {
+        Path base = Files.createTempDirectory(Path.of("/dev/shm"), "p9gate-sandbox-");
+        Path missing = Path.of("/tmp").resolve(base.getFileName() + "-not-yet");
+        Path link = Files.createSymbolicLink(base.resolve("to-tmp"), missing);
+        Path chain = Files.createSymbolicLink(base.resolve("to-link"), link);
+        try {
+            for (String share : List.of(link.toString(), chain.toString(), chain + "/sub")) {
+                CliRun r = CliRun.of(
+                        "check",
+                        policy("path: " + share + "\naccess: read-only\n").toString());
+                String at = share.endsWith("/sub") ? missing + "/sub" : missing.toString();
+                assertTrue(
+                        r.out()
+                                .contains("path " + share + " (it is " + at + " on this host) is hidden from the"
+                                        + " service by the packaged unit's PrivateTmp=yes"),
+                        share + ": " + r.out() + r.err());
+            }
+        } finally {
+            Files.deleteIfExists(chain);
+            Files.deleteIfExists(link);
+            Files.deleteIfExists(base);
+        }
+    }
+
+    /**
      * A socket path is bound as written, so the kernel resolves a symlink before a ".." in it: unix:LINK/../vm.sock
      * with LINK -> /tmp/x is /tmp/vm.sock, in the service's empty /tmp. Normalised before it was resolved, the ".."
      * took the link away and check said nothing.
