@@ -45,6 +45,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.file.FileSystemLoopException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -432,7 +433,12 @@ final class ServeCommand implements Callable<Integer> {
         // bob's /tmp/p9run -> /run/p9gate: neither the path as written nor as resolved names bob's), and every
         // symlink followed: its owner may point it elsewhere.
         List<Path> links = new ArrayList<>();
-        places.addAll(ChangeableByOthers.directoriesLookedUpIn(dir, true, links::add));
+        try {
+            places.addAll(ChangeableByOthers.directoriesLookedUpIn(dir, true, links::add));
+        } catch (FileSystemLoopException e) {
+            throw new IllegalArgumentException(refused + " has " + ChangeableByOthers.TOO_MANY_LINKS
+                    + " (give its real path, such as /run/p9gate)");
+        }
         places.addAll(links);
         for (Path p : places) {
             String why = whoElseMayRenameIn(p);

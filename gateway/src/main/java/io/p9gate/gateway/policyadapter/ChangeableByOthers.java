@@ -1,6 +1,7 @@
 package io.p9gate.gateway.policyadapter;
 
 import java.io.IOException;
+import java.nio.file.FileSystemLoopException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
@@ -52,10 +53,14 @@ public final class ChangeableByOthers {
         // Every directory the kernel looks a name up in, a link's in the middle of a chain too: a link in a directory
         // others may write is theirs to point elsewhere, and neither the path nor where it ends shows that directory
         // (ProductionTrustFilesAttackTest).
-        for (Path dir : directoriesLookedUpIn(file.toAbsolutePath(), true)) {
-            if (seen.add(dir)) {
-                directory(dir).ifPresent(reasons -> why.add("directory " + dir + " on the way to it: " + reasons));
+        try {
+            for (Path dir : directoriesLookedUpIn(file.toAbsolutePath(), true)) {
+                if (seen.add(dir)) {
+                    directory(dir).ifPresent(reasons -> why.add("directory " + dir + " on the way to it: " + reasons));
+                }
             }
+        } catch (FileSystemLoopException e) {
+            why.add(TOO_MANY_LINKS);
         }
         return why;
     }
@@ -87,10 +92,14 @@ public final class ChangeableByOthers {
             }
         }
         // And the directory of every link on the way, a chain's middle ones too, which neither path shows.
-        for (Path dir : directoriesLookedUpIn(path.toAbsolutePath(), false)) {
-            if (seen.add(dir)) {
-                directory(dir).ifPresent(why -> found.put(dir, why));
+        try {
+            for (Path dir : directoriesLookedUpIn(path.toAbsolutePath(), false)) {
+                if (seen.add(dir)) {
+                    directory(dir).ifPresent(why -> found.put(dir, why));
+                }
             }
+        } catch (FileSystemLoopException e) {
+            found.put(given, TOO_MANY_LINKS);
         }
         return found;
     }
@@ -98,23 +107,33 @@ public final class ChangeableByOthers {
     /** How many symbolic links the kernel follows in one lookup before it gives up (ELOOP). */
     private static final int MAX_LINKS = 40;
 
+    /** Why a path whose walk ran out of links is not passed: the directories past them were never looked at. */
+    public static final String TOO_MANY_LINKS = "more than " + MAX_LINKS
+            + " symbolic links on the way to it, past which nobody checked who may change them";
+
     /**
      * Each directory the kernel looks a name up in when it resolves the absolute {@code path} as written: those of
      * the path, and, where a symbolic link on the way leads elsewhere, those of its target, link after link. Whoever
      * may write one of them may replace the name it holds. The last name is followed if {@code followLast} (a file
      * opened), not otherwise (a socket bound there). A name that cannot be read ends the walk: whoever opens it says
      * why.
+     *
+     * @throws FileSystemLoopException more than the kernel's 40 links on the way: the rest is not checked
      */
-    static List<Path> directoriesLookedUpIn(Path path, boolean followLast) {
+    static List<Path> directoriesLookedUpIn(Path path, boolean followLast) throws FileSystemLoopException {
         return directoriesLookedUpIn(path, followLast, link -> {});
     }
 
     /**
      * As {@link #directoriesLookedUpIn(Path, boolean)}, each symbolic link followed on the way given to {@code
      * linksMet} as it is met (its owner may point it elsewhere). Name by name as the kernel walks: a ".." after a
-     * link goes above the link's target, not beside the link.
+     * link goes above the link's target, not beside the link. Past the kernel's 40 links it fails, not passes: what
+     * lies beyond them was never looked at (treated as a directory, a 41st link's target went unchecked).
+     *
+     * @throws FileSystemLoopException more than 40 links on the way
      */
-    public static List<Path> directoriesLookedUpIn(Path path, boolean followLast, Consumer<Path> linksMet) {
+    public static List<Path> directoriesLookedUpIn(Path path, boolean followLast, Consumer<Path> linksMet)
+            throws FileSystemLoopException {
         Set<Path> dirs = new LinkedHashSet<>();
         Deque<Path> names = new ArrayDeque<>();
         path.forEach(names::addLast);
@@ -132,7 +151,10 @@ public final class ChangeableByOthers {
             }
             dirs.add(at);
             Path next = at.resolve(name);
-            if ((followLast || !names.isEmpty()) && Files.isSymbolicLink(next) && links++ < MAX_LINKS) {
+            if ((followLast || !names.isEmpty()) && Files.isSymbolicLink(next)) {
+                if (++links > MAX_LINKS) {
+                    throw new FileSystemLoopException(path.toString());
+                }
                 Path target;
                 try {
                     target = Files.readSymbolicLink(next);

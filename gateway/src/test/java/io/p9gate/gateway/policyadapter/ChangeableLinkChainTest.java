@@ -1,10 +1,13 @@
 package io.p9gate.gateway.policyadapter;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.FileSystemLoopException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +34,46 @@ class ChangeableLinkChainTest {
 
         List<String> why = ChangeableByOthers.fileAndItsDirectories(a);
         assertTrue(why.stream().anyMatch(w -> w.contains(open + " ") && w.contains("rwxrwxrwx")), why.toString());
+    }
+
+    /**
+     * Past the kernel's 40 links the walk took the 41st link for a directory and went on: the directory its target
+     * is in (here one anyone may write) was never looked at and the file passed. It fails closed now.
+     */
+    @Test
+    void aWalkPastFortyLinksFailsClosed() throws Exception {
+        Path start = chainThroughAnOpenDirectory(41);
+
+        assertThrows(
+                FileSystemLoopException.class, () -> ChangeableByOthers.directoriesLookedUpIn(start, true, l -> {}));
+        assertTrue(
+                ChangeableByOthers.fileAndItsDirectories(start).contains(ChangeableByOthers.TOO_MANY_LINKS),
+                ChangeableByOthers.fileAndItsDirectories(start).toString());
+        assertTrue(ChangeableByOthers.directoriesAbove(start.resolve("s"), new HashSet<>())
+                .containsValue(ChangeableByOthers.TOO_MANY_LINKS));
+    }
+
+    /** Forty links, as many as the kernel follows, are walked to the end: the last one's directory is checked. */
+    @Test
+    void fortyLinksAreWalkedToTheEnd() throws Exception {
+        Path start = chainThroughAnOpenDirectory(40);
+        assertTrue(
+                ChangeableByOthers.directoriesLookedUpIn(start, true, l -> {}).contains(tmp.resolve("open")));
+    }
+
+    /** {@code links} links to an owner-only file, the last of them in a directory anyone may write; the first. */
+    private Path chainThroughAnOpenDirectory(int links) throws Exception {
+        Path open = Files.createDirectories(tmp.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path file =
+                Files.writeString(Files.createDirectories(tmp.resolve("keys")).resolve("p.yaml"), "x");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        Path safe = Files.createDirectories(tmp.resolve("etc"));
+        Path next = Files.createSymbolicLink(open.resolve("last"), file);
+        for (int i = 1; i < links; i++) {
+            next = Files.createSymbolicLink(safe.resolve("l" + i), next);
+        }
+        return next;
     }
 
     @Test
