@@ -119,6 +119,13 @@ public final class ComplianceCommand implements Runnable {
             if ((auditLog == null) != auditPub.isEmpty()) {
                 throw usage("--audit-log and --audit-pub go together");
             }
+            // A negative id goes out as the u32 it wraps to: -1 is 9P's "no uid" (n_uname ~0), -2 the overflow id.
+            if (uid < 0) {
+                throw usage("--uid " + uid + ": a guest uid is 0 or more");
+            }
+            if (gid < 0) {
+                throw usage("--gid " + gid + ": a guest gid is 0 or more");
+            }
             if (maxEntries < 1 || maxHostEntries < 1 || maxCreates < 0 || auditWait < 0) {
                 throw usage("--max-entries and --max-host-entries must be positive, --max-creates and --audit-wait"
                         + " not negative");

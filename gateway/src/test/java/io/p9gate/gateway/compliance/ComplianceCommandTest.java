@@ -58,6 +58,17 @@ class ComplianceCommandTest {
     }
 
     /**
+     * A negative --uid or --gid went out as the u32 it wraps to: -1 is 9P's "no uid" (n_uname ~0), -2 the overflow id
+     * 4294967294, so the suite probed as a user nobody asked for and reported its checks failed or skipped.
+     */
+    @Test
+    void aNegativeUidOrGidIsAUsageError() throws Exception {
+        String p = policy("unix:" + dir.resolve("vm1.sock")).toString();
+        oneUsageLine(SuiteRun.of("compliance", "run", "--policy", p, "--uid", "-1"), "--uid -1: ");
+        oneUsageLine(SuiteRun.of("compliance", "run", "--policy", p, "--gid", "-2"), "--gid -2: ");
+    }
+
+    /**
      * A --report that names a file, or lies below one, cannot hold the reports: said as bad usage before the run
      * (which probes every VM for minutes and leaves audit records), not found after it, with the result lost and
      * nothing but the path as the error.
