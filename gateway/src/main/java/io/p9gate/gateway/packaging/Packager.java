@@ -18,8 +18,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -112,6 +115,8 @@ public final class Packager {
 
         void begin(String step);
     }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Packager() {}
 
@@ -362,14 +367,18 @@ public final class Packager {
     }
 
     /** Writes the tarball, telling {@code steps} each quarter of the files archived (compressing takes ~25 s). */
-    private static Path writeTarball(Path outDir, String name, List<TreeEntry> entries, long mtime, Steps steps)
+    static Path writeTarball(Path outDir, String name, List<TreeEntry> entries, long mtime, Steps steps)
             throws IOException {
         Files.createDirectories(outDir);
         Path tarball = outDir.resolve(name + ".tar.gz");
-        Path partial = outDir.resolve(name + ".tar.gz.partial");
+        // A new file of a random name, made exclusively and never through a link: --out may be a directory others
+        // can write (/tmp/pkg), where a fixed name could be their symlink to any file (TarballOutputAttackTest).
+        Path partial = outDir.resolve(name + ".tar.gz." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".partial");
         long total = Math.max(1, TarGzWriter.fileBytes(entries));
         int[] quartersSaid = {0};
-        try (OutputStream out = Files.newOutputStream(partial)) {
+        OutputStream out = Files.newOutputStream(
+                partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        try (out) {
             TarGzWriter.write(entries, mtime, out, archived -> {
                 int quarters = (int) (archived * 4 / total);
                 if (quarters > quartersSaid[0] && quarters < 4) {
@@ -382,11 +391,11 @@ public final class Packager {
                             total / 1048576.0));
                 }
             });
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(partial);
-            throw e;
+            out.close();
+            return Files.move(partial, tarball, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(partial); // gone after the rename; a failed write or rename leaves nothing
         }
-        return Files.move(partial, tarball, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The machine name in the tarball's name, as Debian and most tarballs spell it. */
