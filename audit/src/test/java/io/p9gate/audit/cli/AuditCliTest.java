@@ -101,6 +101,32 @@ class AuditCliTest {
         assertEquals(7, r.exit(), r.out());
     }
 
+    /**
+     * The pin is the reviewer's trust anchor: it was written by path, following a link and truncating, after the
+     * whole log was read. A link planted at its name (a shared directory) had the victim overwritten with the note,
+     * and a --save-pin that names a directory failed only at the end. It is written as the other outputs are: a
+     * new file renamed onto its name, the name's writability said before the log is read.
+     */
+    @Test
+    void savePinReplacesALinkAtItsNameAndRefusesADirectoryFirst() throws Exception {
+        Path victim = Files.writeString(tmp.resolve("victim"), "keep\n");
+        Path pin = Files.createSymbolicLink(tmp.resolve("planted.pin"), victim);
+
+        CliRun saved =
+                CliRun.audit("verify", "--log", log.toString(), "--key", pub.toString(), "--save-pin", pin.toString());
+
+        assertEquals(0, saved.exit(), saved.err());
+        assertEquals("keep\n", Files.readString(victim));
+        assertFalse(Files.isSymbolicLink(pin));
+        assertTrue(Files.readString(pin).contains("\n\n\u2014 ecu-a-audit "));
+        CliRun intoDirectory =
+                CliRun.audit("verify", "--log", log.toString(), "--key", pub.toString(), "--save-pin", tmp.toString());
+        assertEquals(1, intoDirectory.exit(), intoDirectory.err());
+        assertTrue(intoDirectory.oneLineError(), intoDirectory.err());
+        assertTrue(intoDirectory.err().contains("--save-pin"), intoDirectory.err());
+        assertEquals("", intoDirectory.out(), "refused before the log is read");
+    }
+
     @Test
     void badInputIsOneLine() throws Exception {
         CliRun missing = CliRun.audit("verify", "--log", tmp.resolve("nope").toString(), "--key", pub.toString());
