@@ -122,16 +122,25 @@ public final class KeyFiles {
 
     private static void writeNew(Path file, String line, Set<PosixFilePermission> mode)
             throws IOException, KeyFormatException {
-        try (SeekableByteChannel out = Files.newByteChannel(
-                file,
-                EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                PosixFilePermissions.asFileAttribute(mode))) {
+        SeekableByteChannel out;
+        try {
+            out = Files.newByteChannel(
+                    file,
+                    EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(mode));
+        } catch (FileAlreadyExistsException e) {
+            throw new KeyFormatException("refusing to overwrite " + file);
+        }
+        // Ours from here: a write that fails (ENOSPC) takes it away, or the empty key left is refused by the next
+        // run as one not to overwrite and by the gateway as malformed (KeyPairFullDiskTest).
+        try (out) {
             ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.US_ASCII));
             while (bytes.hasRemaining()) {
                 out.write(bytes);
             }
-        } catch (FileAlreadyExistsException e) {
-            throw new KeyFormatException("refusing to overwrite " + file);
+        } catch (IOException e) {
+            Files.deleteIfExists(file);
+            throw new IOException("cannot write " + file + ": " + e.getMessage() + " (no key written)", e);
         }
     }
 
