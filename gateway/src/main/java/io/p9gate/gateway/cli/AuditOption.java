@@ -8,6 +8,7 @@ import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import java.io.IOException;
 import java.io.Serial;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -88,6 +89,11 @@ final class AuditOption {
                             : "--audit-dir needs --audit-key FILE");
         }
         SigningKey signingKey = signingKey(commandLine);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            // Made by createDirectories, this was "cannot open audit log F: F", the path twice and no reason.
+            throw new AuditUnavailable("cannot open audit log " + dir
+                    + ": it is not a directory (--audit-dir names the log's directory, made if missing)");
+        }
         try {
             return SignedAuditTrail.open(dir, signingKey, options("p9gate/" + signingKey.name(), vms));
         } catch (IOException | AuditWriteException e) {

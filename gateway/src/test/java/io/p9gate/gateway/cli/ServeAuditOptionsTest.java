@@ -131,6 +131,15 @@ class ServeAuditOptionsTest {
         }
     }
 
+    /** An --audit-dir that names a file was said as "cannot open audit log F: F", the path twice and no reason. */
+    @Test
+    void anAuditDirThatIsAFileIsSaidSo() throws Exception {
+        Path file = Files.writeString(dir.resolve("audit.log"), "not a log\n");
+        Run run = serve("--audit-dir", file.toString(), "--audit-key", logs.privateKey.toString());
+        assertOneLine(run, Main.EXIT_FAILURE, "cannot open audit log " + file + ": it is not a directory");
+        assertEquals("not a log\n", Files.readString(file));
+    }
+
     @Test
     void aGatewayThatFailsToStartStillClosesItsLogCleanly() throws Exception {
         Run run = serve("--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString());
