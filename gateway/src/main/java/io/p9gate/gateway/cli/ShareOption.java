@@ -1,5 +1,7 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.audit.read.PrintableText;
+import io.p9gate.policy.load.PolicyParser;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -26,6 +28,10 @@ final class ShareOption {
             String dir = value.substring(eq + 1);
             if (name.isEmpty()) {
                 throw new IllegalArgumentException("--share '" + value + "' has an empty NAME");
+            }
+            if (!PolicyParser.isName(name)) { // a policy's share takes no other: one tried here must load there too
+                throw new IllegalArgumentException(
+                        "--share name '" + PrintableText.escape(name) + "' must match " + PolicyParser.NAME_RULE);
             }
             if (dir.isEmpty()) {
                 throw new IllegalArgumentException("--share '" + value + "' has an empty DIR");

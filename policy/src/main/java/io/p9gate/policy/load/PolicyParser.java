@@ -42,6 +42,15 @@ import java.util.regex.Pattern;
 public final class PolicyParser {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+
+    /** The names {@link #isName} takes, as error messages say them. */
+    public static final String NAME_RULE = NAME.pattern();
+
+    /** Whether {@code name} may name a VM, share or rule ({@link #NAME_RULE}): serve's --share takes the same. */
+    public static boolean isName(String name) {
+        return NAME.matcher(name).matches();
+    }
+
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(KiB|MiB|GiB|TiB)?");
     /** The Linux client's {@code nobody}: its first attach's uid, and the gid of every request that names none. */
     private static final long GUEST_NOBODY = 65534;
