@@ -9,9 +9,6 @@ import io.p9gate.gateway.proto.DirEntry;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.policy.dialect.Dialect;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -123,19 +120,10 @@ class LegacyDirectoryReadEnforceTest {
                     break;
                 }
                 offset += read.length;
-                ByteBuffer stats = ByteBuffer.wrap(read).order(ByteOrder.LITTLE_ENDIAN);
-                while (stats.hasRemaining()) {
-                    int start = stats.position();
-                    int size = Short.toUnsignedInt(stats.getShort());
-                    // size[2] type[2] dev[4] qid[13] mode[4] atime[4] mtime[4] length[8] name[s]
-                    stats.position(start + 41);
-                    byte[] name = new byte[Short.toUnsignedInt(stats.getShort())];
-                    stats.get(name);
-                    String listed = new String(name, StandardCharsets.UTF_8);
+                for (String listed : StatEntryNames.of(read)) {
                     if (!listed.equals(".") && !listed.equals("..")) {
                         names.add(listed);
                     }
-                    stats.position(start + 2 + size);
                 }
             }
             return names.stream().sorted().toList().toString();

@@ -103,8 +103,8 @@ class ReaddirCookieAttackTest {
         }
     }
 
-    /** Names starting with "h-" are not listed; everything else is allowed. */
-    private static final class HidingPolicy implements AccessPolicy {
+    /** Names starting with "h-" are not listed; everything else is allowed (DirentBufferFillAttackTest too). */
+    static final class HidingPolicy implements AccessPolicy {
         @Override
         public Decision decide(AccessRequest request) {
             return Decision.allow(List.of("test"));

@@ -63,4 +63,43 @@ class DirReaderBufferTest {
             assertEquals(3_000, files.count());
         }
     }
+
+    /**
+     * The buffer outlives a read: bytes left in it by an earlier read on the thread (another VM's long names) or
+     * anything else never reach a later, shorter listing. Every name comes from what getdents64 wrote this time.
+     */
+    @Test
+    void bytesLeftInTheBufferNeverReachALaterListing() throws Exception {
+        Path other = Files.createDirectories(tmp.resolve("other-vm"));
+        for (int i = 0; i < 200; i++) {
+            Files.writeString(other.resolve("secret-" + "s".repeat(240) + i), "");
+        }
+        Path mine = Files.createDirectories(tmp.resolve("mine"));
+        Set<String> expected = new TreeSet<>(List.of(".", "..", "a", "bb", "ccc"));
+        for (String name : expected.stream().filter(n -> !n.startsWith(".")).toList()) {
+            Files.writeString(mine.resolve(name), "");
+        }
+        assertEquals(200 + 2, listAll(other, 1 << 16).size());
+        assertEquals(expected, new TreeSet<>(listAll(mine, 1 << 16)), "after another directory's long names");
+        DirentBuffer.own().fill((byte) 'Z'); // no NUL anywhere past what the kernel writes
+        List<String> listed = listAll(mine, 1 << 20);
+        assertEquals(expected.size(), listed.size(), listed.toString());
+        assertEquals(expected, new TreeSet<>(listed), "after a buffer of garbage");
+    }
+
+    private static List<String> listAll(Path dir, int count) throws Exception {
+        List<String> listed = new ArrayList<>();
+        try (LocalShare share = LocalShare.open("share", dir, new QidMapper());
+                Node root = share.root().root();
+                OpenFile file = share.io().open(root, LinuxSyscalls.O_RDONLY)) {
+            for (long offset = 0; ; ) {
+                List<DirEntry> batch = share.dirs().read(file, offset, count);
+                if (batch.isEmpty()) {
+                    return listed;
+                }
+                batch.forEach(e -> listed.add(e.name()));
+                offset = batch.getLast().offset();
+            }
+        }
+    }
 }
