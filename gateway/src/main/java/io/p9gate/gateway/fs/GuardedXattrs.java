@@ -139,7 +139,8 @@ final class GuardedXattrs extends GuardedRequests {
                         new RequestArgs.XattrIo(name, offset),
                         () -> {
                             if (offset < 0 || offset > value.length) {
-                                throw new P9Exception(Errno.EINVAL, "xattr read offset " + offset);
+                                throw new P9Exception(
+                                        Errno.EINVAL, "xattr read offset " + Long.toUnsignedString(offset));
                             }
                             int n = (int) Math.min(count, value.length - offset);
                             return new XattrSlice(Unpooled.copiedBuffer(value, (int) offset, n));

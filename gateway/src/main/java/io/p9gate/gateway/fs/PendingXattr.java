@@ -81,7 +81,9 @@ public final class PendingXattr {
         }
         int n = data.remaining();
         if (offset < 0) {
-            throw new P9Exception(Errno.EINVAL, "xattr write at negative offset " + offset);
+            // a u64 from 2^63 on, which pwrite(2) takes as negative: said as the guest sent it
+            throw new P9Exception(
+                    Errno.EINVAL, "xattr write at offset " + Long.toUnsignedString(offset) + ", beyond 2^63");
         }
         if (offset > value.length - n) {
             throw new P9Exception(Errno.EFBIG, "xattr write beyond the announced size of " + value.length);

@@ -52,7 +52,8 @@ public record SetAttr(
 
     private void checkTime(int bit, int explicitBit, long nsec, String which) throws P9Exception {
         if (has(bit) && has(explicitBit) && (nsec < 0 || nsec > MAX_NSEC)) {
-            throw new P9Exception(Errno.EINVAL, "setattr " + which + " nanoseconds out of range: " + nsec);
+            throw new P9Exception(
+                    Errno.EINVAL, "setattr " + which + " nanoseconds out of range: " + Long.toUnsignedString(nsec));
         }
     }
 }
