@@ -23,23 +23,23 @@ final class AttrOps {
     }
 
     Rgetattr getattr(Tgetattr t) throws P9Exception {
-        Fid fid = ctx.fids().get(t.fid());
+        Fid fid = ctx.fids().file(t.fid());
         return new Rgetattr(ctx.fs().getattr(fid.who(), fid.handle()).attr());
     }
 
     Rsetattr setattr(Tsetattr t) throws P9Exception {
-        Fid fid = ctx.fids().get(t.fid());
+        Fid fid = ctx.fids().file(t.fid());
         ctx.fs().setattr(fid.who(), fid.handle(), t.attr());
         return new Rsetattr();
     }
 
     Rstatfs statfs(Tstatfs t) throws P9Exception {
-        Fid fid = ctx.fids().get(t.fid());
+        Fid fid = ctx.fids().file(t.fid());
         return new Rstatfs(ctx.fs().statfs(fid.who(), fid.handle()));
     }
 
     Rreadlink readlink(Treadlink t) throws P9Exception {
-        Fid fid = ctx.fids().get(t.fid());
+        Fid fid = ctx.fids().file(t.fid());
         int max = ctx.connection().msize() - RREADLINK_HEADER;
         return new Rreadlink(ctx.fs().readlink(fid.who(), fid.handle(), max));
     }

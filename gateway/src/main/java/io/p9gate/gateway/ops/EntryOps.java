@@ -31,44 +31,44 @@ final class EntryOps {
     }
 
     Rmkdir mkdir(Tmkdir t) throws P9Exception {
-        Fid dir = ctx.fids().get(t.dfid());
+        Fid dir = ctx.fids().file(t.dfid());
         return new Rmkdir(ctx.fs().mkdir(dir.withGid(t.gid()), dir.handle(), t.name(), t.mode(), t.gid()));
     }
 
     Rsymlink symlink(Tsymlink t) throws P9Exception {
-        Fid dir = ctx.fids().get(t.fid());
+        Fid dir = ctx.fids().file(t.fid());
         return new Rsymlink(ctx.fs().symlink(dir.withGid(t.gid()), dir.handle(), t.name(), t.target(), t.gid()));
     }
 
     Rmknod mknod(Tmknod t) throws P9Exception {
-        Fid dir = ctx.fids().get(t.dfid());
+        Fid dir = ctx.fids().file(t.dfid());
         return new Rmknod(
                 ctx.fs().mknod(dir.withGid(t.gid()), dir.handle(), t.name(), t.mode(), t.major(), t.minor(), t.gid()));
     }
 
     Rlink link(Tlink t) throws P9Exception {
-        Fid dir = ctx.fids().get(t.dfid());
-        Fid target = ctx.fids().get(t.fid());
+        Fid dir = ctx.fids().file(t.dfid());
+        Fid target = ctx.fids().file(t.fid());
         ctx.fs().link(dir.who(), dir.handle(), target.handle(), t.name());
         return new Rlink();
     }
 
     Rrename rename(Trename t) throws P9Exception {
-        Fid fid = ctx.fids().get(t.fid());
-        Fid dir = ctx.fids().get(t.dfid());
+        Fid fid = ctx.fids().file(t.fid());
+        Fid dir = ctx.fids().file(t.dfid());
         ctx.fs().rename(fid.who(), fid.handle(), dir.handle(), t.name());
         return new Rrename();
     }
 
     Rrenameat renameat(Trenameat t) throws P9Exception {
-        Fid oldDir = ctx.fids().get(t.oldDirFid());
-        Fid newDir = ctx.fids().get(t.newDirFid());
+        Fid oldDir = ctx.fids().file(t.oldDirFid());
+        Fid newDir = ctx.fids().file(t.newDirFid());
         ctx.fs().renameat(oldDir.who(), oldDir.handle(), t.oldName(), newDir.handle(), t.newName());
         return new Rrenameat();
     }
 
     Runlinkat unlinkat(Tunlinkat t) throws P9Exception {
-        Fid dir = ctx.fids().get(t.dirFid());
+        Fid dir = ctx.fids().file(t.dirFid());
         if ((t.flags() & ~AT_REMOVEDIR) != 0) {
             throw ctx.fs()
                     .refusedUnlinkFlags(dir.who(), dir.handle(), t.name(), t.flags(), (t.flags() & AT_REMOVEDIR) != 0);

@@ -115,6 +115,21 @@ final class Fids {
         return f;
     }
 
+    /**
+     * The fid as the file it names, for a request that acts on a file or a directory (walk, getattr, setattr, statfs,
+     * readlink, an entry request's fid or dfid): EBADF, unrecorded as an unknown fid, for an xattr fid, which holds an
+     * attribute's value to read or write and names no file to act on (the Linux client only reads, writes and clunks
+     * it; a Tmkdir through a directory's made the directory).
+     */
+    Fid file(int fid) throws P9Exception {
+        Fid f = get(fid);
+        if (f.state() instanceof FidState.XattrRead || f.state() instanceof FidState.XattrWrite) {
+            throw new P9Exception(
+                    Errno.EBADF, "fid " + Integer.toUnsignedString(fid) + " holds an extended attribute, not a file");
+        }
+        return f;
+    }
+
     /** Installs the fid whose number {@code claim} holds. */
     void add(int fid, Fid value, Claim claim) throws P9Exception {
         if (claim.fid != fid || claim.held == 0 || !table.replace(fid, RESERVED, value)) {

@@ -21,7 +21,7 @@ final class WalkOps {
         if (t.names().size() > TMessage.MAXWELEM) {
             throw new P9Exception(Errno.EINVAL, "more than " + TMessage.MAXWELEM + " names in one walk");
         }
-        Fid from = ctx.fids().get(t.fid());
+        Fid from = ctx.fids().file(t.fid());
         try (Fids.Claim claim = ctx.claimFid(
                         t.newfid(),
                         t.newfid() != t.fid(),

@@ -23,7 +23,7 @@ final class XattrOps {
     }
 
     Rxattrwalk xattrwalk(Txattrwalk t) throws P9Exception {
-        Fid fid = ctx.fids().get(t.fid());
+        Fid fid = ctx.fids().file(t.fid());
         Operation op = t.name().isEmpty() ? Operation.XATTR_LIST : Operation.XATTR_GET;
         RequestArgs args = t.name().isEmpty() ? RequestArgs.NONE : new RequestArgs.Xattr(t.name());
         try (Fids.Claim claim = ctx.claimFid(

@@ -194,6 +194,14 @@ final class AcceptedDifferences {
                     "a user. attribute of a symlink: EPERM as lsetxattr(2) answers, checked at Txattrcreate; diod"
                             + " takes it and fails at the clunk"),
             new OnFid(
+                    "Twalk|Txattrwalk|Tgetattr|Tsetattr|Tstatfs|Treadlink|Tmkdir|Tsymlink|Tmknod|Tlink|Trename"
+                            + "|Trenameat|Tunlinkat",
+                    "Rlerror EBADF",
+                    ".*",
+                    "(?:^|, )(?:fid|dfid|olddir|newdir)=xattr-",
+                    "an xattr fid holds a value, not a file: EBADF for a request that acts on a file or directory"
+                            + " through it (docs/protocol.md); diod acts on the fid's path"),
+            new OnFid(
                     "Txattrcreate|Tlcreate",
                     "Rlerror EINVAL",
                     ".*",
