@@ -226,8 +226,7 @@ class PidFileSymlinkAttackTest {
         for (Path pidDirectory :
                 List.of(dir.resolve("a"), d.resolve("l"), dir.resolve("dangling"), next, Path.of("/var/run"))) {
             assertDoesNotThrow(
-                    () -> ServeCommand.refuseUnsafePidFileDirectory(pidDirectory.resolve("p9gate.pid")),
-                    pidDirectory.toString());
+                    () -> PidFileDirectory.refuseUnsafe(pidDirectory.resolve("p9gate.pid")), pidDirectory.toString());
         }
     }
 
@@ -237,7 +236,7 @@ class PidFileSymlinkAttackTest {
         assertEquals(
                 0,
                 new ProcessBuilder("chmod", "1777", sticky.toString()).start().waitFor());
-        ServeCommand.refuseUnsafePidFileDirectory(sticky.resolve("p9gate.pid"));
-        ServeCommand.refuseUnsafePidFileDirectory(Path.of("p9gate.pid"));
+        PidFileDirectory.refuseUnsafe(sticky.resolve("p9gate.pid"));
+        PidFileDirectory.refuseUnsafe(Path.of("p9gate.pid"));
     }
 }
