@@ -4,7 +4,6 @@ import io.p9gate.audit.AuditWriteException;
 import io.p9gate.audit.read.HostAbi;
 import io.p9gate.gateway.auditing.DataOnLogFilesystem;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
-import io.p9gate.gateway.fs.AllowAll;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.fs.NoAudit;
@@ -12,22 +11,15 @@ import io.p9gate.gateway.metrics.AuditMetrics;
 import io.p9gate.gateway.metrics.LiveGauges;
 import io.p9gate.gateway.metrics.MetricsAddress;
 import io.p9gate.gateway.metrics.MetricsEndpoint;
-import io.p9gate.gateway.metrics.QuotaScope;
 import io.p9gate.gateway.metrics.RequestLatency;
 import io.p9gate.gateway.policyadapter.BoundSocketFiles;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
-import io.p9gate.gateway.policyadapter.PolicyPeers;
-import io.p9gate.gateway.policyadapter.PolicyReloader;
-import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
 import io.p9gate.gateway.policyadapter.ServedPolicyCheck;
-import io.p9gate.gateway.policyadapter.SessionGuards;
-import io.p9gate.gateway.policyadapter.TransportChecks;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.server.ListenSpec;
-import io.p9gate.gateway.server.PeerIdentifier;
 import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.gateway.systemd.ServiceNotifier;
@@ -35,27 +27,15 @@ import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
-import io.p9gate.policy.model.ListenerSpec;
-import io.p9gate.policy.model.SharePolicy;
-import io.p9gate.policy.model.VmPolicy;
 import io.p9gate.policy.protect.StatePath;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BiConsumer;
-import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -192,7 +172,7 @@ final class ServeCommand implements Callable<Integer> {
         if (production) {
             refuseUnlessProductionReady(holder, metricsAddress);
         }
-        Served served = holder != null ? fromPolicy(holder) : fromShares();
+        ServeMode served = holder != null ? fromPolicy(holder) : fromShares();
         // Served only through sessions, which write the records they hold before their replies leave.
         AuditTrail trail =
                 audit.enabled() ? audit.open(spec.commandLine(), served.vms()).holdingLooks() : new NoAudit();
@@ -248,49 +228,8 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** What one way of serving (named shares, or a policy file) contributes to the common start-up. */
-    private interface Served {
-        /** The shares by name, for the configuration digest (empty under a policy: its digest is recorded). */
-        Map<String, Path> shares();
-
-        GatewayConfig config(AuditTrail trail);
-
-        /** Records the policy in use, if any, before the first client can connect. */
-        void loaded(AuditTrail trail) throws P9Exception;
-
-        /** Announces the listeners; arms what runs beside the gateway (reload on SIGHUP, pid file). */
-        void started(Gateway gateway, GatewayConfig config) throws IOException;
-
-        /** One line for systemd's STATUS= once serving. */
-        String status();
-
-        /** How many VMs are served: they share the end of the audit disk budget evenly. */
-        int vms();
-
-        /** Every quota's scope, use and limit now, for the metrics; none without a policy. */
-        default Supplier<List<QuotaScope>> quotaScopes() {
-            return List::of;
-        }
-
-        /** The host directory of a VM's share now (for the audit disk budget: is it on the log's file system?). */
-        Optional<Path> shareDir(String vm, String share);
-
-        /** Every share's host directory now, by a name for messages. */
-        Map<String, Path> shareDirs();
-
-        /** Each CRL file of the policy and its nextUpdate, for the metrics; none without a policy. */
-        default Supplier<Map<String, Instant>> crlNextUpdates() {
-            return Map::of;
-        }
-
-        /** Which VM a connection speaks for (R-DEP-1); without a policy, the listener's. */
-        default PeerIdentifier identifier(AuditTrail trail) {
-            return PeerIdentifier.LISTENER_IS_VM;
-        }
-    }
-
     /** {@code --share/--listen}: a development convenience, every request allowed. */
-    private Served fromShares() {
+    private ServeMode fromShares() {
         if (shares.isEmpty() || listens.isEmpty()) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "give --policy FILE, or --share NAME=DIR and --listen ADDRESS");
@@ -299,38 +238,7 @@ final class ServeCommand implements Callable<Integer> {
         GatewayState.refusal(shareMap, gatewayState()).ifPresent(why -> {
             throw new CommandLine.ParameterException(spec.commandLine(), why);
         });
-        return new Served() {
-            public Map<String, Path> shares() {
-                return shareMap;
-            }
-
-            public GatewayConfig config(AuditTrail trail) {
-                return validatedConfig(shareMap, trail);
-            }
-
-            public void loaded(AuditTrail trail) {}
-
-            public void started(Gateway gateway, GatewayConfig config) {
-                announce(gateway, config, shareMap);
-            }
-
-            public String status() {
-                return "serving " + String.join(", ", shareMap.keySet()) + " without a policy";
-            }
-
-            public int vms() {
-                return listens.size(); // without a policy, each listener is a VM of its own
-            }
-
-            public Optional<Path> shareDir(String vm, String share) {
-                return Optional.ofNullable(shareMap.get(share));
-            }
-
-            public Map<String, Path> shareDirs() {
-                return shareMap.entrySet().stream()
-                        .collect(Collectors.toMap(e -> "share " + e.getKey(), Map.Entry::getValue));
-            }
-        };
+        return new ShareServeMode(spec.commandLine(), shareMap, listens, limits());
     }
 
     private boolean production() {
@@ -364,8 +272,8 @@ final class ServeCommand implements Callable<Integer> {
      * Counts every audit record from now on, times requests and audit fsyncs, reads connections, fids, budgets and
      * quotas at each scrape, and serves it all; a failure to bind stops the start.
      */
-    private MetricsEndpoint startMetrics(MetricsAddress address, AuditTrail trail, GatewayConfig config, Served served)
-            throws IOException {
+    private MetricsEndpoint startMetrics(
+            MetricsAddress address, AuditTrail trail, GatewayConfig config, ServeMode served) throws IOException {
         AuditMetrics counted = new AuditMetrics();
         SignedAuditTrail signed = (SignedAuditTrail) trail; // metricsAddress() made sure the trail is the signed log
         signed.observe(counted);
@@ -452,125 +360,9 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** {@code --policy}: listeners, shares and decisions from the policy file; SIGHUP reloads it. */
-    private Served fromPolicy(PolicyHolder holder) {
-        OwnershipMode mode = ownershipMode();
-        refuseMissingShareDirectories(holder);
-        PolicyReloader reloader = new PolicyReloader(holder);
-        return new Served() {
-            private SessionGuards guards;
-            private final TransportChecks transport = TransportChecks.watch(holder, reloader, w -> {
-                PrintWriter err = spec.commandLine().getErr();
-                err.println("p9gate: WARNING: " + w);
-                err.flush();
-            });
-
-            public Map<String, Path> shares() {
-                return Map.of();
-            }
-
-            public Supplier<Map<String, Instant>> crlNextUpdates() {
-                return transport::crlNextUpdates;
-            }
-
-            public GatewayConfig config(AuditTrail trail) {
-                try {
-                    guards = PolicyServe.guards(holder, reloader, mode);
-                    return PolicyServe.config(
-                            holder, guards, trail, tls, reloader, msize, workers, maxOutstanding, iounit);
-                } catch (IllegalArgumentException | UncheckedIOException e) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-                }
-            }
-
-            public Supplier<List<QuotaScope>> quotaScopes() {
-                return () -> PolicyServe.quotaScopes(guards.quotas());
-            }
-
-            public void loaded(AuditTrail trail) throws P9Exception {
-                trail.lifecycle(new GatewayEvent.PolicyLoaded(holder.current().digest(), false, policy.toString()));
-                reloader.onReload(result -> PolicyServe.recordReload(
-                        trail, result, spec.commandLine().getErr()));
-            }
-
-            public void started(Gateway gateway, GatewayConfig config) throws IOException {
-                reloader.onReload(result -> systemd.status(
-                        switch (result) {
-                            case PolicyHolder.ReloadResult.Loaded loaded ->
-                                "policy reloaded (sha256 " + loaded.newDigest() + ")";
-                            case PolicyHolder.ReloadResult.Kept kept ->
-                                "policy reload refused, keeping sha256 " + kept.digest() + ": " + kept.reason();
-                        }));
-                PolicyServe.closeRemovedVms(
-                        holder, reloader, gateway, spec.commandLine().getErr());
-                PolicyServe.closeNoLongerIdentified(
-                        holder, reloader, gateway, spec.commandLine().getErr());
-                if (config.handlers() instanceof ShareServerFactory sessions) {
-                    PolicyServe.closeTakenShares(
-                            reloader, sessions, gateway, spec.commandLine().getErr());
-                }
-                reloader.reloadOnSighup();
-                if (pidFile != null) {
-                    PolicyServe.writePidFile(pidFile);
-                    ReloadOutcomeFile.reportBeside(pidFile, holder, reloader, transport::warnings);
-                }
-                PrintWriter out = spec.commandLine().getOut();
-                holder.current()
-                        .listeners()
-                        .forEach((vm, listener) ->
-                                out.println("p9gate: VM " + vm + " on " + listener.describe() + whereItIs(listener)));
-                out.println("p9gate: policy " + policy + " (sha256 "
-                        + holder.current().digest() + "); SIGHUP reloads it");
-                out.flush();
-            }
-
-            public int vms() {
-                return holder.current().listeners().size();
-            }
-
-            public Optional<Path> shareDir(String vm, String share) {
-                return Optional.ofNullable(holder.current().policy().vms().get(vm))
-                        .map(v -> v.shares().get(share))
-                        .map(s -> s.hostDir());
-            }
-
-            public Map<String, Path> shareDirs() {
-                Map<String, Path> dirs = new TreeMap<>();
-                forEachShare(holder, (vm, s) -> dirs.put("share " + s.name() + " of VM " + vm.id(), s.hostDir()));
-                return dirs;
-            }
-
-            public String status() {
-                return "serving " + holder.current().listeners().size() + " VM(s) under policy sha256 "
-                        + holder.current().digest();
-            }
-
-            public PeerIdentifier identifier(AuditTrail trail) {
-                return new PolicyPeers(holder::current, trail);
-            }
-        };
-    }
-
-    /** Each share's host directory, before the audit log is opened, as {@code --share} checks its DIR. */
-    private void refuseMissingShareDirectories(PolicyHolder holder) {
-        ShareDirectory.Checks directories = new ShareDirectory.Checks();
-        try {
-            forEachShare(
-                    holder,
-                    (vm, share) -> directories.require(
-                            policy + ": VM '" + vm.id() + "', share '" + share.name() + "'", share.hostDir()));
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
-        directories.requireAllThere();
-    }
-
-    /** Every share of the policy in force, with its VM. */
-    private static void forEachShare(PolicyHolder holder, BiConsumer<VmPolicy, SharePolicy> action) {
-        holder.current()
-                .policy()
-                .vms()
-                .values()
-                .forEach(vm -> vm.shares().values().forEach(share -> action.accept(vm, share)));
+    private ServeMode fromPolicy(PolicyHolder holder) {
+        return new PolicyServeMode(
+                spec.commandLine(), policy, holder, ownershipMode(), tls, limits(), systemd, pidFile);
     }
 
     /** What no share may reach besides the policy's own files (R-POL-9), checked before anything is created. */
@@ -597,6 +389,10 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
+    private ServeLimits limits() {
+        return new ServeLimits(msize, workers, maxOutstanding, iounit);
+    }
+
     private Map<String, Path> validatedShares() {
         try {
             return ShareOption.parse(shares);
@@ -605,42 +401,11 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    private GatewayConfig validatedConfig(Map<String, Path> shareMap, AuditTrail trail) {
-        try {
-            List<ListenSpec> listeners = listens.stream().map(ListenSpec::parse).toList();
-            return new GatewayConfig(
-                    listeners,
-                    new ShareServerFactory(shareMap, new AllowAll(), trail),
-                    msize,
-                    workers,
-                    maxOutstanding,
-                    iounit);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
-    }
-
-    private void announce(Gateway gateway, GatewayConfig config, Map<String, Path> shareMap) {
-        PrintWriter out = spec.commandLine().getOut();
-        String shareList = shareMap.entrySet().stream()
-                .map(e -> e.getKey() + " -> " + e.getValue())
-                .collect(Collectors.joining(", "));
-        List<SocketAddress> bound = gateway.boundAddresses();
-        for (int i = 0; i < bound.size(); i++) {
-            out.println("p9gate: listening on " + describe(config.listeners().get(i), bound.get(i)) + " (share"
-                    + (shareMap.size() > 1 ? "s " : " ") + shareList + ")");
-        }
-        out.flush();
-        PrintWriter err = spec.commandLine().getErr();
-        err.println("p9gate: WARNING: no policy is enforced; every client may read and write every share");
-        err.flush();
-    }
-
     /**
      * A disk budget of --audit-max-bytes alone bounds the log's files, but nothing keeps a VM writing to a share on
      * the log's file system from filling it, and then every VM's requests fail (EIO): the log cannot record them.
      */
-    private void warnAboutSharesBesideTheLog(Served served, DataOnLogFilesystem data) {
+    private void warnAboutSharesBesideTheLog(ServeMode served, DataOnLogFilesystem data) {
         if (audit.maxBytes == 0 || audit.minFree > 0) {
             return;
         }
@@ -710,31 +475,5 @@ final class ServeCommand implements Callable<Integer> {
                 err.flush();
             }
         }
-    }
-
-    /**
-     * Where a socket really is when a link on its path leads elsewhere: the directory there, not the link's, decides
-     * who can replace it (the production profile checks both, docs/deploy.md). Empty otherwise.
-     */
-    private static String whereItIs(ListenerSpec listener) {
-        if (!(listener instanceof ListenerSpec.UnixSocket unix)) {
-            return "";
-        }
-        Path given = unix.path().toAbsolutePath().normalize();
-        try {
-            // From the path as written: the kernel follows a link before a ".." after it.
-            Path real = unix.path().toAbsolutePath().getParent().toRealPath().resolve(given.getFileName());
-            return real.equals(given) ? "" : " (the socket is " + real + ": a link on its path leads there)";
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    /** The listener as given, with the actual port when the user asked for port 0. */
-    private static String describe(ListenSpec listener, SocketAddress bound) {
-        if (listener instanceof ListenSpec.Tcp tcp && bound instanceof InetSocketAddress inet) {
-            return new ListenSpec.Tcp(tcp.host(), inet.getPort(), tcp.device()).describe();
-        }
-        return listener.describe();
     }
 }

@@ -38,7 +38,7 @@ public final class TransportChecks {
     /**
      * Checks the policy in force now, saying each warning to {@code atStart}, and again after each reload that is
      * taken, logging each warning then. At start the share directories are not looked at: serve has refused a policy
-     * with one missing or no directory just before (ServeCommand.refuseMissingShareDirectories).
+     * with one missing or no directory just before (PolicyServeMode.refuseMissingShareDirectories).
      */
     public static TransportChecks watch(PolicyHolder holder, PolicyReloader reloader, Consumer<String> atStart) {
         TransportChecks checks = new TransportChecks();
