@@ -7,11 +7,8 @@ import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.fs.NoAudit;
-import io.p9gate.gateway.metrics.AuditMetrics;
-import io.p9gate.gateway.metrics.LiveGauges;
 import io.p9gate.gateway.metrics.MetricsAddress;
 import io.p9gate.gateway.metrics.MetricsEndpoint;
-import io.p9gate.gateway.metrics.RequestLatency;
 import io.p9gate.gateway.policyadapter.BoundSocketFiles;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
@@ -23,7 +20,6 @@ import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.gateway.systemd.ServiceNotifier;
-import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
@@ -197,19 +193,27 @@ final class ServeCommand implements Callable<Integer> {
         Gateway gateway;
         MetricsEndpoint endpoint = null;
         try {
-            endpoint = metricsAddress != null ? startMetrics(metricsAddress, trail, config, served) : null;
+            endpoint = metricsAddress != null
+                    ? ServeMetrics.start(
+                            metricsAddress,
+                            trail,
+                            config,
+                            served,
+                            running::get,
+                            spec.commandLine().getOut())
+                    : null;
             trail.lifecycle(new GatewayEvent.Started(ConfigDigest.of(config, served.shares()), null));
             served.loaded(trail);
             gateway = Gateway.start(config, served.identifier(trail));
             running.set(gateway);
             served.started(gateway, config);
         } catch (P9Exception e) {
-            closeMetrics(endpoint);
+            ServeMetrics.close(endpoint, spec.commandLine().getErr());
             closeGatewayOrHandlers(config);
             closeAudit(trail);
             throw new IOException("cannot record the start in the audit log: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
-            closeMetrics(endpoint);
+            ServeMetrics.close(endpoint, spec.commandLine().getErr());
             closeGatewayOrHandlers(config);
             closeAudit(trail);
             throw e;
@@ -221,7 +225,8 @@ final class ServeCommand implements Callable<Integer> {
         systemd.startWatchdog(() -> true);
         Foreground.runUntilStopped(
                 gateway, () -> systemd.stopping("stopping: closing sessions, final audit checkpoint"), () -> {
-                    closeMetrics(servingMetrics); // the gateway closed its share handles
+                    ServeMetrics.close(
+                            servingMetrics, spec.commandLine().getErr()); // the gateway closed its share handles
                     closeAudit(trail);
                     systemd.close();
                 });
@@ -265,45 +270,6 @@ final class ServeCommand implements Callable<Integer> {
             return MetricsAddress.parse(metrics);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
-    }
-
-    /**
-     * Counts every audit record from now on, times requests and audit fsyncs, reads connections, fids, budgets and
-     * quotas at each scrape, and serves it all; a failure to bind stops the start.
-     */
-    private MetricsEndpoint startMetrics(
-            MetricsAddress address, AuditTrail trail, GatewayConfig config, ServeMode served) throws IOException {
-        AuditMetrics counted = new AuditMetrics();
-        SignedAuditTrail signed = (SignedAuditTrail) trail; // metricsAddress() made sure the trail is the signed log
-        signed.observe(counted);
-        signed.log().observeSyncs(counted);
-        if (config.handlers() instanceof ShareServerFactory sessions) { // every mode's factory (the tests' too)
-            sessions.observeRequests(new RequestLatency(counted.registry()));
-        }
-        LiveGauges.register(counted.registry(), config.budgets(), served.quotaScopes());
-        LiveGauges.crls(counted.registry(), served.crlNextUpdates());
-        LiveGauges.socketFiles(counted.registry(), () -> {
-            Gateway gateway = running.get(); // the endpoint is bound before the listeners
-            return gateway == null ? Map.of() : gateway.socketFilesLost();
-        });
-        MetricsEndpoint endpoint = MetricsEndpoint.start(address, counted.registry());
-        PrintWriter out = spec.commandLine().getOut();
-        out.println("p9gate: metrics on " + address.describe() + "/metrics");
-        out.flush();
-        return endpoint;
-    }
-
-    /** The metrics stop with the gateway; a failure to remove the socket is only reported. */
-    private void closeMetrics(MetricsEndpoint endpoint) {
-        if (endpoint != null) {
-            try {
-                endpoint.close();
-            } catch (IOException e) {
-                PrintWriter err = spec.commandLine().getErr();
-                err.println("p9gate: metrics: " + e.getMessage());
-                err.flush();
-            }
         }
     }
 
