@@ -172,14 +172,15 @@ final class ServeCommand implements Callable<Integer> {
         // Served only through sessions, which write the records they hold before their replies leave.
         AuditTrail trail =
                 audit.enabled() ? audit.open(spec.commandLine(), served.vms()).holdingLooks() : new NoAudit();
+        ServeNotices notices = new ServeNotices(spec.commandLine(), audit);
         if (trail instanceof SignedAuditTrail signed) {
             DataOnLogFilesystem data = new DataOnLogFilesystem(audit.dir, served::shareDir);
             if (audit.minFree > 0) {
                 // Only a free-space reserve counts what changes take (DiskBudget): without one, no lookup per change.
                 signed.countDataOnLogFilesystem(data);
             }
-            warnAboutSharesBesideTheLog(served, data);
-            AuditDiskRoom.warning(audit.dir, audit.maxBytes, audit.minFree).ifPresent(this::warn);
+            notices.warnAboutSharesBesideTheLog(served, data);
+            AuditDiskRoom.warning(audit.dir, audit.maxBytes, audit.minFree).ifPresent(notices::warn);
         }
         GatewayConfig config;
         try {
@@ -189,7 +190,7 @@ final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         config.budgets().onConnectionRefused(new RefusedConnections(trail));
-        warnAboutBudgets(config);
+        notices.warnAboutBudgets(config);
         Gateway gateway;
         MetricsEndpoint endpoint = null;
         try {
@@ -219,7 +220,7 @@ final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         MetricsEndpoint servingMetrics = endpoint;
-        announceAudit();
+        notices.announceAudit();
         systemd.ready(served.status() + (audit.enabled() ? "; audit log " + audit.dir : ""));
         // The pings show the JVM runs (not wedged in GC or a safepoint); the event loops are not probed yet.
         systemd.startWatchdog(() -> true);
@@ -364,50 +365,6 @@ final class ServeCommand implements Callable<Integer> {
             return ShareOption.parse(shares);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
-    }
-
-    /**
-     * A disk budget of --audit-max-bytes alone bounds the log's files, but nothing keeps a VM writing to a share on
-     * the log's file system from filling it, and then every VM's requests fail (EIO): the log cannot record them.
-     */
-    private void warnAboutSharesBesideTheLog(ServeMode served, DataOnLogFilesystem data) {
-        if (audit.maxBytes == 0 || audit.minFree > 0) {
-            return;
-        }
-        List<String> beside = served.shareDirs().entrySet().stream()
-                .filter(e -> data.holds(e.getValue()))
-                .map(e -> e.getKey() + " (" + e.getValue() + ")")
-                .toList();
-        if (!beside.isEmpty()) {
-            warn(String.join(", ", beside) + " on the audit log's file system and no"
-                    + " --audit-min-free: a VM writing there can fill it, and then every VM's requests fail (EIO);"
-                    + " set --audit-min-free, or put the log on a file system of its own (docs/deploy.md)");
-        }
-    }
-
-    private void warn(String warning) {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println("p9gate: WARNING: " + warning);
-        err.flush();
-    }
-
-    /** Limits that promise more than the process has (one line each); they are kept, the reserve still holds. */
-    private void warnAboutBudgets(GatewayConfig config) {
-        PrintWriter err = spec.commandLine().getErr();
-        config.budgets().warnings().forEach(w -> err.println("p9gate: WARNING: " + w));
-        err.flush();
-    }
-
-    private void announceAudit() {
-        if (audit.enabled()) {
-            PrintWriter out = spec.commandLine().getOut();
-            out.println("p9gate: audit log " + audit.dir + " (signed by " + audit.key + ")");
-            out.flush();
-        } else {
-            PrintWriter err = spec.commandLine().getErr();
-            err.println("p9gate: WARNING: no audit trail (--audit-dir); nothing the clients do is recorded");
-            err.flush();
         }
     }
 
