@@ -16,7 +16,6 @@ import io.p9gate.gateway.budget.OverBudget;
 import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.codec.PeerCausedLog;
 import io.p9gate.gateway.codec.PeerName;
-import io.p9gate.gateway.net.Transports;
 import io.p9gate.gateway.session.Session;
 import io.p9gate.gateway.session.SessionPipeline;
 import io.p9gate.gateway.session.SessionSettings;
@@ -26,7 +25,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,10 +54,7 @@ public final class Gateway implements AutoCloseable {
     public static final Duration LONGEST_CLOSE = STEP_WAIT.multipliedBy(3);
 
     private final GatewayConfig config;
-    /** Accepts connections on every listener. */
-    private final EventLoopGroup acceptor;
-    /** Each VM's connections, by its budget. */
-    private final Map<VmBudget, EventLoopGroup> vmLoops = new IdentityHashMap<>();
+    private final EventLoops loops;
 
     private final FairWorkerPool workers;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -89,14 +84,12 @@ public final class Gateway implements AutoCloseable {
      * that reconnects in a loop is admitted and refused in turn, 90-150 times a second).
      */
     private final PeerCausedLog refusing = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
-    /** The connections of listeners several VMs share (tls:, vsock:): their VM is known only once identified. */
-    private EventLoopGroup sharedLoops;
 
     private Gateway(GatewayConfig config, PeerIdentifier identifier, Function<ListenSpec, ListenerBinder> binderOf) {
         this.config = config;
         this.identifier = identifier;
         this.binderOf = binderOf;
-        this.acceptor = Transports.newGroup(1, FairWorkerPool.named("p9gate-accept-"));
+        this.loops = new EventLoops(config.budgets());
         this.workers = new FairWorkerPool(config.workers(), config.workers(), "p9gate-worker");
     }
 
@@ -254,7 +247,7 @@ public final class Gateway implements AutoCloseable {
                         spec.describe(), config.maxMsize(), config.maxOutstanding(), config.ioLimit())
                 .onOwnLoops(owner.isPresent());
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(acceptor, owner.map(this::loopsOf).orElseGet(this::sharedLoops))
+                .group(loops.acceptor(), owner.map(loops::of).orElseGet(loops::shared))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
                 .childHandler(new ChannelInitializer<>() {
                     @Override
@@ -398,7 +391,7 @@ public final class Gateway implements AutoCloseable {
             // requests may then be served on the loop as on a listener the VM owns.
             LoopMove.move(
                     channel,
-                    loopsOf(budget.get()).next(),
+                    loops.of(budget.get()).next(),
                     PeerCausedLog.key(budget.get().vm(), spec.describe()),
                     () -> serve(channel, budget.get(), settings.forVm(vm).onOwnLoops(true), peer, place));
         }
@@ -577,32 +570,6 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** The event loops of the listeners several VMs share. */
-    private EventLoopGroup sharedLoops() {
-        synchronized (vmLoops) {
-            if (sharedLoops == null) {
-                sharedLoops = Transports.newGroup(
-                        Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
-                        FairWorkerPool.named("p9gate-io-shared-"));
-            }
-            return sharedLoops;
-        }
-    }
-
-    /** The VM's event loops: the cores shared evenly among the VMs, at least one thread each. */
-    private EventLoopGroup loopsOf(VmBudget vm) {
-        synchronized (vmLoops) {
-            return vmLoops.computeIfAbsent(
-                    vm,
-                    v -> Transports.newGroup(
-                            Math.max(
-                                    1,
-                                    Runtime.getRuntime().availableProcessors()
-                                            / Math.max(1, config.budgets().vms().size())),
-                            FairWorkerPool.named("p9gate-io-" + v.vm() + "-")));
-        }
-    }
-
     /**
      * Takes one of the VM's connections (and a descriptor of the pool), given back when its session has ended;
      * past its budget the connection is closed at once and the refusal recorded (R-ROB-2). The descriptor reserve
@@ -672,18 +639,11 @@ public final class Gateway implements AutoCloseable {
         awaitQuietly(connections.close(), System.nanoTime() + wait.toNanos(), wait, "connections still open");
         workers.shutdown();
         awaitQuietly(workers, wait);
-        List<EventLoopGroup> loops;
-        synchronized (vmLoops) {
-            loops = new ArrayList<>(vmLoops.values());
-            if (sharedLoops != null) {
-                loops.add(sharedLoops);
-            }
-        }
-        loops.add(acceptor);
-        loops.forEach(group -> group.shutdownGracefully(0, wait.toSeconds(), TimeUnit.SECONDS));
+        List<EventLoopGroup> groups = loops.all();
+        groups.forEach(group -> group.shutdownGracefully(0, wait.toSeconds(), TimeUnit.SECONDS));
         // One deadline for all the loops: waiting for each stuck VM in turn would outlast TimeoutStopSec.
         long deadline = System.nanoTime() + wait.toNanos();
-        loops.forEach(group -> awaitQuietly(group.terminationFuture(), deadline, wait, "event loops still running"));
+        groups.forEach(group -> awaitQuietly(group.terminationFuture(), deadline, wait, "event loops still running"));
         // Left to the callers, a factory they did not close kept each VM's inotify instance and reader thread
         // (GatewayCloseReleasesWatchersAttackTest).
         closeHandlers();
