@@ -21,7 +21,6 @@ import io.p9gate.gateway.session.SessionPipeline;
 import io.p9gate.gateway.session.SessionSettings;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +35,6 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongPredicate;
 import java.util.function.Predicate;
-import java.util.stream.LongStream;
 
 /**
  * A running gateway: its listeners, sessions and worker threads. Each VM's connections have event loop
@@ -94,40 +92,16 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * What a tls: listener keeps of the peer addresses whose connections have not named their VM yet (R-ROB-2):
-     * the connections awaiting their handshake, the addresses refused for holding too many (logged once), and the
-     * addresses whose handshakes keep failing ({@link PenalisedPeerGate}), and those whose handshakes named a VM
-     * ({@link NamedAddresses}, displaced last). Before its handshake a connection is
-     * only its address, so VMs connecting from one address share these on a listener; they are kept per listener so
-     * that such VMs, each on a listener of its own, do not share them (docs/deploy.md).
-     */
-    private record Unidentified(UnidentifiedPeers handshakes, HandshakePenalties penalties, NamedAddresses named) {}
-
-    /**
      * Each tls: listener's {@link NamedAddresses}: a reload forgets the addresses of the VMs it removed and of the
      * certificates it no longer accepts.
      */
     private final List<NamedAddresses> namedAddresses = new CopyOnWriteArrayList<>();
 
-    private Unidentified unidentified() {
-        NamedAddresses named = new NamedAddresses();
-        namedAddresses.add(named);
-        return new Unidentified(
-                new UnidentifiedPeers(
-                        config.budgets().handshakePlaces(),
-                        named::vmsOf,
-                        () -> Math.max(1, connectionLimits().max().orElse(1)),
-                        () -> Math.max(
-                                1,
-                                connectionLimits()
-                                        .reduce(0, (x, y) -> y > Long.MAX_VALUE - x ? Long.MAX_VALUE : x + y))),
-                new HandshakePenalties(),
-                named);
-    }
-
-    /** Each VM's connections limit, as it is now (limits change on reload). */
-    private LongStream connectionLimits() {
-        return config.budgets().vms().stream().mapToLong(vm -> vm.limits().connections());
+    /** A new tls: listener's peers, its named addresses among those a reload forgets. */
+    private TlsListenerPeers tlsListenerPeers() {
+        TlsListenerPeers peers = TlsListenerPeers.of(config.budgets());
+        namedAddresses.add(peers.named());
+        return peers;
     }
 
     /** Binds every listener and starts serving, every listener its own VM; fails (IOException) if any cannot be bound. */
@@ -242,7 +216,7 @@ public final class Gateway implements AutoCloseable {
         // (tls:, vsock:) are accepted on shared loops, and move to their VM's loops, lane and budgets once the
         // transport has named the VM.
         Optional<VmBudget> owner = config.budgets().ofListener(spec.describe());
-        Unidentified unidentified = spec instanceof ListenSpec.Tls ? unidentified() : null;
+        TlsListenerPeers unidentified = spec instanceof ListenSpec.Tls ? tlsListenerPeers() : null;
         SessionSettings settings = new SessionSettings(
                         spec.describe(), config.maxMsize(), config.maxOutstanding(), config.ioLimit())
                 .onOwnLoops(owner.isPresent());
@@ -258,14 +232,18 @@ public final class Gateway implements AutoCloseable {
                         PeerName.set(channel, peer);
                         // The transport says which VM this is (R-DEP-1) before any 9P byte is read; the
                         // session then runs in that VM's lane, within its budgets.
-                        Consumer<String> identified = awaitingIdentity(channel, spec, unidentified);
+                        Consumer<String> identified = unidentified == null
+                                ? vm -> {}
+                                : unidentified.awaitingIdentity(channel, spec, closed::get);
                         long reidentifiedBefore =
                                 IdentifiedPlaceGate.passesBefore(channel).orElseGet(reidentifications::get);
                         binder.identify(channel, identifier, vm -> {
                             identified.accept(vm);
                             if (reidentifiedSince(channel, reidentifiedBefore)) {
                                 // Named after the pass forgot the addresses its reload no longer names.
-                                takeBackNaming(channel, unidentified, vm);
+                                if (unidentified != null) {
+                                    unidentified.takeBackNaming(channel, vm);
+                                }
                                 channel.close();
                                 return;
                             }
@@ -301,7 +279,7 @@ public final class Gateway implements AutoCloseable {
      * accept (a shared {@code vsock:} listener's CID). Every listener has one: a kind with none cannot be bound.
      */
     private List<PlaceGate> placeGates(
-            ListenSpec spec, ListenerBinder binder, Optional<VmBudget> owner, Unidentified unidentified) {
+            ListenSpec spec, ListenerBinder binder, Optional<VmBudget> owner, TlsListenerPeers unidentified) {
         List<PlaceGate> places = new ArrayList<>();
         if (spec instanceof ListenSpec.Tls tls) {
             places.add(new UnidentifiedPlaceGate(tls, identifier, unidentified.handshakes()));
@@ -508,66 +486,11 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * A tls: connection waits for its handshake to name its VM: until then it holds the place of its listener's
-     * {@code unidentified} connections it took at accept ({@link UnidentifiedPlaceGate}, R-ROB-2). Answers what
-     * gives that place back (once; also when the connection closes first).
-     */
-    private Consumer<String> awaitingIdentity(Channel channel, ListenSpec spec, Unidentified unidentified) {
-        if (unidentified == null
-                || !(channel.remoteAddress() instanceof InetSocketAddress remote)
-                || !UnidentifiedPlaceGate.takenAtAccept(channel)) {
-            return vm -> {};
-        }
-        UnidentifiedPeers handshakes = unidentified.handshakes();
-        InetAddress address = remote.getAddress();
-        AtomicBoolean given = new AtomicBoolean();
-        Runnable give = () -> {
-            if (given.compareAndSet(false, true)) {
-                handshakes.give(address, channel);
-            }
-        };
-        channel.closeFuture().addListener(f -> {
-            // Not the gateway's own stop, nor a probe or a timeout of the gateway's own (HandshakeCost).
-            if (!given.get() && !closed.get() && HandshakeCost.failedByPeer(channel)) {
-                handshakeFailed(spec, address, unidentified.penalties());
-            }
-            give.run();
-        });
-        return vm -> {
-            unidentified.penalties().succeeded(address);
-            unidentified.named().named(vm, address, ConnectionIdentity.of(channel));
-            give.run();
-        };
-    }
-
-    /**
      * Whether a tls: listener ranks {@code address} as one from which a handshake named a VM still in force: its
      * connections are displaced last ({@link NamedAddresses}).
      */
     public boolean ranksAsNamed(InetAddress address) {
         return namedAddresses.stream().anyMatch(named -> named.contains(address));
-    }
-
-    private static void takeBackNaming(Channel channel, Unidentified unidentified, String vm) {
-        if (unidentified != null && channel.remoteAddress() instanceof InetSocketAddress remote) {
-            unidentified.named().takeBack(vm, remote.getAddress(), ConnectionIdentity.of(channel));
-        }
-    }
-
-    /**
-     * A tls: connection closed before its handshake named a VM, after its peer made the gateway work (refused, no
-     * certificate, dropped mid-handshake): past a few, its address is refused for a while; one WARNING line per
-     * penalty, never one per connection.
-     */
-    private static void handshakeFailed(ListenSpec spec, InetAddress address, HandshakePenalties penalties) {
-        Duration penalty = penalties.failed(address);
-        if (!penalty.isZero()) {
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    () -> "refusing connections on " + spec.describe() + " from " + address.getHostAddress()
-                            + " for " + penalty.toSeconds() + " s: its TLS handshakes keep failing (each refusal is"
-                            + " audited, this line is not repeated during the penalty)");
-        }
     }
 
     /**
