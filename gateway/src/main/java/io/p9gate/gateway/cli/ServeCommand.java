@@ -1,6 +1,5 @@
 package io.p9gate.gateway.cli;
 
-import io.p9gate.audit.AuditWriteException;
 import io.p9gate.audit.read.HostAbi;
 import io.p9gate.gateway.auditing.DataOnLogFilesystem;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
@@ -25,7 +24,6 @@ import io.p9gate.policy.PolicyCheck;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.protect.StatePath;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -186,7 +184,7 @@ final class ServeCommand implements Callable<Integer> {
         try {
             config = served.config(trail);
         } catch (RuntimeException e) {
-            closeAudit(trail);
+            ServeClosing.audit(trail, spec.commandLine().getErr());
             throw e;
         }
         config.budgets().onConnectionRefused(new RefusedConnections(trail));
@@ -210,13 +208,13 @@ final class ServeCommand implements Callable<Integer> {
             served.started(gateway, config);
         } catch (P9Exception e) {
             ServeMetrics.close(endpoint, spec.commandLine().getErr());
-            closeGatewayOrHandlers(config);
-            closeAudit(trail);
+            ServeClosing.gatewayOrHandlers(running.get(), config);
+            ServeClosing.audit(trail, spec.commandLine().getErr());
             throw new IOException("cannot record the start in the audit log: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             ServeMetrics.close(endpoint, spec.commandLine().getErr());
-            closeGatewayOrHandlers(config);
-            closeAudit(trail);
+            ServeClosing.gatewayOrHandlers(running.get(), config);
+            ServeClosing.audit(trail, spec.commandLine().getErr());
             throw e;
         }
         MetricsEndpoint servingMetrics = endpoint;
@@ -228,7 +226,7 @@ final class ServeCommand implements Callable<Integer> {
                 gateway, () -> systemd.stopping("stopping: closing sessions, final audit checkpoint"), () -> {
                     ServeMetrics.close(
                             servingMetrics, spec.commandLine().getErr()); // the gateway closed its share handles
-                    closeAudit(trail);
+                    ServeClosing.audit(trail, spec.commandLine().getErr());
                     systemd.close();
                 });
         return 0;
@@ -365,38 +363,6 @@ final class ServeCommand implements Callable<Integer> {
             return ShareOption.parse(shares);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
-    }
-
-    /**
-     * A start that failed: the gateway is closed if it started (it closes the share handles it was given), else the
-     * share handles alone. Before, a gateway started but not announced (its pid file unwritable) went on serving with
-     * its shares closed.
-     */
-    private void closeGatewayOrHandlers(GatewayConfig config) {
-        Gateway started = running.get();
-        if (started != null) {
-            started.close();
-            return;
-        }
-        try {
-            config.handlers().close();
-        } catch (RuntimeException e) {
-            System.getLogger(ServeCommand.class.getName())
-                    .log(System.Logger.Level.WARNING, "closing the shares: " + e.getMessage());
-        }
-    }
-
-    /** Records the shutdown and signs the final checkpoint (R-DEP-2); a failure is reported, not thrown. */
-    private void closeAudit(AuditTrail trail) {
-        if (trail instanceof SignedAuditTrail signed) {
-            try {
-                signed.close();
-            } catch (AuditWriteException e) {
-                PrintWriter err = spec.commandLine().getErr();
-                err.println("p9gate: audit log: final checkpoint failed: " + e.getMessage());
-                err.flush();
-            }
         }
     }
 }
