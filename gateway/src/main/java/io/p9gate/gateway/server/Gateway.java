@@ -9,7 +9,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.codec.PeerName;
@@ -384,14 +383,16 @@ public final class Gateway implements AutoCloseable {
         for (Channel server : serverChannels) {
             server.close().awaitUninterruptibly();
         }
-        awaitQuietly(connections.close(), System.nanoTime() + wait.toNanos(), wait, "connections still open");
+        StopStepWait.awaitQuietly(
+                connections.close(), System.nanoTime() + wait.toNanos(), wait, "connections still open");
         workers.shutdown();
-        awaitQuietly(workers, wait);
+        StopStepWait.awaitQuietly(workers, wait);
         List<EventLoopGroup> groups = loops.all();
         groups.forEach(group -> group.shutdownGracefully(0, wait.toSeconds(), TimeUnit.SECONDS));
         // One deadline for all the loops: waiting for each stuck VM in turn would outlast TimeoutStopSec.
         long deadline = System.nanoTime() + wait.toNanos();
-        groups.forEach(group -> awaitQuietly(group.terminationFuture(), deadline, wait, "event loops still running"));
+        groups.forEach(group ->
+                StopStepWait.awaitQuietly(group.terminationFuture(), deadline, wait, "event loops still running"));
         // Left to the callers, a factory they did not close kept each VM's inotify instance and reader thread
         // (GatewayCloseReleasesWatchersAttackTest).
         closeHandlers();
@@ -403,25 +404,6 @@ public final class Gateway implements AutoCloseable {
             config.handlers().close();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "closing the shares: " + e.getMessage(), e);
-        }
-    }
-
-    /** Waits for {@code step} until {@code deadline} ({@link System#nanoTime}), the end of {@code wait}. */
-    private static void awaitQuietly(Future<?> step, long deadline, Duration wait, String what) {
-        if (!step.awaitUninterruptibly(TimeUnit.NANOSECONDS.toMillis(Math.max(0, deadline - System.nanoTime())))) {
-            LOG.log(System.Logger.Level.WARNING, () -> what + " after " + wait.toSeconds() + " s; stopping anyway");
-        }
-    }
-
-    private static void awaitQuietly(FairWorkerPool pool, Duration wait) {
-        try {
-            if (!pool.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.log(
-                        System.Logger.Level.WARNING,
-                        () -> "requests still running after " + wait.toSeconds() + " s; stopping anyway");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
