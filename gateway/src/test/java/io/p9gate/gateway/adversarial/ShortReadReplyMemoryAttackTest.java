@@ -3,7 +3,6 @@ package io.p9gate.gateway.adversarial;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.util.internal.PlatformDependent;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.budget.Admission;
@@ -14,8 +13,6 @@ import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.server.GatewayConfig;
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -79,10 +76,10 @@ class ShortReadReplyMemoryAttackTest {
                 // it takes nothing more of alpha, and what it holds for alpha is what alpha's budget let it hold.
                 for (int i = 0; i < 3000 && !(alpha.queuedReplyBytes() >= REPLY_BYTES && alpha.serving() == 0); i++) {
                     raw.write(reads);
-                    peak = Math.max(peak, directMemory());
+                    peak = Math.max(peak, ProcessMemory.direct());
                     Thread.sleep(10);
                 }
-                peak = Math.max(peak, directMemory());
+                peak = Math.max(peak, ProcessMemory.direct());
                 assertTrue(
                         alpha.queuedReplyBytes() >= REPLY_BYTES && alpha.serving() == 0,
                         "alpha is held back by its reply budget: " + alpha.queuedReplyBytes() + " bytes queued, "
@@ -112,7 +109,7 @@ class ShortReadReplyMemoryAttackTest {
                         raw.write(partial);
                     }
                 }
-                long peak = directMemory();
+                long peak = ProcessMemory.direct();
                 BudgetedAlphaGateway.betaReads(fx);
                 return peak;
             } finally {
@@ -153,7 +150,7 @@ class ShortReadReplyMemoryAttackTest {
                         frame.position(frame.position() + piece.position());
                         sent &= !frame.hasRemaining();
                     }
-                    peak = Math.max(peak, directMemory());
+                    peak = Math.max(peak, ProcessMemory.direct());
                 }
                 BudgetedAlphaGateway.betaReads(fx);
                 for (int c = 0; c < connections; c++) {
@@ -210,10 +207,10 @@ class ShortReadReplyMemoryAttackTest {
         long after;
         try (BudgetedAlphaGateway gateway = BudgetedAlphaGateway.start(fx, trail, limits)) {
             BudgetedAlphaGateway.betaReads(fx);
-            before = directMemory();
+            before = ProcessMemory.direct();
             peak = Math.max(before, attack.run(fx, gateway));
             gateway.assertAlphaHoldsNothing();
-            after = directMemory();
+            after = ProcessMemory.direct();
         }
         trail.close();
         System.out.printf(
@@ -232,15 +229,5 @@ class ShortReadReplyMemoryAttackTest {
         frame.putInt(MSIZE).put((byte) MessageType.TWRITE.code()).putShort((short) (10 + tag));
         frame.putInt(0).putLong(0).putInt(MSIZE - 23);
         return frame.position(0);
-    }
-
-    /** The process's direct memory: Netty's own count (buffers without a cleaner) and the JDK's. */
-    private static long directMemory() {
-        long netty = Math.max(0, PlatformDependent.usedDirectMemory());
-        long jdk = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-                .filter(pool -> "direct".equals(pool.getName()))
-                .mapToLong(BufferPoolMXBean::getMemoryUsed)
-                .sum();
-        return netty + jdk;
     }
 }
