@@ -41,6 +41,25 @@ public final class Admission {
         }
     }
 
+    /**
+     * Whether the VM's queued replies are under {@code replyBytes}; if not, parks {@code wake} as {@link #tryAdmit}
+     * does. For what a connection answers without admission (an Rflush, an Rlerror for a malformed frame): its
+     * VM over budget, it stops reading as a connection with a request waiting does.
+     */
+    public boolean hasReplyRoom(Runnable wake) {
+        if (queuedReplyBytes.get() < maxReplyBytes) {
+            return true;
+        }
+        synchronized (lock) {
+            // Again under the lock: replies that drained meanwhile wake the parked only once they take it.
+            if (queuedReplyBytes.get() < maxReplyBytes) {
+                return true;
+            }
+            parked.add(wake);
+            return false;
+        }
+    }
+
     /** An admitted request has been served. */
     public void done() {
         List<Runnable> woken;

@@ -581,7 +581,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     /**
      * Every reply passes the same gate (R-ROB-2), including the ones answered without a worker
      * (malformed frames, Tflush of a free tag): reading pauses while the peer leaves replies
-     * unread, and a peer that lets them pile up past {@link OutboundLimit} is cut off.
+     * unread or its VM's are over budget, and a peer that lets them pile up past {@link OutboundLimit} is cut off.
      */
     private void write(int tag, RMessage reply) {
         write(tag, reply, true);
@@ -599,6 +599,20 @@ public final class Session extends ChannelInboundHandlerAdapter {
         if (!channel.isWritable()) {
             pauseReading(); // channelWritabilityChanged resumes it
             closeIfFlooded(channel);
+        }
+        holdWhileRepliesOverBudget();
+    }
+
+    /**
+     * A reply written without admission (an Rflush, an Rlerror for a malformed frame) counts against the VM's
+     * reply budget as any other: the VM at it, this connection stops reading until its replies drain (vmWake), as
+     * one whose request waits for admission does. Else the connection's own high-water mark held them alone: a VM
+     * flooding each of its connections with Tflushes of free tags held 13 MiB per connection.
+     */
+    private void holdWhileRepliesOverBudget() {
+        if (!waitingForVm && !admission.hasReplyRoom(vmWake)) {
+            waitingForVm = true;
+            pauseReading();
         }
     }
 
