@@ -18,11 +18,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -116,8 +112,6 @@ public final class Packager {
         void begin(String step);
     }
 
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private Packager() {}
 
     public static Result build(Request request) throws PackagingException, IOException {
@@ -165,23 +159,15 @@ public final class Packager {
             String manifest = Manifest.write(header, components, entries);
             Path manifestFile = Files.writeString(staging.resolve(Manifest.FILE), manifest, StandardCharsets.UTF_8);
             entries.add(new TreeEntry.RegularFile(Manifest.FILE, FILE_MODE, manifestFile));
-            if (key != null) {
-                Path signature = Files.writeString(
-                        staging.resolve(ManifestSignature.FILE),
-                        ManifestSignature.sign(manifest, key),
-                        StandardCharsets.UTF_8);
-                entries.add(new TreeEntry.RegularFile(ManifestSignature.FILE, FILE_MODE, signature));
+            String signature = key == null ? null : ManifestSignature.sign(manifest, key);
+            if (signature != null) {
+                Path signatureFile =
+                        Files.writeString(staging.resolve(ManifestSignature.FILE), signature, StandardCharsets.UTF_8);
+                entries.add(new TreeEntry.RegularFile(ManifestSignature.FILE, FILE_MODE, signatureFile));
             }
             entries.sort(Comparator.naturalOrder());
             steps.begin("writing " + request.outDir().resolve(name + ".tar.gz") + " (" + entries.size() + " entries)");
-            Path tarball = writeTarball(request.outDir(), name, entries, request.mtime(), steps);
-            Files.copy(manifestFile, request.outDir().resolve(name + ".manifest"), StandardCopyOption.REPLACE_EXISTING);
-            if (key != null) {
-                Files.copy(
-                        staging.resolve(ManifestSignature.FILE),
-                        request.outDir().resolve(name + ".manifest.sig"),
-                        StandardCopyOption.REPLACE_EXISTING);
-            }
+            Path tarball = publish(request.outDir(), name, entries, manifest, signature, request.mtime(), steps);
             return new Result(
                     tarball,
                     Manifest.sha256(tarball),
@@ -366,36 +352,49 @@ public final class Packager {
         }
     }
 
-    /** Writes the tarball, telling {@code steps} each quarter of the files archived (compressing takes ~25 s). */
-    static Path writeTarball(Path outDir, String name, List<TreeEntry> entries, long mtime, Steps steps)
+    /**
+     * Writes the tarball and, beside it, the copies of its manifest and signature (null: unsigned, and an earlier
+     * package's signature goes), replaced together ({@link PackageOutputs}).
+     */
+    static Path publish(
+            Path outDir,
+            String name,
+            List<TreeEntry> entries,
+            String manifest,
+            String signature,
+            long mtime,
+            Steps steps)
             throws IOException {
-        Files.createDirectories(outDir);
-        Path tarball = outDir.resolve(name + ".tar.gz");
-        // A new file of a random name, made exclusively and never through a link: --out may be a directory others
-        // can write (/tmp/pkg), where a fixed name could be their symlink to any file (TarballOutputAttackTest).
-        Path partial = outDir.resolve(name + ".tar.gz." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".partial");
+        try (PackageOutputs outputs = new PackageOutputs(outDir)) {
+            outputs.add(name + ".manifest", manifest);
+            if (signature == null) {
+                outputs.remove(name + ".manifest.sig");
+            } else {
+                outputs.add(name + ".manifest.sig", signature);
+            }
+            outputs.add(name + ".tar.gz", out -> writeTarball(entries, mtime, out, steps));
+            outputs.commit();
+        }
+        return outDir.resolve(name + ".tar.gz");
+    }
+
+    /** Writes the tarball, telling {@code steps} each quarter of the files archived (compressing takes ~25 s). */
+    private static void writeTarball(List<TreeEntry> entries, long mtime, OutputStream out, Steps steps)
+            throws IOException {
         long total = Math.max(1, TarGzWriter.fileBytes(entries));
         int[] quartersSaid = {0};
-        OutputStream out = Files.newOutputStream(
-                partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        try (out) {
-            TarGzWriter.write(entries, mtime, out, archived -> {
-                int quarters = (int) (archived * 4 / total);
-                if (quarters > quartersSaid[0] && quarters < 4) {
-                    quartersSaid[0] = quarters;
-                    steps.begin(String.format(
-                            Locale.ROOT,
-                            "  %d %% of the files compressed (%.1f of %.1f MiB)",
-                            quarters * 25,
-                            archived / 1048576.0,
-                            total / 1048576.0));
-                }
-            });
-            out.close();
-            return Files.move(partial, tarball, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(partial); // gone after the rename; a failed write or rename leaves nothing
-        }
+        TarGzWriter.write(entries, mtime, out, archived -> {
+            int quarters = (int) (archived * 4 / total);
+            if (quarters > quartersSaid[0] && quarters < 4) {
+                quartersSaid[0] = quarters;
+                steps.begin(String.format(
+                        Locale.ROOT,
+                        "  %d %% of the files compressed (%.1f of %.1f MiB)",
+                        quarters * 25,
+                        archived / 1048576.0,
+                        total / 1048576.0));
+            }
+        });
     }
 
     /** The machine name in the tarball's name, as Debian and most tarballs spell it. */

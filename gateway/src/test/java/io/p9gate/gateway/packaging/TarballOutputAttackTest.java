@@ -31,10 +31,12 @@ class TarballOutputAttackTest {
         Path planted = Files.createSymbolicLink(out.resolve("p9gate-t-1-linux-x.tar.gz.partial"), victim);
         Path file = Files.writeString(dir.resolve("file"), "x\n");
 
-        Path tarball = Packager.writeTarball(
+        Path tarball = Packager.publish(
                 out,
                 "p9gate-t-1-linux-x",
                 List.of(new TreeEntry.RegularFile("file", 0644, file)),
+                "manifest\n",
+                null,
                 1_700_000_000L,
                 Packager.Steps.NONE);
 
@@ -43,7 +45,7 @@ class TarballOutputAttackTest {
         assertTrue(Files.size(tarball) > 0);
         assertEquals(victim, Files.readSymbolicLink(planted), "someone else's link is not ours to remove");
         try (var names = Files.list(out)) {
-            assertEquals(2, names.count(), "no temporary file left: the planted link and the tarball");
+            assertEquals(3, names.count(), "no temporary file left: the planted link, the tarball and its manifest");
         }
     }
 }

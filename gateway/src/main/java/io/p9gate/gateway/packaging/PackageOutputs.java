@@ -1,0 +1,125 @@
+package io.p9gate.gateway.packaging;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The files {@code package} leaves in {@code --out} (the tarball, its manifest's copy and signature), replaced
+ * together: each is written to a new file of a random name beside it, made exclusively and never through a link
+ * ({@code --out} may be a directory others can write), and forced to disk; only when all are complete are they
+ * renamed onto their names, the tarball last, and the directory forced. A failure before (a full disk) leaves the
+ * earlier package as it was; a rename that fails takes back the names already replaced, so no tarball stands next
+ * to another's manifest. A stop (Ctrl-C, SIGTERM) or failure leaves no temporary file.
+ */
+final class PackageOutputs implements AutoCloseable {
+    /** Writes one file's content; the stream is not to be closed. */
+    @FunctionalInterface
+    interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Path dir;
+    private final Map<Path, Path> pending = new LinkedHashMap<>(); // name -> its new file, in the order written
+    private final List<Path> removed = new ArrayList<>();
+    private final Thread onStop = new Thread(this::removePending, "p9gate-package-stopped");
+
+    PackageOutputs(Path dir) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        Runtime.getRuntime().addShutdownHook(onStop);
+    }
+
+    void add(String name, Content content) throws IOException {
+        Path file = dir.resolve(name);
+        Path temp = dir.resolve(name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".partial");
+        try (FileChannel channel = FileChannel.open(
+                temp,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")))) {
+            synchronized (pending) {
+                pending.put(file, temp);
+            }
+            OutputStream out = Channels.newOutputStream(channel);
+            content.writeTo(out);
+            out.flush();
+            channel.force(true);
+        }
+    }
+
+    void add(String name, String text) throws IOException {
+        add(name, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** {@code name} goes too: a file an earlier package left that this one has not (an unsigned package's .sig). */
+    void remove(String name) {
+        removed.add(dir.resolve(name));
+    }
+
+    /** Renames every file onto its name, in the order added; on a failure the names replaced so far are removed. */
+    void commit() throws IOException {
+        List<Path> replaced = new ArrayList<>();
+        try {
+            for (Map.Entry<Path, Path> file : List.copyOf(pending.entrySet())) {
+                Files.move(
+                        file.getValue(),
+                        file.getKey(),
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+                replaced.add(file.getKey());
+            }
+            for (Path stale : removed) {
+                Files.deleteIfExists(stale);
+            }
+        } catch (IOException e) {
+            for (Path name : replaced) {
+                Files.deleteIfExists(name);
+            }
+            throw e;
+        }
+        synchronized (pending) {
+            pending.clear();
+        }
+        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+            directory.force(true);
+        }
+    }
+
+    private void removePending() {
+        synchronized (pending) {
+            for (Path temp : pending.values()) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException e) {
+                    // Its name says it is partial.
+                }
+            }
+            pending.clear();
+        }
+    }
+
+    @Override
+    public void close() {
+        removePending();
+        try {
+            Runtime.getRuntime().removeShutdownHook(onStop);
+        } catch (IllegalStateException e) {
+            // Stopping already: the hook removes what is left.
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.p9gate.gateway.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code p9gate package} renamed the new tarball onto its name, then copied the manifest and its signature beside it:
+ * a copy that failed (a full disk, a name it could not replace: another user's file in a sticky --out) left the new
+ * tarball next to the old manifest, or none, and an old signature next to a new manifest. All three are now written
+ * in full and on disk before any is renamed, so such a failure leaves the earlier package as it was.
+ */
+class PackageOutputsTogetherTest {
+    private static final String NAME = "p9gate-t-1-linux-x";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aManifestThatCannotBeWrittenLeavesTheOldTarballInPlace() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Path file = Files.writeString(dir.resolve("file"), "new\n");
+        List<TreeEntry> entries = List.of(new TreeEntry.RegularFile("file", 0644, file));
+        byte[] old = "the earlier package".getBytes();
+        Path tarball = Files.write(out.resolve(NAME + ".tar.gz"), old);
+        Path blocked = Files.createDirectories(out.resolve(NAME + ".manifest").resolve("in-the-way"));
+
+        assertThrows(
+                IOException.class,
+                () -> Packager.publish(out, NAME, entries, "manifest\n", "sig\n", 1_700_000_000L, Packager.Steps.NONE));
+
+        assertArrayEquals(old, Files.readAllBytes(tarball), "the earlier tarball stays, not one without its manifest");
+        assertTrue(Files.isDirectory(blocked));
+        assertFalse(Files.exists(out.resolve(NAME + ".manifest.sig")), "no signature of a manifest not written");
+        assertEquals(Set.of(NAME + ".tar.gz", NAME + ".manifest"), names(out), "no temporary file left");
+    }
+
+    @Test
+    void allThreeArePublishedOwnedByTheirNames() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Path file = Files.writeString(dir.resolve("file"), "new\n");
+        Files.writeString(out.resolve(NAME + ".manifest.sig"), "old signature\n");
+
+        Path tarball = Packager.publish(
+                out,
+                NAME,
+                List.of(new TreeEntry.RegularFile("file", 0644, file)),
+                "manifest\n",
+                null,
+                1_700_000_000L,
+                Packager.Steps.NONE);
+
+        assertEquals(out.resolve(NAME + ".tar.gz"), tarball);
+        assertTrue(Files.size(tarball) > 0);
+        assertEquals("manifest\n", Files.readString(out.resolve(NAME + ".manifest")));
+        assertEquals(
+                Set.of(NAME + ".tar.gz", NAME + ".manifest"),
+                names(out),
+                "an unsigned package leaves no earlier signature beside a manifest it does not sign");
+    }
+
+    private static Set<String> names(Path dir) throws IOException {
+        try (var names = Files.list(dir)) {
+            return names.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+        }
+    }
+}
