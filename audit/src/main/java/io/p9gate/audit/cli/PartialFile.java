@@ -1,15 +1,21 @@
 package io.p9gate.audit.cli;
 
 import io.p9gate.audit.verify.FindingClass;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Set;
 
 /**
  * An output file written under a temporary name beside its own ({@code .NAME.*.partial}, owner-only like the log
@@ -17,15 +23,19 @@ import java.nio.file.StandardOpenOption;
  * export under the name, and a file already there stays whole until it is replaced.
  */
 final class PartialFile implements AutoCloseable {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     private final Path target;
     private final Path temp;
+    private final FileChannel channel;
     private final Writer writer;
     private volatile boolean committed;
 
-    private PartialFile(Path target, Path temp, Writer writer) {
+    private PartialFile(Path target, Path temp, FileChannel channel) {
         this.target = target;
         this.temp = temp;
-        this.writer = writer;
+        this.channel = channel;
+        this.writer = new BufferedWriter(Channels.newWriter(channel, StandardCharsets.UTF_8));
     }
 
     /**
@@ -48,10 +58,20 @@ final class PartialFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Made exclusively, never through a link, and written through that one open only: its directory may be one
+     * another user can rename files in, who could swap a link to any file in for it between two opens by its name
+     * (PartialFileSwapAttackTest).
+     */
     static PartialFile create(Path target) throws IOException {
         Path named = target.toAbsolutePath();
-        Path temp = Files.createTempFile(named.getParent(), "." + named.getFileName() + ".", ".partial");
-        return new PartialFile(target, temp, Files.newBufferedWriter(temp, StandardCharsets.UTF_8));
+        Path temp = named.resolveSibling(
+                "." + named.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".partial");
+        FileChannel channel = FileChannel.open(
+                temp,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        return new PartialFile(target, temp, channel);
     }
 
     /** Writes text; a failure (ENOSPC) ends the command, which then leaves nothing behind. */
@@ -65,12 +85,15 @@ final class PartialFile implements AutoCloseable {
 
     /** Puts the complete file on disk under its name, replacing any older file of that name at once. */
     void commit() throws IOException {
+        writer.flush();
+        channel.force(true);
         writer.close();
-        try (FileChannel written = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-            written.force(true);
-        }
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         committed = true;
+        // The rename on disk too: a crash after the command said it wrote the file must not bring back the old one.
+        try (FileChannel directory = FileChannel.open(temp.getParent(), StandardOpenOption.READ)) {
+            directory.force(true);
+        }
     }
 
     /**
