@@ -38,7 +38,7 @@ final class PackageOutputs implements AutoCloseable {
     private final Path dir;
     private final Map<Path, Path> pending = new LinkedHashMap<>(); // name -> its new file, in the order written
     private final List<Path> removed = new ArrayList<>();
-    private final Thread onStop = new Thread(this::removePending, "p9gate-package-stopped");
+    private final Thread onStop = new Thread(this::stopped, "p9gate-package-stopped");
 
     PackageOutputs(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
@@ -100,7 +100,8 @@ final class PackageOutputs implements AutoCloseable {
         }
     }
 
-    private void removePending() {
+    /** The shutdown hook (Ctrl-C, SIGTERM): the files not renamed yet go. Package-private for its test. */
+    void stopped() {
         synchronized (pending) {
             for (Path temp : pending.values()) {
                 try {
@@ -115,7 +116,7 @@ final class PackageOutputs implements AutoCloseable {
 
     @Override
     public void close() {
-        removePending();
+        stopped();
         try {
             Runtime.getRuntime().removeShutdownHook(onStop);
         } catch (IllegalStateException e) {

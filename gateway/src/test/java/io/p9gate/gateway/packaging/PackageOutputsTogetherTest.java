@@ -70,6 +70,23 @@ class PackageOutputsTogetherTest {
                 "an unsigned package leaves no earlier signature beside a manifest it does not sign");
     }
 
+    @Test
+    void aStopWhileWritingLeavesNoPartialFileAndTheOldPackage() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Path tarball = Files.writeString(out.resolve(NAME + ".tar.gz"), "the earlier package");
+        Set<String> duringStop;
+        try (PackageOutputs outputs = new PackageOutputs(out)) {
+            outputs.add(NAME + ".manifest", "manifest\n");
+            outputs.add(NAME + ".tar.gz", stream -> {
+                stream.write(new byte[4096]);
+                outputs.stopped(); // what the shutdown hook runs on Ctrl-C or SIGTERM
+            });
+            duringStop = names(out);
+        }
+        assertEquals(Set.of(NAME + ".tar.gz"), duringStop, "neither partial file is left");
+        assertEquals("the earlier package", Files.readString(tarball));
+    }
+
     private static Set<String> names(Path dir) throws IOException {
         try (var names = Files.list(dir)) {
             return names.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
