@@ -73,6 +73,9 @@ final class PackageOutputs implements AutoCloseable {
 
     /** Renames every file onto its name, in the order added; on a failure the names replaced so far are removed. */
     void commit() throws IOException {
+        for (Path stale : removed) {
+            Files.deleteIfExists(stale); // first: one that may not be removed leaves the earlier package whole
+        }
         List<Path> replaced = new ArrayList<>();
         try {
             for (Map.Entry<Path, Path> file : List.copyOf(pending.entrySet())) {
@@ -82,9 +85,6 @@ final class PackageOutputs implements AutoCloseable {
                         StandardCopyOption.ATOMIC_MOVE,
                         StandardCopyOption.REPLACE_EXISTING);
                 replaced.add(file.getKey());
-            }
-            for (Path stale : removed) {
-                Files.deleteIfExists(stale);
             }
         } catch (IOException e) {
             for (Path name : replaced) {

@@ -71,6 +71,30 @@ class PackageOutputsTogetherTest {
     }
 
     @Test
+    void anEarlierSignatureThatCannotBeRemovedLeavesTheEarlierPackageWhole() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Path file = Files.writeString(dir.resolve("file"), "new\n");
+        Path tarball = Files.writeString(out.resolve(NAME + ".tar.gz"), "the earlier package");
+        Path manifest = Files.writeString(out.resolve(NAME + ".manifest"), "the earlier manifest\n");
+        Files.createDirectories(out.resolve(NAME + ".manifest.sig").resolve("in-the-way"));
+
+        assertThrows(
+                IOException.class,
+                () -> Packager.publish(
+                        out,
+                        NAME,
+                        List.of(new TreeEntry.RegularFile("file", 0644, file)),
+                        "manifest\n",
+                        null,
+                        1_700_000_000L,
+                        Packager.Steps.NONE));
+
+        assertEquals("the earlier package", Files.readString(tarball));
+        assertEquals("the earlier manifest\n", Files.readString(manifest));
+        assertEquals(Set.of(NAME + ".tar.gz", NAME + ".manifest", NAME + ".manifest.sig"), names(out));
+    }
+
+    @Test
     void aStopWhileWritingLeavesNoPartialFileAndTheOldPackage() throws Exception {
         Path out = Files.createDirectories(dir.resolve("out"));
         Path tarball = Files.writeString(out.resolve(NAME + ".tar.gz"), "the earlier package");
