@@ -49,17 +49,9 @@ class PackageOutputsTogetherTest {
     @Test
     void allThreeArePublishedOwnedByTheirNames() throws Exception {
         Path out = Files.createDirectories(dir.resolve("out"));
-        Path file = Files.writeString(dir.resolve("file"), "new\n");
         Files.writeString(out.resolve(NAME + ".manifest.sig"), "old signature\n");
 
-        Path tarball = Packager.publish(
-                out,
-                NAME,
-                List.of(new TreeEntry.RegularFile("file", 0644, file)),
-                "manifest\n",
-                null,
-                1_700_000_000L,
-                Packager.Steps.NONE);
+        Path tarball = publishUnsigned(out);
 
         assertEquals(out.resolve(NAME + ".tar.gz"), tarball);
         assertTrue(Files.size(tarball) > 0);
@@ -73,21 +65,11 @@ class PackageOutputsTogetherTest {
     @Test
     void anEarlierSignatureThatCannotBeRemovedLeavesTheEarlierPackageWhole() throws Exception {
         Path out = Files.createDirectories(dir.resolve("out"));
-        Path file = Files.writeString(dir.resolve("file"), "new\n");
         Path tarball = Files.writeString(out.resolve(NAME + ".tar.gz"), "the earlier package");
         Path manifest = Files.writeString(out.resolve(NAME + ".manifest"), "the earlier manifest\n");
         Files.createDirectories(out.resolve(NAME + ".manifest.sig").resolve("in-the-way"));
 
-        assertThrows(
-                IOException.class,
-                () -> Packager.publish(
-                        out,
-                        NAME,
-                        List.of(new TreeEntry.RegularFile("file", 0644, file)),
-                        "manifest\n",
-                        null,
-                        1_700_000_000L,
-                        Packager.Steps.NONE));
+        assertThrows(IOException.class, () -> publishUnsigned(out));
 
         assertEquals("the earlier package", Files.readString(tarball));
         assertEquals("the earlier manifest\n", Files.readString(manifest));
@@ -109,6 +91,19 @@ class PackageOutputsTogetherTest {
         }
         assertEquals(Set.of(NAME + ".tar.gz"), duringStop, "neither partial file is left");
         assertEquals("the earlier package", Files.readString(tarball));
+    }
+
+    /** An unsigned package of one file, "new". */
+    private Path publishUnsigned(Path out) throws IOException {
+        Path file = Files.writeString(dir.resolve("file"), "new\n");
+        return Packager.publish(
+                out,
+                NAME,
+                List.of(new TreeEntry.RegularFile("file", 0644, file)),
+                "manifest\n",
+                null,
+                1_700_000_000L,
+                Packager.Steps.NONE);
     }
 
     private static Set<String> names(Path dir) throws IOException {
