@@ -21,6 +21,18 @@ import java.lang.foreign.ValueLayout;
 public final class Inodes {
     private Inodes() {}
 
+    /** Test seam: see {@link #beforeChmod(Runnable)}. */
+    private static volatile Runnable beforeChmod;
+
+    /**
+     * Test seam (HostSetIdOpenForWritingAttackTest): {@code hook} runs just before each chmod the gateway makes, the
+     * window in which a host's own chmod is overwritten by one the gateway computed from an earlier look; null
+     * removes it.
+     */
+    public static void beforeChmod(Runnable hook) {
+        beforeChmod = hook;
+    }
+
     public static FileStat stat(Node node) throws P9Exception {
         return node.use(Inodes::statOf);
     }
@@ -126,6 +138,10 @@ public final class Inodes {
     public static void chmod(Node node, int mode) throws P9Exception {
         requireNotSymlink(node, "chmod");
         requireNotDevice(node, "chmod");
+        Runnable hook = beforeChmod;
+        if (hook != null) {
+            hook.run();
+        }
         node.use(fd -> {
             LinuxSyscalls.fchmodat(AT_FDCWD, LinuxSyscalls.procPath(fd), mode & 07777, 0);
             return null;

@@ -98,7 +98,7 @@ final class GuardedOpens extends GuardedRequests {
             try {
                 FileStat stat = Inodes.stat(node);
                 if (changesData(hostFlags)) {
-                    SetIdBits.takeFromHost(share.root(), node, stat, ownershipIn(share));
+                    SetIdBits.openedForWriting(share.root(), node, stat);
                 }
                 truncated(who, share, node, hostFlags);
                 Opened opened =
@@ -246,14 +246,22 @@ final class GuardedOpens extends GuardedRequests {
                     if (!made.isNew()) {
                         refuseMappedSpecialFile(share, made.node());
                         if (changesData(hostFlags)) {
-                            SetIdBits.takeFromHost(
-                                    share.root(), made.node(), Inodes.stat(made.node()), ownershipIn(share));
+                            SetIdBits.openedForWriting(share.root(), made.node(), Inodes.stat(made.node()));
                         }
                         if ((hostFlags & LinuxSyscalls.O_TRUNC) != 0) {
-                            quota.resizing(share, made.node(), before -> 0, () -> {
-                                Inodes.truncate(made.node(), 0);
-                                return null;
-                            });
+                            quota.resizing(
+                                    share,
+                                    made.node(),
+                                    before -> 0,
+                                    () -> SetIdBits.truncating(
+                                                    share.root(),
+                                                    made.node(),
+                                                    Inodes.stat(made.node()),
+                                                    ownershipIn(share))
+                                            .forChange(() -> {
+                                                Inodes.truncate(made.node(), 0);
+                                                return null;
+                                            }));
                         }
                         truncated(creator, share, made.node(), hostFlags);
                     }

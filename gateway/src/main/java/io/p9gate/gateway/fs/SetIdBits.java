@@ -127,34 +127,24 @@ final class SetIdBits {
     }
 
     /**
-     * Before a guest changes a regular file's data through an open for writing (Tlopen, Tlcreate of an existing
-     * file; a truncate: {@link #truncating}, {@link #writing}): set-id bits the host inode itself carries (a program
-     * the host put there; the gateway never gives a file any) become kept ones.
-     * The kernel clears them at a write only without CAP_FSETID, which the gateway as root has: a guest rewrote a
-     * host set-uid program and it stayed set-uid on the host. Now the host inode loses them before the guest can
-     * write, the guest sees the mode it saw, and its write clears them for the guest as for any kept bits. Where
-     * the request's host user may not chmod the file (a share with {@code permissions: enforce}) the kernel clears
-     * them at the write itself.
+     * After an open for writing (Tlopen, Topen, Tlcreate of an existing file): the host inode keeps its set-id bits,
+     * as Linux's open(2) changes no mode. Each change of its data takes them then ({@link #writing}, {@link
+     * #truncating}), and the kernel clears them in the change itself (run without CAP_FSETID: FileIo.changingData).
+     * The open used to chmod the host inode to the mode it had just read without them: a host chmod in between (0700)
+     * was overwritten, and an open never followed by a write took a host program's set-uid bit for good
+     * (HostSetIdOpenForWritingAttackTest). Only a share that reads no kept bits is marked here where a hard link
+     * kept some ({@link #keptThroughAHardLink}), so the writes through it see them.
      *
      * @param stat the file's stat now
      */
-    static void takeFromHost(ShareRoot share, Node node, FileStat stat, Ownership ownership) throws P9Exception {
+    static void openedForWriting(ShareRoot share, Node node, FileStat stat) throws P9Exception {
         keptThroughAHardLink(share, node, stat);
-        int onHost = stat.mode() & (S_ISUID | S_ISGID);
-        if (keepHostBits(share, node, stat, ownership) != null) {
-            try {
-                Inodes.chmod(node, stat.mode() & ~onHost);
-            } catch (P9Exception e) {
-                if (e.errno() != Errno.EACCES && e.errno() != Errno.EPERM) {
-                    throw e;
-                }
-            }
-        }
     }
 
     /**
-     * Before a truncate (a Tsetattr's or Twstat's size): as {@link #takeFromHost}, but the host inode keeps its bits
-     * until the truncate, which runs without CAP_FSETID (FileIo.changingData): the kernel clears them there, under
+     * Before a truncate (a Tsetattr's or Twstat's size, a Tlcreate's O_TRUNC of an existing file): set-id bits the
+     * host inode itself carries (a program the host put there; the gateway never gives a file any) become kept ones,
+     * for the guest's root to keep as Linux's does. The host inode keeps its bits until the truncate, which runs without CAP_FSETID (FileIo.changingData): the kernel clears them there, under
      * the inode lock, only if it truncates. A refused truncate then changed no host mode, and nothing is chmodded
      * back ({@link Taken}).
      *
@@ -166,9 +156,8 @@ final class SetIdBits {
     }
 
     /**
-     * Before a guest's write through a fid open for writing, or a Tlopen with O_TRUNC: set-id bits the host gave the
-     * file since an open took those it had ({@link #takeFromHost}) become kept ones, for the guest's root to keep as
-     * Linux's does; the write (truncate) itself runs without CAP_FSETID (FileIo), so the kernel clears them from the
+     * Before a guest's write through a fid open for writing, or a Tlopen with O_TRUNC: set-id bits the host inode
+     * carries become kept ones, for the guest's root to keep as Linux's does; the write (truncate) itself runs without CAP_FSETID (FileIo), so the kernel clears them from the
      * host inode under the inode lock before the bytes land (taken after the write, the host inode was for a moment
      * set-uid with the guest's code: HostSetIdWriteRaceAttackTest), and only if the write happens: one it refuses
      * (EFBIG) leaves the host's mode as Linux leaves it ({@link Taken}). One fstat per Twrite, not only a fid's
@@ -251,8 +240,8 @@ final class SetIdBits {
     }
 
     /**
-     * The set-id bits the host inode carries ({@code stat}), if any, become kept ones (the host inode keeps them:
-     * the caller takes them off it, or the kernel at the change); null where none were kept.
+     * The set-id bits the host inode carries ({@code stat}), if any, become kept ones (the host inode keeps them
+     * until the kernel clears them at the change); null where none were kept.
      */
     private static Keeping keepHostBits(ShareRoot share, Node node, FileStat stat, Ownership ownership)
             throws P9Exception {

@@ -57,6 +57,7 @@ class HostSetIdWriteAttackTest {
 
                 guest.walk(0, 4);
                 guest.lcreate(4, "recreated", O_WRONLY, 0644, 0); // no O_EXCL: opens the existing program
+                assertEquals(PAYLOAD.length, guest.write(4, 0, PAYLOAD)); // the open alone changes no mode
 
                 // The guest sees what Linux shows: its root's write keeps the bits, another user's clears them.
                 // A program of an owner outside the VM's map (the host's root when the test cannot chown) shows
