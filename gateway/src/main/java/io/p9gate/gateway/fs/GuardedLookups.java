@@ -69,17 +69,24 @@ final class GuardedLookups extends GuardedRequests {
                 NO_BYTES);
     }
 
-    public void setattr(Subject who, FileHandle handle, SetAttr attr) throws P9Exception {
+    public void setattr(Subject who, FileHandle handle, SetAttr asked) throws P9Exception {
         LocalShare share = handle.share();
         Node node = handle.node();
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
         RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
-        RequestArgs args = RequestArgs.SetAttr.of(attr);
-        if ((attr.valid() & ~SetAttr.SETATTR_DEFINED) != 0) {
+        if ((asked.valid() & ~SetAttr.SETATTR_DEFINED) != 0) {
             // Bits 9P2000.L does not define change nothing: answered Rsetattr, the guest and the record would say
             // changes were made (adversarial.SetattrUndefinedBitsAttackTest).
-            throw refusedAt(Operation.SETATTR, who, handle, args, new Refusal(Errno.EINVAL, INVALID_FLAGS_RULE, ""));
+            throw refusedAt(
+                    Operation.SETATTR,
+                    who,
+                    handle,
+                    RequestArgs.SetAttr.of(asked),
+                    new Refusal(Errno.EINVAL, INVALID_FLAGS_RULE, ""));
         }
+        // Decided, recorded and made as the change it is (adversarial.ShownOwnerChownAttackTest).
+        SetAttr attr = UnmappedOwners.leavingShownIds(ownershipIn(share), node, asked);
+        RequestArgs args = RequestArgs.SetAttr.of(attr);
         requireOwnable(Operation.SETATTR, who, share, paths, args, UnmappedOwners.chowning(ownership.ids(), attr));
         changeIn(Operation.SETATTR, who, share, paths, args, () -> {
             // before any field changes: a refused Tsetattr changes nothing it can
@@ -105,9 +112,10 @@ final class GuardedLookups extends GuardedRequests {
      * own question too, at the path the file will have once named {@code newName}: refused there (a deny of SETATTR,
      * or of OPEN_WRITE for a length, on the new name), the rename was made and the guest told it failed.
      */
-    public void requireSettable(Subject who, FileHandle handle, SetAttr attr, String newName) throws P9Exception {
+    public void requireSettable(Subject who, FileHandle handle, SetAttr asked, String newName) throws P9Exception {
         LocalShare share = handle.share();
         Node node = handle.node();
+        SetAttr attr = UnmappedOwners.leavingShownIds(ownershipIn(share), node, asked);
         try {
             AttrChanges.check(node, attr, ownershipIn(share));
             if (attr.has(SetAttr.SETATTR_SIZE)) {

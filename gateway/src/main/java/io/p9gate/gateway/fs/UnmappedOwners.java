@@ -44,6 +44,45 @@ final class UnmappedOwners {
     }
 
     /**
+     * {@code attr} without the owner (group) field that names the id the guest is shown for the file where the VM's
+     * map does not map it (the overflow id of a host owner outside the map): the Linux client sends every chown and
+     * chgrp with both bits set and the shown id in the field the user leaves alone, which would be refused
+     * ({@link #chowning}) though the file keeps that owner. Such a field is left unchanged: it never gives the file an
+     * unmapped id. One stat, asked only for a field that would be refused; (u32)-1 stays refused, as is a file that
+     * cannot be read.
+     */
+    static SetAttr leavingShownIds(Ownership ownership, Node node, SetAttr attr) {
+        IdTranslation ids = ownership.ids();
+        boolean uid = attr.has(SetAttr.SETATTR_UID) && attr.uid() != NO_ID && !ids.mayOwnUid(attr.uid());
+        boolean gid = attr.has(SetAttr.SETATTR_GID) && attr.gid() != NO_ID && !ids.mayOwnGid(attr.gid());
+        if (!uid && !gid) {
+            return attr;
+        }
+        FileStat shown;
+        try {
+            shown = ownership.shown(node, Inodes.stat(node));
+        } catch (P9Exception unreadable) {
+            return attr;
+        }
+        boolean keepUid = uid && shown.uid() == attr.uid();
+        boolean keepGid = gid && shown.gid() == attr.gid();
+        if (!keepUid && !keepGid) {
+            return attr;
+        }
+        int kept = (keepUid ? SetAttr.SETATTR_UID : 0) | (keepGid ? SetAttr.SETATTR_GID : 0);
+        return new SetAttr(
+                attr.valid() & ~kept,
+                attr.mode(),
+                keepUid ? NO_ID : attr.uid(),
+                keepGid ? NO_ID : attr.gid(),
+                attr.size(),
+                attr.atimeSec(),
+                attr.atimeNsec(),
+                attr.mtimeSec(),
+                attr.mtimeNsec());
+    }
+
+    /**
      * A Tsetattr's owner and group, each only where its mask sets it (the Linux client sends -1 in a field it does not
      * set): EINVAL, what chown(2) answers for an id the namespace does not map; null if it gives none or mapped ones.
      * With its bit set, (u32)-1 is such an id too, with or without a map: no map holds it, and the host's chown(-1)

@@ -1,0 +1,138 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.SetAttr;
+import io.p9gate.gateway.testing.Root;
+import io.p9gate.policy.ids.IdRange;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Linux client (6.1) sends every chown and chgrp as a Tsetattr with both the owner and group bits set (valid
+ * 0x46), naming for the field the user leaves alone the id it was shown. On a host file whose owner (group) the VM's
+ * map does not cover, shown as the overflow id, guest root's {@code chgrp 1000 f} thus named owner 4294967294 and was
+ * refused EINVAL (ids.unmapped-id), though a Tsetattr of the group alone is allowed. A field naming what the guest is
+ * shown for the file, where the map does not map it, now leaves it unchanged; the host owner is never set to an
+ * unmapped id, and the overflow id where the guest is shown another is still refused.
+ */
+class ShownOwnerChownAttackTest {
+    private static final int OVERFLOW = (int) IdRange.MAX_ID;
+    private static final int LINUX_CHOWN = SetAttr.SETATTR_UID | SetAttr.SETATTR_GID | SetAttr.SETATTR_CTIME;
+    private static final int GUEST_ROOT = 0;
+    private static final int GUEST_USER = 1000;
+    private static final int BASE = HostShareGateway.HOST_ID_BASE;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void root() {
+        Root.assumeRoot("the gateway chowns only as root");
+    }
+
+    @Test
+    void guestRootChgrpsAndChownsHostRootsFileAsTheLinuxClientAsks() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data");
+                P9Client guest = gw.attached("data", GUEST_ROOT)) {
+            Path grouped = hostFile(gw, "grouped", 0, 0);
+            Path owned = hostFile(gw, "owned", 0, 0);
+            guest.walk(0, 1, "grouped");
+            guest.setattr(1, linuxChown(OVERFLOW, GUEST_USER)); // chgrp 1000 grouped
+            assertEquals(List.of(0, BASE + GUEST_USER), owner(grouped), "the group changed, the owner left alone");
+            guest.walk(0, 2, "owned");
+            guest.setattr(2, linuxChown(GUEST_USER, OVERFLOW)); // chown 1000 owned
+            assertEquals(List.of(BASE + GUEST_USER, 0), owner(owned), "the owner changed, the group left alone");
+            guest.setattr(2, linuxChown(GUEST_USER, OVERFLOW)); // again: the owner named as shown now
+            assertEquals(List.of(BASE + GUEST_USER, 0), owner(owned));
+
+            List<AuditEntry> setattrs = setattrs(gw);
+            assertEquals(3, setattrs.size(), setattrs.toString());
+            setattrs.forEach(r -> assertTrue(r.decision().allowed(), r.toString()));
+            // The records say what changed: no owner was given the overflow id.
+            assertEquals("valid=0x44 gid=1000", setattrs.get(0).request().detail());
+            assertEquals("valid=0x42 uid=1000", setattrs.get(1).request().detail());
+        }
+    }
+
+    @Test
+    void theOverflowIdIsStillRefusedWhereTheGuestIsShownAnother() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data");
+                P9Client guest = gw.attached("data", GUEST_ROOT)) {
+            Path file = hostFile(gw, "f", BASE + GUEST_USER, 0); // shown 1000:4294967294
+            guest.walk(0, 1, "f");
+            assertEquals(Errno.EINVAL, errno(() -> guest.setattr(1, linuxChown(OVERFLOW, GUEST_USER))));
+            assertEquals(Errno.EINVAL, errno(() -> guest.setattr(1, linuxChown(70000, OVERFLOW))));
+            assertEquals(
+                    Errno.EINVAL,
+                    errno(() -> guest.setattr(1, new SetAttr(SetAttr.SETATTR_UID, 0, -1, -1, 0, 0, 0, 0, 0))));
+            assertEquals(List.of(BASE + GUEST_USER, 0), owner(file), "unchanged");
+            List<AuditEntry> setattrs = setattrs(gw);
+            assertEquals(3, setattrs.size(), setattrs.toString());
+            setattrs.forEach(r -> assertEquals(
+                    List.of("vm.guest.share.data.ids.unmapped-id"), r.decision().ruleIds(), r.toString()));
+        }
+    }
+
+    /**
+     * {@code permissions: enforce}: the host decides as the guest user's host id. Guest root (host 100000) may not
+     * chgrp host root's file (EPERM, as root of a user namespace may not), not EINVAL; the owner of a file whose host
+     * group the map does not cover may chown it to itself.
+     */
+    @Test
+    void underEnforceTheHostDecides() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "permissions: enforce", "data")) {
+            Path hosts = hostFile(gw, "hosts", 0, 0);
+            Path users = hostFile(gw, "users", BASE + GUEST_USER, 0);
+            try (P9Client root = gw.attached("data", GUEST_ROOT)) {
+                root.walk(0, 1, "hosts");
+                assertEquals(Errno.EPERM, errno(() -> root.setattr(1, linuxChown(OVERFLOW, GUEST_USER))));
+            }
+            try (P9Client user = gw.attached("data", GUEST_USER)) {
+                user.walk(0, 1, "users");
+                user.setattr(1, linuxChown(GUEST_USER, OVERFLOW)); // chown 1000 users
+            }
+            assertEquals(List.of(0, 0), owner(hosts), "unchanged");
+            assertEquals(List.of(BASE + GUEST_USER, 0), owner(users), "unchanged");
+        }
+    }
+
+    private static Path hostFile(HostShareGateway gw, String name, int uid, int gid) throws Exception {
+        Path file = Files.writeString(gw.share("data").resolve(name), "x");
+        Files.setAttribute(file, "unix:uid", uid);
+        Files.setAttribute(file, "unix:gid", gid);
+        return file;
+    }
+
+    private static SetAttr linuxChown(int uid, int gid) {
+        return new SetAttr(LINUX_CHOWN, 0, uid, gid, 0, 0, 0, 0, 0);
+    }
+
+    private static List<AuditEntry> setattrs(HostShareGateway gw) {
+        return gw.records.stream()
+                .filter(r -> r.request().operation() == Operation.SETATTR)
+                .toList();
+    }
+
+    private static List<Integer> owner(Path file) throws Exception {
+        return List.of((Integer) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS), (Integer)
+                Files.getAttribute(file, "unix:gid", LinkOption.NOFOLLOW_LINKS));
+    }
+
+    private static Errno errno(Executable request) {
+        return assertThrows(P9Exception.class, request).errno();
+    }
+}
