@@ -44,28 +44,30 @@ final class UnmappedOwners {
     }
 
     /**
-     * {@code attr} without the owner (group) field that names the id the guest is shown for the file where the VM's
-     * map does not map it (the overflow id of a host owner outside the map): the Linux client sends every chown and
-     * chgrp with both bits set and the shown id in the field the user leaves alone, which would be refused
-     * ({@link #chowning}) though the file keeps that owner. Such a field is left unchanged: it never gives the file an
-     * unmapped id. One stat, asked only for a field that would be refused; (u32)-1 stays refused, as is a file that
-     * cannot be read.
+     * {@code attr} without the owner (group) field that names the id the guest is shown for a file whose host owner
+     * (group) the VM's map does not name (the overflow id): the Linux client sends every chown and chgrp with both bits
+     * set and the shown id in the field the user leaves alone. With ranges that field was refused ({@link #chowning});
+     * without a map or under a squash, where such an id is allowed, it gave a host user's file to the overflow or the
+     * squash id. Left unchanged, it gives the file no id. One stat, asked only for an id no mapped host id shows as;
+     * (u32)-1 stays refused, and a file that cannot be read is changed as asked.
      */
     static SetAttr leavingShownIds(Ownership ownership, Node node, SetAttr attr) {
         IdTranslation ids = ownership.ids();
-        boolean uid = attr.has(SetAttr.SETATTR_UID) && attr.uid() != NO_ID && !ids.mayOwnUid(attr.uid());
-        boolean gid = attr.has(SetAttr.SETATTR_GID) && attr.gid() != NO_ID && !ids.mayOwnGid(attr.gid());
+        boolean uid = attr.has(SetAttr.SETATTR_UID) && attr.uid() != NO_ID && !showsMappedUid(ids, attr.uid());
+        boolean gid = attr.has(SetAttr.SETATTR_GID) && attr.gid() != NO_ID && !showsMappedGid(ids, attr.gid());
         if (!uid && !gid) {
             return attr;
         }
-        FileStat shown;
+        boolean keepUid;
+        boolean keepGid;
         try {
-            shown = ownership.shown(node, Inodes.stat(node));
+            FileStat host = Inodes.stat(node);
+            FileStat shown = ownership.shown(node, host);
+            keepUid = uid && shown.uid() == attr.uid() && !ownership.mapsHostOwner(node, host, false);
+            keepGid = gid && shown.gid() == attr.gid() && !ownership.mapsHostOwner(node, host, true);
         } catch (P9Exception unreadable) {
             return attr;
         }
-        boolean keepUid = uid && shown.uid() == attr.uid();
-        boolean keepGid = gid && shown.gid() == attr.gid();
         if (!keepUid && !keepGid) {
             return attr;
         }
@@ -80,6 +82,18 @@ final class UnmappedOwners {
                 attr.atimeNsec(),
                 attr.mtimeSec(),
                 attr.mtimeNsec());
+    }
+
+    /** Whether {@code uid} is what a host uid the map names shows as: then no file of an unmapped owner shows it. */
+    private static boolean showsMappedUid(IdTranslation ids, int uid) {
+        int host = ids.uidToHost(uid);
+        return ids.mapsHostUid(host) && ids.uidToGuest(host) == uid;
+    }
+
+    /** As {@link #showsMappedUid}, for a group. */
+    private static boolean showsMappedGid(IdTranslation ids, int gid) {
+        int host = ids.gidToHost(gid);
+        return ids.mapsHostGid(host) && ids.gidToGuest(host) == gid;
     }
 
     /**

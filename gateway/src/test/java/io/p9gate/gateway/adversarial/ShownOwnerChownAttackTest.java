@@ -1,6 +1,7 @@
 package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.testing.Root;
+import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.ids.IdRange;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -35,6 +37,8 @@ class ShownOwnerChownAttackTest {
     private static final int GUEST_ROOT = 0;
     private static final int GUEST_USER = 1000;
     private static final int BASE = HostShareGateway.HOST_ID_BASE;
+    /** A host user of no VM's. */
+    private static final int ALICE = 1234;
 
     @TempDir
     Path tmp;
@@ -107,6 +111,33 @@ class ShownOwnerChownAttackTest {
             }
             assertEquals(List.of(0, 0), owner(hosts), "unchanged");
             assertEquals(List.of(BASE + GUEST_USER, 0), owner(users), "unchanged");
+        }
+    }
+
+    /**
+     * Where the map names no host owner a guest id of its own, without {@code ids} (every id the overflow id) or under
+     * a {@code squash}, the Linux client's chgrp named the shown overflow id as the owner, which is allowed there: the
+     * host user's file was given to the overflow id, or to the squash id, though the guest asked only for a group.
+     */
+    @Test
+    void aChgrpWithoutAMapOrUnderASquashLeavesAHostUsersOwnerAlone() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data")) {
+            for (String ids : List.of("", "    ids: {uid: {squash: 3100}, gid: {squash: 3100}}\n")) {
+                String policy = Files.readString(gw.policyFile)
+                        .lines()
+                        .filter(l -> !l.contains("ids:") && !l.contains("{ranges:") && !l.contains("squash"))
+                        .reduce("", (a, b) -> a + b + "\n");
+                Files.writeString(gw.policyFile, policy.replace("    shares:\n", ids + "    shares:\n"));
+                assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, gw.holder.reload(), ids);
+                String name = ids.isEmpty() ? "nomap" : "squashed";
+                Path file = hostFile(gw, name, ALICE, ALICE);
+                try (P9Client guest = gw.attached("data", GUEST_ROOT)) {
+                    guest.walk(0, 1, name);
+                    guest.setattr(1, linuxChown(OVERFLOW, GUEST_USER)); // chgrp 1000
+                }
+                int group = ids.isEmpty() ? OVERFLOW : 3100; // what guest group 1000 is on the host
+                assertEquals(List.of(ALICE, group), owner(file), name + ": the owner left alone");
+            }
         }
     }
 
