@@ -1,6 +1,7 @@
 package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.Operation;
+import io.p9gate.gateway.policyadapter.OwnershipMode;
+import io.p9gate.gateway.proto.Attr;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.SetAttr;
@@ -17,6 +20,7 @@ import io.p9gate.policy.ids.IdRange;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -139,6 +143,31 @@ class ShownOwnerChownAttackTest {
                 assertEquals(List.of(ALICE, group), owner(file), name + ": the owner left alone");
             }
         }
+    }
+
+    /**
+     * {@code --ownership xattr}: host root's file, no ids stored, shows as 4294967294:4294967294; the Linux client's
+     * chgrp stores the group only, and the guest is shown the owner it was.
+     */
+    @Test
+    void keptInXattrsTheChgrpStoresTheGroupOnly() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("xattr"));
+        Path socket = tmp.resolve("vm.sock");
+        Path policy = OwnershipRig.policy(tmp.resolve("policy.yaml"), OwnershipRig.vm("vm", socket, BASE, share));
+        Path file = Files.writeString(share.resolve("f"), "x");
+        try (OwnershipRig _ = new OwnershipRig(policy, OwnershipMode.XATTR);
+                P9Client guest = OwnershipRig.connect(socket)) {
+            guest.attach(0, "root", "data", GUEST_ROOT);
+            guest.walk(0, 1, "f");
+            guest.setattr(1, linuxChown(OVERFLOW, GUEST_USER)); // chgrp 1000 f
+            Attr shown = guest.getattr(1, Attr.GETATTR_BASIC);
+            assertEquals(List.of(OVERFLOW, GUEST_USER), List.of(shown.uid(), shown.gid()));
+        }
+        assertEquals(List.of(0, 0), owner(file), "the inode keeps the gateway's ids");
+        List<String> stored = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class)
+                .list();
+        assertTrue(stored.contains("p9gate.host-gid"), stored.toString());
+        assertFalse(stored.contains("p9gate.host-uid"), "no owner stored: " + stored);
     }
 
     private static Path hostFile(HostShareGateway gw, String name, int uid, int gid) throws Exception {
