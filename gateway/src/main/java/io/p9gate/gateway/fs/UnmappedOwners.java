@@ -45,8 +45,8 @@ final class UnmappedOwners {
 
     /**
      * {@code attr} without the owner (group) field that names the id the guest is shown for a file whose host owner
-     * (group) the VM's map does not name (the overflow id): the Linux client sends every chown and chgrp with both bits
-     * set and the shown id in the field the user leaves alone. With ranges that field was refused ({@link #chowning});
+     * (group) the VM's map does not name (the overflow id): busybox's chown and chgrp call chown(2) with the shown id in
+     * the field the user leaves alone (not -1), and the Linux client sends it with both bits set. With ranges that field was refused ({@link #chowning});
      * without a map or under a squash, where such an id is allowed, it gave a host user's file to the overflow or the
      * squash id. Left unchanged, it gives the file no id. One stat, asked only for an id no mapped host id shows as;
      * (u32)-1 stays refused, and a file that cannot be read is changed as asked.

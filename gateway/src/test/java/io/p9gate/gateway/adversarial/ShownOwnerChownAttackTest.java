@@ -28,8 +28,8 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Linux client (6.1) sends every chown and chgrp as a Tsetattr with both the owner and group bits set (valid
- * 0x46), naming for the field the user leaves alone the id it was shown. On a host file whose owner (group) the VM's
+ * busybox's chown and chgrp call chown(2) with the id the guest was shown for the field the user leaves alone, so the
+ * Linux client (6.1) sends a Tsetattr with both the owner and group bits set (valid 0x46). On a host file whose owner (group) the VM's
  * map does not cover, shown as the overflow id, guest root's {@code chgrp 1000 f} thus named owner 4294967294 and was
  * refused EINVAL (ids.unmapped-id), though a Tsetattr of the group alone is allowed. A field naming what the guest is
  * shown for the file, where the map does not map it, now leaves it unchanged; the host owner is never set to an

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * adversarial.ShownOwnerChownAttackTest through the real Linux client (6.1): in alpha, whose map {guest: 0, host:
  * 100000, count: 65536} does not cover host root, guest root's {@code chgrp 1000} and {@code chown 1000} of host
  * root's files, shown as 4294967294:4294967294, sent both fields (valid 0x46) with the shown overflow id in the one
- * left alone and were refused EINVAL. They succeed now, leaving that field's host id as it was; a chown or chgrp to
+ * left alone (busybox calls chown(2) so) and were refused EINVAL. They succeed now, leaving that field's host id as
+ * it was; a chown(2) of -1 for the owner, which sends the group bit alone, succeeded before too; a chown or chgrp to
  * an unmapped id is still refused.
  */
 class GuestShownOwnerChownIT {
@@ -35,9 +36,10 @@ class GuestShownOwnerChownIT {
         Root.assumeRoot("host files of root's");
         GuestHarness harness = GuestHarness.locate();
         PolicyFixture fx = new PolicyFixture(tmp, "100000");
-        for (String name : List.of("hostroot-g", "hostroot-u", "hostroot-x")) {
+        for (String name : List.of("hostroot-g", "hostroot-u", "hostroot-s", "hostroot-x")) {
             Files.writeString(fx.data.resolve(name), "host root's");
         }
+        Path helper = HostBuild.guestBinary("hostile-helper");
         PolicyHolder holder = fx.holder();
         try (ShareServerFactory shares = fx.shares(holder, OwnershipMode.CHOWN);
                 Gateway _ = Gateway.start(new GatewayConfig(
@@ -45,13 +47,16 @@ class GuestShownOwnerChownIT {
             GuestResult result = harness.run(
                     "p9gate-shown-owner-chown",
                     fx.alphaSocket,
-                    GuestRun.script(RepoPaths.composed(tmp.resolve("script"), "tap.sh", "shown-owner-chown.sh")));
+                    GuestRun.script(RepoPaths.composed(tmp.resolve("script"), "tap.sh", "shown-owner-chown.sh"))
+                            .withBin(helper)
+                            .withEnv("HOSTILE_HELPER", helper.toString()));
             assertEquals(List.of(), result.failed(), result::describe);
-            assertEquals(3, result.checks().size(), result::describe);
+            assertEquals(4, result.checks().size(), result::describe);
             assertEquals(0, result.exitCode(), result::describe);
         }
         assertEquals(List.of(0, BASE + 1000), hostIds(fx.data.resolve("hostroot-g")));
         assertEquals(List.of(BASE + 1000, 0), hostIds(fx.data.resolve("hostroot-u")));
+        assertEquals(List.of(0, BASE + 1000), hostIds(fx.data.resolve("hostroot-s")));
         assertEquals(List.of(0, 0), hostIds(fx.data.resolve("hostroot-x")));
         List<String> setattrs = fx.audit.requests().stream()
                 .filter(r -> r.operation().name().equals("SETATTR"))
