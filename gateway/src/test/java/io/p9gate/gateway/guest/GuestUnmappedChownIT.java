@@ -18,10 +18,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * d13013b0 refuses a Tsetattr owner or group of (u32)-1 with its bit set, also for a VM without {@code ids}. The
- * Linux client (6.1) never sends it: for {@code chown :GID}, {@code chgrp}, {@code chown UID} and {@code chown UID:}
- * it sets both bits (valid 0x46) and names the id it shows for the field left alone (4294967294, the overflow id, on
- * such a share), which is allowed. All succeed through it, and no Tsetattr names 4294967295.
+ * d13013b0 refuses a Tsetattr owner or group of (u32)-1 with its bit set, also for a VM without {@code ids}. A real
+ * guest never sends it: for {@code chown :GID}, {@code chgrp}, {@code chown UID} and {@code chown UID:} the guest's
+ * busybox calls chown(2) with the id it was shown for the field left alone (4294967294, the overflow id, on such a
+ * share), so the Linux client (6.1) sets both bits (valid 0x46), which is allowed; a chown(2) with -1 sets one bit.
+ * All succeed, and no Tsetattr names 4294967295.
  */
 class GuestUnmappedChownIT {
     @TempDir
