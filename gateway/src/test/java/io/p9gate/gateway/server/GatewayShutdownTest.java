@@ -1,9 +1,11 @@
 package io.p9gate.gateway.server;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.session.FakeHandler;
+import io.p9gate.gateway.testing.LoggedLines;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A VM's lone quick request is served on its own event loop; a host call that never returns there (a read on a hung
  * mount inside a share) must not keep the gateway from stopping, or SIGTERM would never reach the final checkpoint
- * (R-DEP-2). Close waits for each step a bounded time and goes on.
+ * (R-DEP-2). Close waits for each step a bounded time and goes on, and says so in the gateway's log.
  */
 class GatewayShutdownTest {
     @TempDir
@@ -29,7 +31,7 @@ class GatewayShutdownTest {
         Gateway gateway = Gateway.start(new GatewayConfig(
                 List.of(new ListenSpec.Unix(dir.resolve("vm.sock"))), handlers, GatewayConfig.DEFAULT_MSIZE, 2));
         P9Client client = P9Client.open(gateway.boundAddresses().getFirst(), 8192);
-        try {
+        try (LoggedLines logged = new LoggedLines(Gateway.class.getName())) {
             client.attach(0, "root", "", 0);
             Thread stuck = Thread.ofPlatform().daemon().start(() -> {
                 try {
@@ -42,6 +44,12 @@ class GatewayShutdownTest {
             Thread closing = Thread.ofPlatform().start(() -> gateway.close(Duration.ofSeconds(1)));
             closing.join(Duration.ofSeconds(20)); // the fake gives up by itself after 30 s
             assertTrue(!closing.isAlive(), "close() is still waiting for the stuck loop");
+            // Each step given up on is one WARNING line, under the gateway's logger as always (the waits moved to
+            // StopStepWait): a journal filtered by it still tells why the stop took its time.
+            for (String step : List.of("connections still open", "event loops still running")) {
+                assertEquals(
+                        List.of(step + " after 1 s; stopping anyway"), logged.startingWith(step), "the stuck " + step);
+            }
             stuck.join(Duration.ofSeconds(1));
         } finally {
             never.countDown(); // lets the loop go (the fake would give up after 30 s anyway)
