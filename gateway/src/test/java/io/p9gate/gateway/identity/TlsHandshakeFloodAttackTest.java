@@ -7,6 +7,8 @@ import io.p9gate.gateway.certs.CannedClientHello;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.ClientTls;
 import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.server.Gateway;
+import io.p9gate.gateway.testing.LoggedLines;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +54,8 @@ class TlsHandshakeFloodAttackTest {
         int port = listener.port();
         Path ca = pki.dir().resolve(TestPki.CA_CERT);
         byte[] hello = CannedClientHello.of(ca);
-        try (IdentityRig rig = new IdentityRig(tmp).start(listener.vms("{connections: 2}"), listener.serverTls());
+        try (LoggedLines logged = new LoggedLines(Gateway.class.getName());
+                IdentityRig rig = new IdentityRig(tmp).start(listener.vms("{connections: 2}"), listener.serverTls());
                 P9Client b = listener.connect("b", MSIZE)) {
             b.version(MSIZE, "9P2000.L");
             b.attach(0, "root", "b", 0);
@@ -97,6 +100,16 @@ class TlsHandshakeFloodAttackTest {
             assertTrue(
                     rig.refusals().stream().anyMatch(r -> r.request().detail().contains("keep failing")),
                     "the refusals at accept are audited");
+            // One WARNING line as each penalty starts or grows (a failed handshake past the free ones), in the
+            // gateway's log as always (TlsListenerPeers): none for the refusals at accept, which are many more.
+            List<String> penalised = logged.startingWith("refusing connections on ");
+            assertTrue(!penalised.isEmpty(), "the penalty is logged");
+            assertTrue(
+                    penalised.stream().allMatch(l -> l.contains(":" + port + " ") && l.contains("keep failing")),
+                    penalised.toString());
+            assertTrue(
+                    penalised.size() <= flights.get(),
+                    penalised.size() + " lines for " + flights.get() + " handshakes: " + penalised);
         }
     }
 
