@@ -35,6 +35,13 @@ mark xattr-removed "$(attrs x)"
 mark xattr-remove-again "$(outcome /usr/bin/setfattr -x user.x x)"
 mark xattr-all "$(/usr/bin/getfattr -d -m - x2 2>&1 | grep -v '^#' | tr '\n' ' ')"
 
+bytes() { i=0; while [ $i -lt 16 ]; do cat /init; i=$((i+1)); done | head -c "$1"; }
+for n in 4000 65536; do # values past one Twrite of diod's 64 KiB msize, by setfattr --restore (no argv limit)
+    touch "xb$n"
+    { echo "# file: xb$n"; echo "user.big=0s$(bytes $n | base64 | tr -d '\n')"; } >/tmp/dump$n
+    mark "xattr-big-$n-set" "$(outcome /usr/bin/setfattr --restore=/tmp/dump$n)"
+    mark "xattr-big-$n-get" "$(/usr/bin/getfattr --only-values -n user.big "xb$n" 2>&1 | sum):$(bytes $n | sum)"
+done
 mark time-xattr "$(cut -d" " -f1 /proc/uptime)"
 # set-id: each step on a fresh file, in the mount and in the guest's tmpfs (the reference)
 mkdir -p /ref && mount -t tmpfs tmpfs /ref && chmod 1777 /ref
