@@ -2,7 +2,7 @@ package io.p9gate.audit.note;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -14,6 +14,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /** Reading and writing key files; a private key readable (or writable) by group or others is refused. */
@@ -102,29 +104,48 @@ public final class KeyFiles {
      * Writes {@code prefix.key} (created 0600) and {@code prefix.pub}, each a new file made by the one open that
      * writes it (O_CREAT|O_EXCL), so through no symlink: the key was written again by path after its creation, and
      * the public key's check (Files.exists) followed a dangling symlink that the write then created
-     * (KeyPairNoFollowTest). A public key that cannot be made takes the private key made for it away again.
+     * (KeyPairNoFollowTest). A public key that cannot be made takes the private key made for it away again. Each is
+     * forced to disk, then their directory (KeyPairDiskSyncTest): a crash after the command returned left an empty
+     * key, refused by the next run as one not to overwrite and by the gateway as malformed.
      */
     public static void writeKeyPair(SigningKey key, Path privateFile, Path publicFile)
+            throws IOException, KeyFormatException {
+        writeKeyPair(key, privateFile, publicFile, DiskSync.FORCED);
+    }
+
+    static void writeKeyPair(SigningKey key, Path privateFile, Path publicFile, DiskSync sync)
             throws IOException, KeyFormatException {
         for (Path p : new Path[] {privateFile, publicFile}) {
             if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
                 throw new KeyFormatException("refusing to overwrite " + p);
             }
         }
-        writeNew(privateFile, key.format(), PosixFilePermissions.fromString("rw-------"));
+        writeNew(privateFile, key.format(), PosixFilePermissions.fromString("rw-------"), sync);
+        boolean publicMade = false;
         try {
-            writeNew(publicFile, key.verifierKey().format(), PosixFilePermissions.fromString("rw-r--r--"));
+            writeNew(publicFile, key.verifierKey().format(), PosixFilePermissions.fromString("rw-r--r--"), sync);
+            publicMade = true;
+            for (Path dir : new LinkedHashSet<>(List.of(parent(privateFile), parent(publicFile)))) {
+                sync.directory(dir);
+            }
         } catch (IOException | KeyFormatException e) {
+            if (publicMade) {
+                Files.deleteIfExists(publicFile);
+            }
             Files.deleteIfExists(privateFile);
             throw e;
         }
     }
 
-    private static void writeNew(Path file, String line, Set<PosixFilePermission> mode)
+    private static Path parent(Path file) {
+        return file.toAbsolutePath().getParent();
+    }
+
+    private static void writeNew(Path file, String line, Set<PosixFilePermission> mode, DiskSync sync)
             throws IOException, KeyFormatException {
-        SeekableByteChannel out;
+        FileChannel out;
         try {
-            out = Files.newByteChannel(
+            out = FileChannel.open(
                     file,
                     EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     PosixFilePermissions.asFileAttribute(mode));
@@ -138,6 +159,7 @@ public final class KeyFiles {
             while (bytes.hasRemaining()) {
                 out.write(bytes);
             }
+            sync.file(out);
         } catch (IOException e) {
             Files.deleteIfExists(file);
             throw new IOException("cannot write " + file + ": " + e.getMessage() + " (no key written)", e);
