@@ -1,8 +1,10 @@
 package io.p9gate.gateway.files;
 
+import io.p9gate.audit.note.DiskSync;
 import io.p9gate.policy.load.IoReason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
@@ -25,7 +27,8 @@ import java.util.regex.Pattern;
  * created exclusively and never through a link ({@code O_CREAT|O_EXCL|O_NOFOLLOW}), written through that one open,
  * then renamed onto the name: a link at the name is replaced, not followed, and a reader never sees half a line.
  * A writer killed between the create and the rename leaves its temporary file; the next write removes those
- * ({@link #removeStale}).
+ * ({@link #removeStale}). The file is forced to disk before its rename and the directory after it: a crash soon after
+ * left an empty pid file or report at the name (RunFileTest). One fsync each, once per start, reload or report.
  */
 public final class RunFile {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -35,10 +38,14 @@ public final class RunFile {
 
     /** Replaces {@code file} with {@code text} (0644, less the umask). */
     public static void replace(Path file, String text) throws IOException {
+        replace(file, text, DiskSync.FORCED);
+    }
+
+    static void replace(Path file, String text, DiskSync sync) throws IOException {
         Path tmp =
                 file.resolveSibling(file.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
         try {
-            try (var channel = Files.newByteChannel(
+            try (var channel = FileChannel.open(
                     tmp,
                     Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")))) {
@@ -46,6 +53,7 @@ public final class RunFile {
                 while (bytes.hasRemaining()) {
                     channel.write(bytes);
                 }
+                sync.file(channel);
             }
             removeStale(file, (Integer) Files.getAttribute(tmp, "unix:uid", LinkOption.NOFOLLOW_LINKS));
             try {
@@ -53,6 +61,7 @@ public final class RunFile {
             } catch (FileSystemException e) {
                 throw notReplaced(file, tmp, e);
             }
+            sync.directory(file.toAbsolutePath().getParent());
         } finally {
             Files.deleteIfExists(tmp);
         }

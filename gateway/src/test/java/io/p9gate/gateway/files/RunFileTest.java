@@ -3,15 +3,18 @@ package io.p9gate.gateway.files;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.audit.note.DiskSync;
 import io.p9gate.gateway.backend.HostCredentials;
 import io.p9gate.gateway.testing.Root;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -93,6 +96,33 @@ class RunFileTest {
         RunFile.replace(dir.resolve("p9gate.pid"), "2\n");
 
         assertTrue(Files.exists(theirs), "another user's file was removed");
+    }
+
+    /**
+     * The new text is forced to disk before its rename and the directory after it: a crash soon after a reload or a
+     * start left an empty file at the name (delayed allocation). A crash cannot be tested here: the calls are
+     * recorded with what the name then held.
+     */
+    @Test
+    void theTextIsForcedBeforeItsRenameAndTheDirectoryAfter() throws Exception {
+        Path pidFile = Files.writeString(dir.resolve("p9gate.pid"), "1\n");
+        List<String> calls = new ArrayList<>();
+
+        RunFile.replace(pidFile, "22\n", new DiskSync() {
+            @Override
+            public void file(FileChannel file) throws IOException {
+                calls.add("file of " + file.size() + " bytes; the name holds "
+                        + Files.readString(pidFile).strip());
+            }
+
+            @Override
+            public void directory(Path d) throws IOException {
+                calls.add("directory " + d + "; the name holds "
+                        + Files.readString(pidFile).strip());
+            }
+        });
+
+        assertEquals(List.of("file of 3 bytes; the name holds 1", "directory " + dir + "; the name holds 22"), calls);
     }
 
     private static Path old(Path file, FileTime time) throws IOException {
