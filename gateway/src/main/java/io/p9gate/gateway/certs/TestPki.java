@@ -1,10 +1,12 @@
 package io.p9gate.gateway.certs;
 
+import io.p9gate.audit.note.DiskSync;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -28,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import javax.security.auth.x500.X500Principal;
@@ -70,14 +73,20 @@ public final class TestPki {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path dir;
+    private final DiskSync sync;
 
-    private TestPki(Path dir) {
+    private TestPki(Path dir, DiskSync sync) {
         this.dir = dir;
+        this.sync = sync;
     }
 
     /** An existing PKI directory (for {@link #revoke} and more VMs). */
     public static TestPki at(Path dir) {
-        return new TestPki(dir);
+        return at(dir, DiskSync.FORCED);
+    }
+
+    static TestPki at(Path dir, DiskSync sync) {
+        return new TestPki(dir, sync);
     }
 
     public Path dir() {
@@ -92,13 +101,20 @@ public final class TestPki {
      */
     public static TestPki create(Path dir, String caName, List<String> serverNames, Duration validity)
             throws IOException, GeneralSecurityException {
-        Made made = new Made();
+        return create(dir, caName, serverNames, validity, DiskSync.FORCED);
+    }
+
+    static TestPki create(Path dir, String caName, List<String> serverNames, Duration validity, DiskSync sync)
+            throws IOException, GeneralSecurityException {
+        Made made = new Made(sync);
         if (Files.notExists(dir, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(dir);
             made.add(dir);
         }
         try {
-            return create(dir, caName, serverNames, validity, made);
+            TestPki pki = create(dir, caName, serverNames, validity, made);
+            made.forceDirectories();
+            return pki;
         } catch (Exception e) {
             made.undo(e);
             throw e;
@@ -125,7 +141,7 @@ public final class TestPki {
                                 false,
                                 new JcaX509ExtensionUtils().createSubjectKeyIdentifier(ca.getPublic())),
                 ca.getPrivate());
-        TestPki pki = new TestPki(dir);
+        TestPki pki = new TestPki(dir, made.sync);
         writePair(dir.resolve(CA_CERT), caCert, dir.resolve(CA_KEY), ca.getPrivate(), made);
         List<GeneralName> sans = new ArrayList<>(List.of(new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
         for (String name : serverNames) {
@@ -153,7 +169,7 @@ public final class TestPki {
      * @return the certificate
      */
     public X509Certificate issueClient(String vm, Duration validity) throws IOException, GeneralSecurityException {
-        Made made = new Made();
+        Made made = new Made(sync);
         try {
             Path vmDir = vmDirectory(vm, made);
             X509Certificate cert = issue(
@@ -165,6 +181,7 @@ public final class TestPki {
                     validity,
                     made);
             replace(vmDir.resolve(CA_CERT), Files.readString(dir.resolve(CA_CERT), StandardCharsets.US_ASCII), made);
+            made.forceDirectories();
             return cert;
         } catch (Exception e) {
             made.undo(e);
@@ -207,9 +224,11 @@ public final class TestPki {
         if (!revoked.contains(cert.getSerialNumber())) {
             revoked.add(cert.getSerialNumber());
         }
-        Made made = new Made();
+        Made made = new Made(sync);
         try {
-            return writeCrl(revoked, made);
+            X509CRL crl = writeCrl(revoked, made);
+            made.forceDirectories();
+            return crl;
         } catch (Exception e) {
             made.undo(e);
             throw e;
@@ -314,7 +333,8 @@ public final class TestPki {
 
     /**
      * Replaces {@code file} (the CRL, a VM's copy of the CA certificate: public, rewritten): a new file renamed. The
-     * new file is in {@code made} until renamed (a failed rename left it as *.tmp), the name after it when it is new.
+     * new file is in {@code made} until renamed (a failed rename left it as *.tmp), the name after it when it is new;
+     * its directory is forced by the caller's {@link Made#forceDirectories}.
      */
     private static void replace(Path file, String text, Made made) throws IOException {
         Path tmp =
@@ -332,10 +352,11 @@ public final class TestPki {
      * CREATE_NEW, not following a link at its name, and written through that one open, so neither a file that
      * appeared after the caller's check nor a planted link is written over ({@code FileAlreadyExistsException}). A
      * private key is 0600 from its creation, before any byte of it. The file is in {@code made} from its creation:
-     * a write that fails (ENOSPC) leaves no truncated certificate or key once the caller undoes.
+     * a write that fails (ENOSPC) leaves no truncated certificate or key once the caller undoes. Forced to disk once
+     * written: a crash soon after left an empty key, certificate or CRL (TestPkiDiskSyncTest).
      */
     private static void writeNew(Path file, String text, boolean secret, Made made) throws IOException {
-        try (var channel = Files.newByteChannel(
+        try (var channel = FileChannel.open(
                 file,
                 Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
                 PosixFilePermissions.asFileAttribute(
@@ -345,6 +366,7 @@ public final class TestPki {
             while (bytes.hasRemaining()) {
                 channel.write(bytes);
             }
+            made.sync.file(channel);
         }
     }
 
@@ -354,9 +376,28 @@ public final class TestPki {
      */
     private static final class Made {
         private final List<Path> paths = new ArrayList<>();
+        private final DiskSync sync;
+
+        Made(DiskSync sync) {
+            this.sync = sync;
+        }
 
         void add(Path path) {
             paths.add(path);
+        }
+
+        /**
+         * Once all is written: the directories of what was made or renamed on disk, so that a crash after the command
+         * said done neither loses a new file nor brings back the CRL it replaced.
+         */
+        void forceDirectories() throws IOException {
+            Set<Path> dirs = new LinkedHashSet<>();
+            for (Path path : paths) {
+                dirs.add(path.toAbsolutePath().getParent());
+            }
+            for (Path d : dirs) {
+                sync.directory(d);
+            }
         }
 
         void undo(Exception failure) {
