@@ -1,5 +1,6 @@
 package io.p9gate.audit.cli;
 
+import io.p9gate.audit.note.DiskSync;
 import io.p9gate.audit.verify.FindingClass;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -86,14 +87,12 @@ final class PartialFile implements AutoCloseable {
     /** Puts the complete file on disk under its name, replacing any older file of that name at once. */
     void commit() throws IOException {
         writer.flush();
-        channel.force(true);
+        DiskSync.FORCED.file(channel);
         writer.close();
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         committed = true;
         // The rename on disk too: a crash after the command said it wrote the file must not bring back the old one.
-        try (FileChannel directory = FileChannel.open(temp.getParent(), StandardOpenOption.READ)) {
-            directory.force(true);
-        }
+        DiskSync.FORCED.directory(temp.getParent());
     }
 
     /**

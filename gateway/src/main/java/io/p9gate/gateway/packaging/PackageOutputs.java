@@ -1,5 +1,6 @@
 package io.p9gate.gateway.packaging;
 
+import io.p9gate.audit.note.DiskSync;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -58,7 +59,7 @@ final class PackageOutputs implements AutoCloseable {
             OutputStream out = Channels.newOutputStream(channel);
             content.writeTo(out);
             out.flush();
-            channel.force(true);
+            DiskSync.FORCED.file(channel);
         }
     }
 
@@ -95,9 +96,7 @@ final class PackageOutputs implements AutoCloseable {
         synchronized (pending) {
             pending.clear();
         }
-        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
-            directory.force(true);
-        }
+        DiskSync.FORCED.directory(dir);
     }
 
     /** The shutdown hook (Ctrl-C, SIGTERM): the files not renamed yet go. Package-private for its test. */
