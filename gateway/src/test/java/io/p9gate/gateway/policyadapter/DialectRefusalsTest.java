@@ -475,6 +475,20 @@ class DialectRefusalsTest {
                 new Case("Tread of a walked fid", WALKED, new TMessage.Tread(FILE, 0, 10), Errno.EBADF, null),
                 new Case("Treaddir of a walked fid", WALKED, new TMessage.Treaddir(FILE, 0, 100), Errno.EBADF, null),
                 new Case("Tfsync of a walked fid", WALKED, new TMessage.Tfsync(FILE, 0), Errno.EBADF, null),
+                // An xattr fid holds a value, not a file (docs/protocol.md): nothing to act on, as an unknown fid.
+                new Case(
+                        "Tmkdir through an xattr fid",
+                        XATTR_FID,
+                        new TMessage.Tmkdir(FILE, "n", 0755, 0),
+                        Errno.EBADF,
+                        null),
+                new Case(
+                        "Twalk from an xattr fid",
+                        XATTR_FID,
+                        new TMessage.Twalk(FILE, SPARE, List.of("kept.txt")),
+                        Errno.EBADF,
+                        null),
+                new Case("Tgetattr of an xattr fid", XATTR_FID, new TMessage.Tgetattr(FILE, 0x3fff), Errno.EBADF, null),
                 new Case(
                         "Twalk of 17 names",
                         NOTHING,
