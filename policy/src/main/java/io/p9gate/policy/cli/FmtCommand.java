@@ -1,5 +1,6 @@
 package io.p9gate.policy.cli;
 
+import io.p9gate.audit.note.DiskSync;
 import io.p9gate.policy.cli.fmt.CedarFormatter;
 import io.p9gate.policy.cli.fmt.Formatting;
 import io.p9gate.policy.cli.fmt.YamlFormatter;
@@ -117,7 +118,7 @@ final class FmtCommand extends Subcommand {
                     while (bytes.hasRemaining()) {
                         out.write(bytes);
                     }
-                    out.force(true);
+                    DiskSync.FORCED.file(out);
                 }
                 if (attributes != null) {
                     PosixFileAttributeView view =
@@ -126,9 +127,7 @@ final class FmtCommand extends Subcommand {
                     view.setPermissions(attributes.permissions());
                 }
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                    d.force(true);
-                }
+                DiskSync.FORCED.directory(dir);
             } finally {
                 Files.deleteIfExists(tmp);
             }
