@@ -12,6 +12,7 @@ import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.SetAttr;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The set-uid/set-gid bits a guest set that the host inode must not carry ({@link GuestModes}: a set-id file
@@ -45,10 +46,15 @@ final class SetIdBits {
             }
             // As the gateway: the chmod was the owner's, and user xattrs ask write access, which chmod 0555 took
             // away: EACCES, and the program stayed set-uid (SetIdMarkUnderEnforceTest).
-            if (kept != 0) {
-                store(node, kept, ownership.owned(node, Inodes.stat(node)));
-            } else {
-                remove(node);
+            ReentrantLock held = KeptSetIdLocks.lock(node);
+            try {
+                if (kept != 0) {
+                    store(node, kept, ownership.owned(node, Inodes.stat(node)));
+                } else {
+                    remove(node);
+                }
+            } finally {
+                held.unlock();
             }
         }
     }
@@ -217,8 +223,20 @@ final class SetIdBits {
 
     /** A kept value stored from the host's bits ({@code stored}) and the one it replaced ({@code before}). */
     private record Keeping(Kept before, byte[] stored) {
-        /** Puts {@code before} back where the value is still {@code stored}. */
+        /**
+         * Puts {@code before} back where the value is still {@code stored}, under the value's lock: a chmod or a
+         * write landing between the compare and the write was undone ({@link KeptSetIdLocks}).
+         */
         void giveBack(Node node) throws P9Exception {
+            ReentrantLock held = KeptSetIdLocks.lock(node);
+            try {
+                giveBackLocked(node);
+            } finally {
+                held.unlock();
+            }
+        }
+
+        private void giveBackLocked(Node node) throws P9Exception {
             byte[] now;
             try {
                 now = Xattrs.getAsGateway(node, XATTR);
@@ -231,6 +249,7 @@ final class SetIdBits {
             if (!Arrays.equals(now, stored)) {
                 return;
             }
+            KeptSetIdLocks.givingBack();
             if (before.bits() == 0) {
                 remove(node);
             } else {
@@ -249,6 +268,7 @@ final class SetIdBits {
         if (onHost == 0 || node.type() != FileType.REGULAR) {
             return null;
         }
+        ReentrantLock held = KeptSetIdLocks.lock(node);
         try {
             share.keepingSetIdBits();
             FileStat owned = ownership.owned(node, stat);
@@ -263,6 +283,8 @@ final class SetIdBits {
                 throw e;
             }
             return null;
+        } finally {
+            held.unlock();
         }
     }
 
@@ -324,7 +346,19 @@ final class SetIdBits {
      * that VM's set-uid program must not leave it set-uid there.
      */
     static void modified(ShareRoot share, Node node, int uid, Ownership ownership) throws P9Exception {
-        Kept kept = node.isDirectory() ? Kept.NONE : stored(share, node);
+        if (node.isDirectory() || stored(share, node).bits() == 0) {
+            return; // most writes: no lock
+        }
+        ReentrantLock held = KeptSetIdLocks.lock(node);
+        try {
+            modifiedLocked(share, node, uid, ownership);
+        } finally {
+            held.unlock();
+        }
+    }
+
+    private static void modifiedLocked(ShareRoot share, Node node, int uid, Ownership ownership) throws P9Exception {
+        Kept kept = stored(share, node); // again, under the lock
         if (kept.bits() == 0) {
             return;
         }
@@ -343,10 +377,15 @@ final class SetIdBits {
 
     private static void clearPrivileges(ShareRoot share, Node node, GuestMode mode, Ownership ownership)
             throws P9Exception {
-        Kept kept = stored(share, node);
-        if (kept.bits() != 0) {
-            FileStat owned = ownership.owned(node, Inodes.stat(node)); // the owner the chown gave
-            clear(node, settled(node, kept, owned, mode), owned, mode);
+        ReentrantLock held = KeptSetIdLocks.lock(node);
+        try {
+            Kept kept = stored(share, node);
+            if (kept.bits() != 0) {
+                FileStat owned = ownership.owned(node, Inodes.stat(node)); // the owner the chown gave
+                clear(node, settled(node, kept, owned, mode), owned, mode);
+            }
+        } finally {
+            held.unlock();
         }
     }
 
