@@ -3,6 +3,7 @@ package io.p9gate.gateway.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
@@ -134,6 +135,25 @@ class SetIdBitsTest extends ShareTestBase {
             writeAs(user, f);
         }
         assertEquals("777", guestMode(f));
+    }
+
+    /**
+     * A host program's set-gid without group-execute (02747), written by a guest user not in its group: since Linux
+     * 6.2 the kernel drops it there too (setattr_should_drop_sgid), and the gateway's pwrite runs without CAP_FSETID,
+     * so the host file is 0747 after; the kept value kept set-gid (dropped only with g+x) and the guest was shown 2747.
+     */
+    @Test
+    void aWriteByAUserOutsideTheGroupClearsSetGidWithoutGroupExecuteAsTheKernelDoes() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "a host group other than the gateway's");
+        Path f = share.resolve("sgid");
+        Files.writeString(f, "x");
+        Files.setAttribute(f, "unix:gid", 1234);
+        Files.setAttribute(f, "unix:mode", 02747);
+        try (TestSession user = asUser1000()) {
+            writeAs(user, "sgid");
+        }
+        assertEquals("747", Integer.toOctalString(hostMode("sgid")), "the kernel's clearing, on the host");
+        assertEquals("747", guestMode("sgid"));
     }
 
     @Test
