@@ -43,6 +43,16 @@ public interface IdTranslation {
         public boolean mapsHostGid(int hostGid) {
             return true;
         }
+
+        @Override
+        public int overflowUid() {
+            return -1;
+        }
+
+        @Override
+        public int overflowGid() {
+            return -1;
+        }
     };
 
     int uidToHost(int guestUid);
@@ -70,4 +80,13 @@ public interface IdTranslation {
 
     /** As {@link #mapsHostUid}, for a group. */
     boolean mapsHostGid(int hostGid);
+
+    /**
+     * The guest uid a host uid the map does not name shows as (the overflow id), which may also be a guest uid the map
+     * maps ({@code policy check} warns); (u32)-1 where the map names every host uid.
+     */
+    int overflowUid();
+
+    /** As {@link #overflowUid}, for a group. */
+    int overflowGid();
 }

@@ -84,16 +84,19 @@ final class UnmappedOwners {
                 attr.mtimeNsec());
     }
 
-    /** Whether {@code uid} is what a host uid the map names shows as: then no file of an unmapped owner shows it. */
+    /**
+     * Whether {@code uid} is what a host uid the map names shows as, and not the overflow id: then no file of an
+     * unmapped owner shows it. An overflow the map also maps (guest 500 under {@code overflow: 500}) shows both.
+     */
     private static boolean showsMappedUid(IdTranslation ids, int uid) {
         int host = ids.uidToHost(uid);
-        return ids.mapsHostUid(host) && ids.uidToGuest(host) == uid;
+        return uid != ids.overflowUid() && ids.mapsHostUid(host) && ids.uidToGuest(host) == uid;
     }
 
     /** As {@link #showsMappedUid}, for a group. */
     private static boolean showsMappedGid(IdTranslation ids, int gid) {
         int host = ids.gidToHost(gid);
-        return ids.mapsHostGid(host) && ids.gidToGuest(host) == gid;
+        return gid != ids.overflowGid() && ids.mapsHostGid(host) && ids.gidToGuest(host) == gid;
     }
 
     /**

@@ -53,4 +53,14 @@ record PolicyIds(Supplier<PolicyEngine> engine, String vm) implements IdTranslat
     public boolean mapsHostGid(int hostGid) {
         return map().gids().mapsHost(Integer.toUnsignedLong(hostGid));
     }
+
+    @Override
+    public int overflowUid() {
+        return (int) map().uids().overflow();
+    }
+
+    @Override
+    public int overflowGid() {
+        return (int) map().gids().overflow();
+    }
 }

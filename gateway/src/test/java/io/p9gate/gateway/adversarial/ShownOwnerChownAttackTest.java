@@ -146,6 +146,40 @@ class ShownOwnerChownAttackTest {
     }
 
     /**
+     * An {@code overflow} the VM's own map maps ({@code policy check} warns, nothing refuses it): host root's file is
+     * shown as guest 500, which is also what guest 500 (host 100500) is. busybox's chgrp names the shown 500 as the
+     * owner, and its chown the shown group: host root's file was given to the VM's host user 100500 (group 100500).
+     */
+    @Test
+    void anOverflowTheMapMapsIsLeftUnchangedWhereTheFileShowsIt() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data")) {
+            Files.writeString(
+                    gw.policyFile,
+                    Files.readString(gw.policyFile).replace("count: 65536}]}", "count: 65536}], overflow: 500}"));
+            assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, gw.holder.reload());
+            Path grouped = hostFile(gw, "grouped", 0, 0);
+            Path owned = hostFile(gw, "owned", 0, 0);
+            Path users = hostFile(gw, "users", BASE + 500, BASE + 500); // shown 500:500 as well, but guest 500's
+            try (P9Client guest = gw.attached("data", GUEST_ROOT)) {
+                guest.walk(0, 1, "grouped");
+                guest.setattr(1, linuxChown(500, GUEST_USER)); // chgrp 1000 grouped
+                guest.walk(0, 2, "owned");
+                guest.setattr(2, linuxChown(GUEST_USER, 500)); // chown 1000 owned
+                guest.walk(0, 3, "users");
+                guest.setattr(3, linuxChown(500, GUEST_USER)); // chgrp 1000 users
+            }
+            assertEquals(List.of(0, BASE + GUEST_USER), owner(grouped), "host root's owner left alone");
+            assertEquals(List.of(BASE + GUEST_USER, 0), owner(owned), "host root's group left alone");
+            assertEquals(List.of(BASE + 500, BASE + GUEST_USER), owner(users));
+            List<AuditEntry> setattrs = setattrs(gw);
+            assertEquals("valid=0x44 gid=1000", setattrs.get(0).request().detail());
+            assertEquals("valid=0x42 uid=1000", setattrs.get(1).request().detail());
+            assertEquals(
+                    "valid=0x46 uid=500 gid=1000", setattrs.get(2).request().detail());
+        }
+    }
+
+    /**
      * {@code --ownership xattr}: host root's file, no ids stored, shows as 4294967294:4294967294; the Linux client's
      * chgrp stores the group only, and the guest is shown the owner it was.
      */

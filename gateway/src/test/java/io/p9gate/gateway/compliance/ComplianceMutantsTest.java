@@ -410,5 +410,15 @@ class ComplianceMutantsTest {
         public boolean mapsHostGid(int hostGid) {
             return ids.mapsHostGid(hostGid);
         }
+
+        @Override
+        public int overflowUid() {
+            return ids.overflowUid() + toGuest;
+        }
+
+        @Override
+        public int overflowGid() {
+            return ids.overflowGid();
+        }
     }
 }
