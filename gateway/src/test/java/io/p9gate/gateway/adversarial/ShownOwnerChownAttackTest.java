@@ -181,6 +181,38 @@ class ShownOwnerChownAttackTest {
     }
 
     /**
+     * A Tsetattr whose only field names the shown owner changes nothing, and is still decided and recorded as the
+     * Tsetattr of nothing it is ({@code valid=0x40}): allowed, Rsetattr; under a read-only subtree refused EROFS by
+     * its rule, as a chgrp there is.
+     */
+    @Test
+    void aTsetattrLeftWithNoFieldIsStillDecidedAndRecorded() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "read-only: [/ro]", "data");
+                P9Client guest = gw.attached("data", GUEST_ROOT)) {
+            Path file = hostFile(gw, "f", 0, 0);
+            Files.createDirectories(gw.share("data").resolve("ro"));
+            Path ro = Files.writeString(gw.share("data").resolve("ro/g"), "x");
+            Files.setAttribute(ro, "unix:uid", 0);
+            SetAttr shownOwner =
+                    new SetAttr(SetAttr.SETATTR_UID | SetAttr.SETATTR_CTIME, 0, OVERFLOW, -1, 0, 0, 0, 0, 0);
+            guest.walk(0, 1, "f");
+            guest.setattr(1, shownOwner);
+            guest.walk(0, 2, "ro", "g");
+            assertEquals(Errno.EROFS, errno(() -> guest.setattr(2, shownOwner)));
+            assertEquals(List.of(0, 0), owner(file));
+            List<AuditEntry> setattrs = setattrs(gw);
+            assertEquals(2, setattrs.size(), setattrs.toString());
+            assertTrue(setattrs.get(0).decision().allowed(), setattrs.get(0).toString());
+            assertEquals("valid=0x40", setattrs.get(0).request().detail());
+            assertFalse(setattrs.get(1).decision().allowed(), setattrs.get(1).toString());
+            assertEquals(
+                    List.of("vm.guest.share.data.read-only[0]"),
+                    setattrs.get(1).decision().ruleIds());
+            assertEquals("valid=0x40", setattrs.get(1).request().detail());
+        }
+    }
+
+    /**
      * A chown to ids the map maps asks nothing of the host but the chown (the stat that finds what the guest is shown
      * is asked only for an id an unmapped owner shows as): fewer system calls than the chgrp of host root's file,
      * which also stats it. Counted over many requests, never timed.
