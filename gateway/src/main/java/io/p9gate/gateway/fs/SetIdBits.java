@@ -22,7 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code chmod 06555} reads back 06555 while the host file is 0555 (issue 15, cause 2). Like the kernel, a change
  * of owner or group clears them (the host's too: {@link #applying}): set-uid always, set-gid only with group-execute
  * (without it set-gid means mandatory locking, not privilege); a write and a truncate by anyone but the guest's root
- * (CAP_FSETID) clear both ({@link #modified}). Only regular files and directories hold user xattrs; other entries never had
+ * (CAP_FSETID) clear both, but for the file's owner set-gid without group-execute ({@link #modified}). Only regular files and directories hold user xattrs; other entries never had
  * the bits. On a host filesystem without user xattrs the bits are dropped, as before.
  */
 final class SetIdBits {
@@ -343,10 +343,12 @@ final class SetIdBits {
      * After a write or truncate by guest uid {@code uid}: only root (CAP_FSETID) keeps the bits, and only over a file
      * whose owner and group the VM's map names, as Linux grants a user namespace's CAP_FSETID only over such inodes
      * (capable_wrt_inode_uidgid): another VM's root sharing the folder is not the owner's root, and its write into
-     * that VM's set-uid program must not leave it set-uid there. Anyone else's change drops set-gid without
-     * group-execute too: Linux (6.2 on, setattr_should_drop_sgid) drops it for a writer outside the file's group, and
-     * 9P names no writer's groups (a Twrite names no gid); the host's kernel dropped a host program's 02745 there
-     * (0745) and the guest was still shown 2745. It grants nothing (mandatory locking): dropping it is the safe side.
+     * that VM's set-uid program must not leave it set-uid there. A change by anyone but the file's owner drops set-gid
+     * without group-execute too: Linux (6.2 on, setattr_should_drop_sgid) drops it for a writer outside the file's
+     * group, and 9P names no writer's groups (a Twrite names no gid); the host's kernel dropped a host program's 02745
+     * there (0745) and the guest was still shown 2745. It grants nothing (mandatory locking): dropping it is the safe
+     * side. The owner, in its own group as a rule, keeps it, as on a local file system (the host's kernel drops it
+     * for the gateway's gid all the same).
      */
     static void modified(ShareRoot share, Node node, int uid, Ownership ownership) throws P9Exception {
         if (node.isDirectory() || stored(share, node).bits() == 0) {
@@ -375,7 +377,11 @@ final class SetIdBits {
                         && ownership.mapsHostOwner(node, host, true))) {
             return;
         }
-        storeAfterChange(node, 0, owned);
+        if (ownership.shown(node, host).uid() == uid) {
+            clear(node, bits, owned, mode); // the owner: in its own group as a rule, so set-gid without g+x stays
+        } else {
+            storeAfterChange(node, 0, owned);
+        }
     }
 
     private static void clearPrivileges(ShareRoot share, Node node, GuestMode mode, Ownership ownership)

@@ -156,6 +156,25 @@ class SetIdBitsTest extends ShareTestBase {
         assertEquals("747", guestMode("sgid"));
     }
 
+    /**
+     * The file's owner writing its own 02745 file keeps set-gid without group-execute, as Linux does for a writer in
+     * the file's group (its own, as a rule), though the host's kernel drops it for the gateway's gid: a guest's
+     * build tools and GuestSessionFixesIT's tmpfs reference see 2745 after the write.
+     */
+    @Test
+    void theOwnerWritingItsOwnFileKeepsSetGidWithoutGroupExecute() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "a host owner other than the gateway");
+        Path f = share.resolve("own");
+        Files.writeString(f, "x");
+        Files.setAttribute(f, "unix:uid", 1000);
+        Files.setAttribute(f, "unix:gid", 1000);
+        Files.setAttribute(f, "unix:mode", 02745);
+        try (TestSession user = asUser1000()) {
+            writeAs(user, "own");
+        }
+        assertEquals("2745", guestMode("own"));
+    }
+
     @Test
     void aTruncateByAnotherUserClearsSetUid() throws Exception {
         String f = fileWithMode(04777);
