@@ -512,6 +512,17 @@ public final class Session extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event == ReadGate.VmHasRoom.EVENT) {
+            if (!closed && pendingVersion == null) {
+                drainBacklog(); // resumes reading the read gate paused for the VM's budget, if this can serve
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if ((closed || !ctx.channel().isOpen()) && cause instanceof ClosedChannelException) {
             // Replies still queued when the connection closed (this session cut it, or the codec did, before

@@ -48,7 +48,7 @@ public final class SessionPipeline {
         // Next to the socket, below a TLS engine if there is one: what that engine writes by itself (a KeyUpdate's
         // answer) is counted against the VM too, and cannot be asked for while replies pile up unread.
         pipeline.addFirst("9p-reply-meter", new ReplyMeter(lane.budget().admission()));
-        pipeline.addFirst("9p-read-gate", new ReadGate());
+        pipeline.addFirst("9p-read-gate", new ReadGate(lane.budget().admission()));
         // Nearest the socket: no byte of a reply (TLS records included) leaves before the records of its request.
         RequestHandlerFactory connection = factory.forConnection(); // the records of this connection's requests
         pipeline.addFirst("9p-records-first", new RecordsBeforeReplies(connection));
