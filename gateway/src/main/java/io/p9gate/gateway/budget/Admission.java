@@ -100,6 +100,13 @@ public final class Admission {
         return queuedReplyBytes.get();
     }
 
+    /** The wakes parked, to be run when there may be room again: at most two per open connection of the VM. */
+    public int parked() {
+        synchronized (lock) {
+            return parked.size();
+        }
+    }
+
     void setLimits(long maxServing, long maxReplyBytes) {
         this.maxServing = maxServing;
         this.maxReplyBytes = maxReplyBytes;
