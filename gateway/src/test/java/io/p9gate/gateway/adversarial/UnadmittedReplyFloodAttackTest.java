@@ -94,8 +94,9 @@ class UnadmittedReplyFloodAttackTest {
                     raw.configureBlocking(false);
                 }
                 List<ByteBuffer> pending = new ArrayList<>();
+                int[] batches = new int[(int) CONNECTIONS];
                 for (int c = 0; c < CONNECTIONS; c++) {
-                    pending.add(batchOf(cheap));
+                    pending.add(batchOf(cheap, 0));
                 }
                 // Until no connection takes another byte for half a second: the gateway stopped reading them all.
                 for (int idle = 0, round = 0; idle < 50 && round < 6000; round++) {
@@ -103,7 +104,10 @@ class UnadmittedReplyFloodAttackTest {
                     for (int c = 0; c < CONNECTIONS; c++) {
                         ByteBuffer out = pending.get(c);
                         if (!out.hasRemaining()) {
-                            out.rewind();
+                            // New tags: frames of the last batch may still wait unanswered in the gateway's read,
+                            // and a tag sent again while outstanding ends the connection (a reused tag).
+                            out = batchOf(cheap, ++batches[c]);
+                            pending.set(c, out);
                         }
                         took |= flooding.get(c).write(out) > 0;
                     }
@@ -136,11 +140,14 @@ class UnadmittedReplyFloodAttackTest {
         assertEquals(0, verified.exit(), verified.output());
     }
 
-    /** {@value #BATCH} of {@code cheap}, each under its own tag. */
-    private static ByteBuffer batchOf(Cheap cheap) {
+    /**
+     * {@value #BATCH} of {@code cheap}, each under its own tag, the {@code n}th batch's tags following the one before's
+     * (below {@value #FREE_TAG}, wrapping): a tag comes back only after nine batches.
+     */
+    private static ByteBuffer batchOf(Cheap cheap, int n) {
         ByteBuffer all = ByteBuffer.allocate(BATCH * 9);
         for (int i = 0; i < BATCH; i++) {
-            all.put(cheap.encoded(1 + i));
+            all.put(cheap.encoded(1 + (int) (((long) n * BATCH + i) % (FREE_TAG - 1))));
         }
         return all.flip();
     }
