@@ -3,7 +3,11 @@ package io.p9gate.gateway.backend;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -54,34 +58,34 @@ record SingleMounts(List<String> lines) {
 
     /**
      * Whether a file system is mounted over {@code path}, the kernel path of a directory reached through the mount of
-     * id {@code mountId}: a mount other than it on that path or a directory above it, at or below where that mount is
-     * (at the same place only stacked on it; what it is stacked on is below it). Asked where the gateway may not
-     * search the path to stat it. Yes where the table could not be read or does not list the mount: it cannot tell.
+     * id {@code mountId}: a mount on that path or a directory above it that is neither that mount nor one it is
+     * mounted on (its parents up the table). One over a directory above the mount's own mount point hides it too: a
+     * tmpfs over /srv hides /srv/a and every share below. Asked where the gateway may not search the path to stat it.
+     * Yes where the table could not be read or does not list the mount: it cannot tell; and for an older mount the
+     * root's mount or a parent of it covers (not on the path any more): refused, not told apart from a new one.
      */
     boolean hides(long mountId, String path) {
         if (lines == null) {
             return true;
         }
-        String own = null;
+        Map<String, String[]> mounts = new HashMap<>();
         for (String line : lines) {
             String[] fields = line.split(" ", 6);
-            if (fields.length == 6 && fields[0].equals(Long.toString(mountId))) {
-                own = unescaped(fields[4]);
+            if (fields.length == 6) {
+                mounts.put(fields[0], fields);
             }
         }
-        if (own == null) {
+        Set<String> beneath = new HashSet<>(); // the root's mount and the ones it is mounted on
+        for (String[] at = mounts.get(Long.toString(mountId)); at != null && beneath.add(at[0]); ) {
+            at = mounts.get(at[1]);
+        }
+        if (beneath.isEmpty()) {
             return true;
         }
-        for (String line : lines) {
-            String[] fields = line.split(" ", 6);
-            if (fields.length < 6 || fields[0].equals(Long.toString(mountId))) {
-                continue;
-            }
+        for (String[] fields : mounts.values()) {
             String point = unescaped(fields[4]);
             boolean onThePath = path.equals(point) || point.equals("/") || path.startsWith(point + "/");
-            if (onThePath
-                    && (point.length() > own.length()
-                            || point.equals(own) && fields[1].equals(Long.toString(mountId)))) {
+            if (onThePath && !beneath.contains(fields[0])) {
                 return true;
             }
         }

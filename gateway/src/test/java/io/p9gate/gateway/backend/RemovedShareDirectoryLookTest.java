@@ -23,6 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
  * served. A path that leads nowhere is not such a refusal, and what is looked at is counted: one statx per attach.
  */
 class RemovedShareDirectoryLookTest {
+    /** The kernel's EACCES to an unprivileged gateway, which the tests (root) do not get. */
+    private static final RemovedShareDirectory.HostPaths REFUSING = (path, follow) -> {
+        throw new P9Exception(Errno.EACCES, "seam");
+    };
+
     @TempDir
     Path tmp;
 
@@ -69,15 +74,12 @@ class RemovedShareDirectoryLookTest {
     void aPathTheGatewayMayNotSearchIsLookedUpInTheMountTable() throws Exception {
         Path parent = Files.createDirectory(tmp.resolve("vms"));
         Path dir = Files.createDirectory(parent.resolve("b"));
-        RemovedShareDirectory.HostPaths refusing = (path, follow) -> {
-            throw new P9Exception(Errno.EACCES, "seam");
-        };
         try (LocalShare share = LocalShare.open("b", dir, new QidMapper())) {
             Node root = share.root().rootNode();
             FileStat stat = Inodes.stat(root);
             long mount = MountIds.of(root);
             assertTrue(mount != MountIds.UNKNOWN, "the root's mount id");
-            RemovedShareDirectory checked = new RemovedShareDirectory("b", dir.toString(), root, mount, refusing);
+            RemovedShareDirectory checked = new RemovedShareDirectory("b", dir.toString(), root, mount, REFUSING);
             checked.requireReachable(root, stat);
             checked.requireReachable(root, stat);
             for (Path over : new Path[] {dir, parent}) {
@@ -90,6 +92,39 @@ class RemovedShareDirectoryLookTest {
                 }
                 checked.requireReachable(root, stat);
             }
+        }
+    }
+
+    /**
+     * A file system mounted over a directory above the root's own mount point hides the root's mount and the share
+     * with it, as one over the share's path does: the table listed it, yet only mounts at or below the root's mount
+     * point were counted, and the attach was served where no host path reaches.
+     */
+    @Test
+    void aMountAboveTheRootsMountPointIsSeenInTheMountTable() throws Exception {
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "mounting tmpfs needs root");
+        Path above = Files.createDirectory(tmp.resolve("above"));
+        Path fs = Files.createDirectory(above.resolve("fs"));
+        assumeTrue(run("mount", "-t", "tmpfs", "own-b", fs.toString()) == 0, "mount -t tmpfs");
+        try {
+            Path dir = Files.createDirectories(fs.resolve("vms").resolve("b"));
+            try (LocalShare share = LocalShare.open("b", dir, new QidMapper())) {
+                Node root = share.root().rootNode();
+                FileStat stat = Inodes.stat(root);
+                long mount = MountIds.of(root);
+                RemovedShareDirectory checked = new RemovedShareDirectory("b", dir.toString(), root, mount, REFUSING);
+                checked.requireReachable(root, stat);
+                assumeTrue(run("mount", "-t", "tmpfs", "over-above", above.toString()) == 0, "mount -t tmpfs");
+                try {
+                    P9Exception stale = assertThrows(P9Exception.class, () -> checked.requireReachable(root, stat));
+                    assertEquals(Errno.ESTALE, stale.errno());
+                } finally {
+                    run("umount", "-l", above.toString());
+                }
+                checked.requireReachable(root, stat);
+            }
+        } finally {
+            run("umount", "-l", fs.toString());
         }
     }
 
