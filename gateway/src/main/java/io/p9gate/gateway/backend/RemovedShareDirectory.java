@@ -31,7 +31,8 @@ final class RemovedShareDirectory {
     private final String openedAt;
     /**
      * The root's kernel path where it was last found in the host's tree (at open, or after the host moved it, which
-     * leaves it served): an attach that finds it there needs no more than that one readlink.
+     * leaves it served): an attach that finds it there asks neither whether it was removed nor whether its mount is
+     * still listed, only whether a mount hides it there.
      */
     private volatile String foundAt;
 
@@ -76,9 +77,10 @@ final class RemovedShareDirectory {
      * symlink changed) names what a restart serves, so it is refused as a mount over it is; one that leads nowhere
      * (the symlink removed) leaves the directory served, as a moved one. A path the gateway may not search (EACCES,
      * EPERM: a guest may chmod 000 a directory of its share above a nested share's) is looked up in the mount table
-     * instead ({@link #mountedOver}); a symlink there cannot be told changed. One statx per Tattach (two when the configured path does not lead to the root), which
-     * is rare (once per guest mount). A root the host moved stays served while nothing is over it. Asked as the
-     * gateway ({@link LocalShare#attachRoot}): a guest's host user that may not search the path would see nothing.
+     * instead ({@link #mountedOver}); a symlink there cannot be told changed. One statx per Tattach (two when the
+     * configured path does not lead to the root), which is rare (once per guest mount). A root the host moved stays
+     * served while nothing is over it. Asked as the gateway ({@link LocalShare#attachRoot}): a guest's host user that
+     * may not search the path would see nothing.
      */
     void requireReachable(Node root, FileStat stat) throws P9Exception {
         String path = kernelPath(root);
@@ -136,10 +138,7 @@ final class RemovedShareDirectory {
      */
     private boolean mountedOver(String path, Errno refused) throws P9Exception {
         if (mountId == MountIds.UNKNOWN) {
-            throw stale(
-                    "the gateway may not look at " + path + " (" + refused + ") to tell whether it is still there",
-                    "cannot be looked at on the host",
-                    "until the gateway may look at that path again");
+            throw unlookable(path, refused);
         }
         return SingleMounts.now().hides(mountId, path);
     }
@@ -175,11 +174,16 @@ final class RemovedShareDirectory {
             if (e.errno() == Errno.EACCES || e.errno() == Errno.EPERM) {
                 return new Looked(null, e.errno());
             }
-            throw stale(
-                    "the gateway may not look at " + path + " (" + e.errno() + ") to tell whether it is still there",
-                    "cannot be looked at on the host",
-                    "until the gateway may look at that path again");
+            throw unlookable(path, e.errno());
         }
+    }
+
+    /** The ESTALE where the gateway cannot tell whether a file system hides the directory at {@code path}. */
+    private P9Exception unlookable(String path, Errno errno) {
+        return stale(
+                "the gateway may not look at " + path + " (" + errno + ") to tell whether it is still there",
+                "cannot be looked at on the host",
+                "until the gateway may look at that path again");
     }
 
     /** The ESTALE refusing an attach, the operator told once per refusal spell. */
