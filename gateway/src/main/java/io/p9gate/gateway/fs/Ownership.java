@@ -42,7 +42,9 @@ public sealed interface Ownership permits ChownedIds, XattrIds, MappedSpecialFil
 
     /**
      * Whether the VM's map names the host owner ({@code group}: the host group) that {@link #shown} shows: where it
-     * does not, the guest sees the overflow id and cannot tell whose the file is. Asked only for a set-id file.
+     * does not, the guest sees the overflow id and cannot tell whose the file is. Asked for a set-id file (its stat
+     * too), and for a chown or a new entry's group naming the id a file is shown as ({@link UnmappedOwners}), not for
+     * every stat: where ids are kept apart it reads xattrs.
      */
     boolean mapsHostOwner(Node node, FileStat host, boolean group) throws P9Exception;
 
