@@ -65,6 +65,10 @@ class RawClientBlackBoxTest {
             Map.entry("lopen the xattr fid", "no such fid"),
             Map.entry("clunk the xattr fid", "no such fid"),
             Map.entry(
+                    "getattr of an xattr fid",
+                    "an xattr fid holds a value, not a file: EBADF (docs/protocol.md); diod acts on the fid's path"),
+            Map.entry("walk from an xattr fid", "an xattr fid names no file to walk from: EBADF; diod clones it"),
+            Map.entry(
                     "setattr unknown valid bits",
                     "bits beyond the nine 9P2000.L defines are EINVAL (SetattrUndefinedBitsAttackTest); diod drops them"),
             Map.entry("mkdir w/.", "an invalid name is EINVAL (fs.GuestNames)"),
