@@ -89,15 +89,27 @@ final class AuditOption {
                             : "--audit-dir needs --audit-key FILE");
         }
         SigningKey signingKey = signingKey(commandLine);
+        // Made by createDirectories, these were "cannot open audit log F: F", the path twice and no reason.
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            // Made by createDirectories, this was "cannot open audit log F: F", the path twice and no reason.
             throw new AuditUnavailable("cannot open audit log " + dir
                     + ": it is not a directory (--audit-dir names the log's directory, made if missing)");
+        }
+        if (Files.isSymbolicLink(dir) && Files.notExists(dir)) {
+            throw new AuditUnavailable("cannot open audit log " + dir + ": it is a symbolic link to " + linkTarget(dir)
+                    + ", which does not exist (a link is not made into a directory)");
         }
         try {
             return SignedAuditTrail.open(dir, signingKey, options("p9gate/" + signingKey.name(), vms));
         } catch (IOException | AuditWriteException e) {
             throw new AuditUnavailable("cannot open audit log " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static String linkTarget(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException e) {
+            return "a path that cannot be read";
         }
     }
 

@@ -140,6 +140,22 @@ class ServeAuditOptionsTest {
         assertEquals("not a log\n", Files.readString(file));
     }
 
+    /**
+     * An --audit-dir that is a symlink to nothing (a log directory on a mount not there yet) was said as "cannot open
+     * audit log L: L", as a file was: the twin of the check above.
+     */
+    @Test
+    void anAuditDirThatIsADanglingLinkIsSaidSo() throws Exception {
+        Path target = dir.resolve("not-mounted/audit");
+        Path link = Files.createSymbolicLink(dir.resolve("audit"), target);
+        Run run = serve("--audit-dir", link.toString(), "--audit-key", logs.privateKey.toString());
+        assertOneLine(
+                run,
+                Main.EXIT_FAILURE,
+                "cannot open audit log " + link + ": it is a symbolic link to " + target + ", which does not exist");
+        assertFalse(Files.exists(target.getParent()));
+    }
+
     @Test
     void aGatewayThatFailsToStartStillClosesItsLogCleanly() throws Exception {
         Run run = serve("--audit-dir", logs.dir.toString(), "--audit-key", logs.privateKey.toString());
