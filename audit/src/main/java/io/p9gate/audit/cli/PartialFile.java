@@ -9,6 +9,7 @@ import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -80,15 +81,32 @@ final class PartialFile implements AutoCloseable {
         try {
             writer.write(text);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException(naming(e));
         }
+    }
+
+    /**
+     * {@code e} as a failure of this file: a write's ENOSPC was said as a bare "No space left on device", naming no
+     * file, where {@code keys generate} names its own (PartialFileTest).
+     */
+    private IOException naming(IOException e) {
+        if (e instanceof FileSystemException) {
+            return e;
+        }
+        FileSystemException named = new FileSystemException(target.toString(), null, e.getMessage());
+        named.initCause(e);
+        return named;
     }
 
     /** Puts the complete file on disk under its name, replacing any older file of that name at once. */
     void commit() throws IOException {
-        writer.flush();
-        DiskSync.FORCED.file(channel);
-        writer.close();
+        try {
+            writer.flush();
+            DiskSync.FORCED.file(channel);
+            writer.close();
+        } catch (IOException e) {
+            throw naming(e);
+        }
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         committed = true;
         // The rename on disk too: a crash after the command said it wrote the file must not bring back the old one.

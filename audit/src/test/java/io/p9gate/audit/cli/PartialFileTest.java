@@ -2,8 +2,11 @@ package io.p9gate.audit.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,5 +49,36 @@ class PartialFileTest {
         }
         assertEquals(List.of(named), files());
         assertEquals("{\"seq\":0}\n", Files.readString(named));
+    }
+    /**
+     * export --output, report --html and verify --save-pin on a full disk said a bare "No space left on device",
+     * naming no file; the partial file goes, the name is left as it was.
+     */
+    @Test
+    void aFileThatCannotBeWrittenIsNamedAndLeavesNothing() throws Exception {
+        Path disk = Files.createDirectory(dir.resolve("disk"));
+        assumeTrue(
+                new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", disk.toString())
+                                .inheritIO()
+                                .start()
+                                .waitFor()
+                        == 0,
+                "needs root to mount a 4 KiB tmpfs");
+        try {
+            Files.write(disk.resolve("fill"), new byte[4096]);
+            Path named = disk.resolve("export.jsonl");
+            IOException e;
+            try (PartialFile partial = PartialFile.create(named)) {
+                partial.write("{\"seq\":0}\n".repeat(100));
+                e = assertThrows(IOException.class, partial::commit);
+            }
+            String said = CliMessages.ioProblem(e);
+            assertTrue(said.startsWith(named + ": "), said);
+            try (Stream<Path> left = Files.list(disk)) { // closed before the umount
+                assertEquals(List.of(disk.resolve("fill")), left.toList());
+            }
+        } finally {
+            new ProcessBuilder("umount", disk.toString()).inheritIO().start().waitFor();
+        }
     }
 }
