@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.p9gate.audit.testing.ScratchMount;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,17 +56,9 @@ class PartialFileTest {
      */
     @Test
     void aFileThatCannotBeWrittenIsNamedAndLeavesNothing() throws Exception {
-        Path disk = Files.createDirectory(dir.resolve("disk"));
-        assumeTrue(
-                new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", disk.toString())
-                                .inheritIO()
-                                .start()
-                                .waitFor()
-                        == 0,
-                "needs root to mount a 4 KiB tmpfs");
-        try {
-            Files.write(disk.resolve("fill"), new byte[4096]);
-            Path named = disk.resolve("export.jsonl");
+        try (ScratchMount disk = ScratchMount.tmpfs(dir.resolve("disk"), "size=4k")) {
+            Path fill = disk.fill("fill");
+            Path named = disk.dir.resolve("export.jsonl");
             IOException e;
             try (PartialFile partial = PartialFile.create(named)) {
                 partial.write("{\"seq\":0}\n".repeat(100));
@@ -74,11 +66,9 @@ class PartialFileTest {
             }
             String said = CliMessages.ioProblem(e);
             assertTrue(said.startsWith(named + ": "), said);
-            try (Stream<Path> left = Files.list(disk)) { // closed before the umount
-                assertEquals(List.of(disk.resolve("fill")), left.toList());
+            try (Stream<Path> left = Files.list(disk.dir)) {
+                assertEquals(List.of(fill), left.toList());
             }
-        } finally {
-            new ProcessBuilder("umount", disk.toString()).inheritIO().start().waitFor();
         }
     }
 }

@@ -3,9 +3,9 @@ package io.p9gate.audit.note;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.audit.TestLogs;
+import io.p9gate.audit.testing.ScratchMount;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -24,26 +24,16 @@ class KeyPairFullDiskTest {
 
     @Test
     void aKeyThatCannotBeWrittenLeavesNoFileAndIsNamed() throws Exception {
-        Path disk = Files.createDirectory(tmp.resolve("disk"));
-        assumeTrue(
-                new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", disk.toString())
-                                .inheritIO()
-                                .start()
-                                .waitFor()
-                        == 0,
-                "needs root to mount a 4 KiB tmpfs");
-        try {
-            Files.write(disk.resolve("fill"), new byte[4096]);
-            Path key = disk.resolve("audit.key");
+        try (ScratchMount disk = ScratchMount.tmpfs(tmp.resolve("disk"), "size=4k")) {
+            disk.fill("fill");
+            Path key = disk.dir.resolve("audit.key");
 
             IOException e = assertThrows(
                     IOException.class,
-                    () -> KeyFiles.writeKeyPair(TestLogs.key("ecu-a-audit"), key, disk.resolve("audit.pub")));
+                    () -> KeyFiles.writeKeyPair(TestLogs.key("ecu-a-audit"), key, disk.dir.resolve("audit.pub")));
 
             assertFalse(Files.exists(key, LinkOption.NOFOLLOW_LINKS), "an empty private key was left");
             assertTrue(e.getMessage().contains(key.toString()), e.getMessage());
-        } finally {
-            new ProcessBuilder("umount", disk.toString()).inheritIO().start().waitFor();
         }
     }
 }
