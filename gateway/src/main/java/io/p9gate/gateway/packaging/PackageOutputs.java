@@ -1,11 +1,13 @@
 package io.p9gate.gateway.packaging;
 
 import io.p9gate.audit.note.DiskSync;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -56,11 +58,50 @@ final class PackageOutputs implements AutoCloseable {
             synchronized (pending) {
                 pending.put(file, temp);
             }
-            OutputStream out = Channels.newOutputStream(channel);
+            OutputStream out = naming(Channels.newOutputStream(channel), file);
             content.writeTo(out);
             out.flush();
-            DiskSync.FORCED.file(channel);
+            try {
+                DiskSync.FORCED.file(channel);
+            } catch (IOException e) {
+                throw named(e, file);
+            }
         }
+    }
+
+    /**
+     * {@code out}, its failures (ENOSPC) said as {@code file}'s: they were a bare "No space left on device", naming no
+     * file (PackageOutputsTogetherTest). Only the writes: a source file that cannot be read names itself.
+     */
+    private static OutputStream naming(OutputStream out, Path file) {
+        return new FilterOutputStream(out) {
+            @Override
+            public void write(int b) throws IOException {
+                try {
+                    out.write(b);
+                } catch (IOException e) {
+                    throw named(e, file);
+                }
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                try {
+                    out.write(b, off, len);
+                } catch (IOException e) {
+                    throw named(e, file);
+                }
+            }
+        };
+    }
+
+    private static IOException named(IOException e, Path file) {
+        if (e instanceof FileSystemException) {
+            return e;
+        }
+        FileSystemException named = new FileSystemException(file.toString(), null, e.getMessage());
+        named.initCause(e);
+        return named;
     }
 
     void add(String name, String text) throws IOException {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.audit.cli.CliMessages;
+import io.p9gate.audit.testing.ScratchMount;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,6 +93,21 @@ class PackageOutputsTogetherTest {
         }
         assertEquals(Set.of(NAME + ".tar.gz"), duringStop, "neither partial file is left");
         assertEquals("the earlier package", Files.readString(tarball));
+    }
+
+    /** A full --out was said as a bare "No space left on device", naming no file; nothing is left of the run. */
+    @Test
+    void aFileThatCannotBeWrittenIsNamed() throws Exception {
+        try (ScratchMount disk = ScratchMount.tmpfs(dir.resolve("disk"), "size=4k")) {
+            Path out = Files.createDirectories(disk.dir.resolve("out"));
+            disk.fill("fill");
+
+            IOException e = assertThrows(IOException.class, () -> publishUnsigned(out));
+
+            String said = CliMessages.ioProblem(e);
+            assertTrue(said.startsWith(out.resolve(NAME + ".manifest") + ": "), said);
+            assertEquals(Set.of(), names(out), "no temporary file left");
+        }
     }
 
     /** An unsigned package of one file, "new". */
