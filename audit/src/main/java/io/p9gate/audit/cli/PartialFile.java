@@ -1,6 +1,7 @@
 package io.p9gate.audit.cli;
 
 import io.p9gate.audit.note.DiskSync;
+import io.p9gate.audit.note.FileWriteFailure;
 import io.p9gate.audit.verify.FindingClass;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -81,21 +81,8 @@ final class PartialFile implements AutoCloseable {
         try {
             writer.write(text);
         } catch (IOException e) {
-            throw new UncheckedIOException(naming(e));
+            throw new UncheckedIOException(FileWriteFailure.of(target, e));
         }
-    }
-
-    /**
-     * {@code e} as a failure of this file: a write's ENOSPC was said as a bare "No space left on device", naming no
-     * file, where {@code keys generate} names its own (PartialFileTest).
-     */
-    private IOException naming(IOException e) {
-        if (e instanceof FileSystemException) {
-            return e;
-        }
-        FileSystemException named = new FileSystemException(target.toString(), null, e.getMessage());
-        named.initCause(e);
-        return named;
     }
 
     /** Puts the complete file on disk under its name, replacing any older file of that name at once. */
@@ -105,7 +92,7 @@ final class PartialFile implements AutoCloseable {
             DiskSync.FORCED.file(channel);
             writer.close();
         } catch (IOException e) {
-            throw naming(e);
+            throw FileWriteFailure.of(target, e); // named: a bare ENOSPC was said (PartialFileTest)
         }
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         committed = true;

@@ -1,6 +1,7 @@
 package io.p9gate.gateway.certs;
 
 import io.p9gate.audit.note.DiskSync;
+import io.p9gate.audit.note.FileWriteFailure;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.math.BigInteger;
@@ -367,6 +368,8 @@ public final class TestPki {
                 channel.write(bytes);
             }
             made.sync.file(channel);
+        } catch (IOException e) {
+            throw FileWriteFailure.of(file, e); // a bare ENOSPC named no file (TestPkiFullDiskTest)
         }
     }
 

@@ -1,13 +1,13 @@
 package io.p9gate.gateway.packaging;
 
 import io.p9gate.audit.note.DiskSync;
+import io.p9gate.audit.note.FileWriteFailure;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -64,7 +64,7 @@ final class PackageOutputs implements AutoCloseable {
             try {
                 DiskSync.FORCED.file(channel);
             } catch (IOException e) {
-                throw named(e, file);
+                throw FileWriteFailure.of(file, e);
             }
         }
     }
@@ -80,7 +80,7 @@ final class PackageOutputs implements AutoCloseable {
                 try {
                     out.write(b);
                 } catch (IOException e) {
-                    throw named(e, file);
+                    throw FileWriteFailure.of(file, e);
                 }
             }
 
@@ -89,19 +89,10 @@ final class PackageOutputs implements AutoCloseable {
                 try {
                     out.write(b, off, len);
                 } catch (IOException e) {
-                    throw named(e, file);
+                    throw FileWriteFailure.of(file, e);
                 }
             }
         };
-    }
-
-    private static IOException named(IOException e, Path file) {
-        if (e instanceof FileSystemException) {
-            return e;
-        }
-        FileSystemException named = new FileSystemException(file.toString(), null, e.getMessage());
-        named.initCause(e);
-        return named;
     }
 
     void add(String name, String text) throws IOException {
