@@ -1,6 +1,7 @@
 package io.p9gate.gateway.files;
 
 import io.p9gate.audit.note.DiskSync;
+import io.p9gate.audit.note.FileWriteFailure;
 import io.p9gate.policy.load.IoReason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -54,6 +55,8 @@ public final class RunFile {
                     channel.write(bytes);
                 }
                 sync.file(channel);
+            } catch (IOException e) {
+                throw FileWriteFailure.of(file, e); // a bare ENOSPC named no file (RunFileTest)
             }
             removeStale(file, (Integer) Files.getAttribute(tmp, "unix:uid", LinkOption.NOFOLLOW_LINKS));
             try {

@@ -1,9 +1,12 @@
 package io.p9gate.gateway.files;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.audit.cli.CliMessages;
 import io.p9gate.audit.note.DiskSync;
+import io.p9gate.audit.testing.ScratchMount;
 import io.p9gate.gateway.backend.HostCredentials;
 import io.p9gate.gateway.testing.Root;
 import java.io.IOException;
@@ -127,5 +130,21 @@ class RunFileTest {
 
     private static Path old(Path file, FileTime time) throws IOException {
         return Files.setLastModifiedTime(Files.writeString(file, "1\n"), time);
+    }
+    /** A pid file, reload outcome or report on a full disk was a bare "No space left on device", naming no file. */
+    @Test
+    void aFileThatCannotBeWrittenIsNamed() throws Exception {
+        try (ScratchMount disk = ScratchMount.tmpfs(dir.resolve("disk"), "size=4k")) {
+            Path pidFile = disk.dir.resolve("p9gate.pid");
+            Path fill = disk.fill("fill");
+
+            IOException e = assertThrows(IOException.class, () -> RunFile.replace(pidFile, "1\n"));
+
+            String said = CliMessages.ioProblem(e);
+            assertEquals(pidFile + ": No space left on device", said);
+            try (Stream<Path> left = Files.list(disk.dir)) {
+                assertEquals(List.of(fill), left.toList(), "no temporary file left");
+            }
+        }
     }
 }
