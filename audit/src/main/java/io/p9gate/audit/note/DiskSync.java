@@ -2,6 +2,7 @@ package io.p9gate.audit.note;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -28,7 +29,15 @@ public interface DiskSync {
 
         @Override
         public void directory(Path dir) throws IOException {
-            try (FileChannel entries = FileChannel.open(dir, StandardOpenOption.READ)) {
+            FileChannel entries;
+            try {
+                entries = FileChannel.open(dir, StandardOpenOption.READ);
+            } catch (AccessDeniedException e) {
+                // A directory its user may write but not read (0300): the file is in place already, and failing the
+                // command for a sync it cannot ask would report a write that happened as failed (keys: deleted).
+                return;
+            }
+            try (entries) {
                 entries.force(true);
             }
         }
