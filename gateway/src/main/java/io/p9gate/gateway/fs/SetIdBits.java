@@ -377,11 +377,20 @@ final class SetIdBits {
                         && ownership.mapsHostOwner(node, host, true))) {
             return;
         }
-        if (ownership.shown(node, host).uid() == uid) {
+        if (isOwner(node, host, uid, ownership)) {
             clear(node, bits, owned, mode); // the owner: in its own group as a rule, so set-gid without g+x stays
         } else {
             storeAfterChange(node, 0, owned);
         }
+    }
+
+    /**
+     * Whether guest uid {@code uid} owns the file: shown as its owner, and the VM's map names that owner. An owner
+     * outside the map is shown as the overflow id (4294967294), a uid any guest's root may act as: that writer was
+     * taken for the owner of another VM's file and kept its set-gid (KeptSetIdAcrossVmsAttackTest).
+     */
+    private static boolean isOwner(Node node, FileStat host, int uid, Ownership ownership) throws P9Exception {
+        return ownership.shown(node, host).uid() == uid && ownership.mapsHostOwner(node, host, false);
     }
 
     private static void clearPrivileges(ShareRoot share, Node node, GuestMode mode, Ownership ownership)

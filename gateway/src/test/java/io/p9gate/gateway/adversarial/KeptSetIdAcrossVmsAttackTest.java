@@ -196,6 +196,35 @@ class KeptSetIdAcrossVmsAttackTest {
     }
 
     /**
+     * (5) The owner writing its own file keeps set-gid without group-execute (SetIdBits.modified), but beta is shown
+     * alpha's file as owned by the overflow id (4294967294), a uid beta's root may run a process as: beta's user of
+     * that uid passed for the file's owner, so its write left alpha's kept set-gid, and alpha's next chmod +x made a
+     * set-gid program of beta's code. An owner the writer's map does not name is nobody's: the write drops it.
+     */
+    @ParameterizedTest
+    @EnumSource(OwnershipMode.class)
+    void aWriterWhoseUidIsTheOverflowIdIsNotTheOwnerOfAnotherVmsFile(OwnershipMode mode) throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("shared"));
+        try (OwnershipRig _ = new OwnershipRig(policy(share, share), mode);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            alpha.walk(0, 1);
+            alpha.lcreate(1, "script", O_RDWR, 0646, 0);
+            alpha.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 02646, 0, 0, 0, 0, 0, 0, 0));
+            alpha.clunk(1);
+            assertEquals(02646, modeSeen(alpha, "script"), "alpha keeps set-gid without group-execute");
+            int overflow = -2; // (u32)-2, 4294967294: the default overflow id
+            beta.attach(0, "nobody", "data", overflow);
+            beta.walk(0, 1, "script");
+            assertEquals(overflow, beta.getattr(1, GETATTR_BASIC).uid(), "beta is shown the overflow owner");
+            beta.lopen(1, O_WRONLY);
+            assertEquals(TROJAN.length, beta.write(1, 0, TROJAN));
+            assertEquals(0646, modeSeen(alpha, "script"), "beta's user is not the owner: its write drops set-gid");
+        }
+    }
+
+    /**
      * An open with O_TRUNC truncates as a Tsetattr of size 0 does, and Linux clears set-id bits there too
      * (do_truncate: ATTR_KILL_SUID for a caller without CAP_FSETID over the file): beta's root emptied alpha's root's
      * set-uid program through a Tlopen, or a Tlcreate of the existing name, and alpha still saw it set-uid.
