@@ -89,14 +89,17 @@ class WalkInPlaceClaimTest extends RecordedShareTest {
         assertEquals("content", s.readString(2), "answered Rlopen: the fid is open");
     }
 
-    /** A Txattrcreate fid walked in place would drop its pending value: refused, as an open fid is. */
+    /**
+     * A Txattrcreate fid walked in place would drop its pending value: refused, EBADF since an xattr fid names no
+     * file to walk from (12e5d89e; an open fid is EINVAL).
+     */
     @Test
     void aFidWithAPendingXattrValueIsNotWalkedInPlace() throws Exception {
         s.walk(0, 2, "f");
         s.call(new TMessage.Txattrcreate(2, "user.kept", 1, 0));
         P9Exception walked = org.junit.jupiter.api.Assertions.assertThrows(
                 P9Exception.class, () -> s.call(new TMessage.Twalk(2, 2, List.of())));
-        assertEquals(Errno.EINVAL, walked.errno());
+        assertEquals(Errno.EBADF, walked.errno());
     }
 
     private int walkedAndOpened() throws P9Exception {
