@@ -1,5 +1,6 @@
 package io.p9gate.gateway.backend;
 
+import io.p9gate.policy.protect.MountInfoField;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,43 +84,13 @@ record SingleMounts(List<String> lines) {
             return true;
         }
         for (String[] fields : mounts.values()) {
-            String point = unescaped(fields[4]);
+            String point = MountInfoField.unescaped(fields[4]);
             boolean onThePath = path.equals(point) || point.equals("/") || path.startsWith(point + "/");
             if (onThePath && !beneath.contains(fields[0])) {
                 return true;
             }
         }
         return false;
-    }
-
-    /** A mountinfo path field as the kernel names the path: it writes space, tab, newline and backslash as \ooo. */
-    private static String unescaped(String field) {
-        if (field.indexOf('\\') < 0) {
-            return field;
-        }
-        StringBuilder out = new StringBuilder(field.length());
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && isOctal(field, i + 1)) {
-                out.append((char) Integer.parseInt(field, i + 1, i + 4, 8));
-                i += 3;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
-    }
-
-    private static boolean isOctal(String field, int at) {
-        if (at + 3 > field.length()) {
-            return false;
-        }
-        for (int i = at; i < at + 3; i++) {
-            if (field.charAt(i) < '0' || field.charAt(i) > '7') {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Whether the mountinfo line's third field, "major:minor", is {@code dev}. */

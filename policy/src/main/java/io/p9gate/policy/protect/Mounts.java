@@ -42,7 +42,8 @@ final class Mounts {
         for (String line : lines) {
             String[] f = line.split(" ");
             if (f.length >= 5) {
-                out.add(new Mount(f[2], Path.of(unescape(f[3])), Path.of(unescape(f[4]))));
+                out.add(new Mount(
+                        f[2], Path.of(MountInfoField.unescaped(f[3])), Path.of(MountInfoField.unescaped(f[4]))));
             }
         }
         return new Mounts(List.copyOf(out));
@@ -71,35 +72,5 @@ final class Mounts {
         return mounts.stream()
                 .filter(m -> m.point().startsWith(real) && !m.point().equals(real))
                 .toList();
-    }
-
-    /** mountinfo escapes space, tab, newline and backslash as \ooo. */
-    private static String unescape(String s) {
-        if (s.indexOf('\\') < 0) {
-            return s;
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && isOctal(s, i + 1)) {
-                out.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
-    }
-
-    private static boolean isOctal(String s, int from) {
-        if (from + 3 > s.length()) {
-            return false;
-        }
-        for (int i = from; i < from + 3; i++) {
-            if (s.charAt(i) < '0' || s.charAt(i) > '7') {
-                return false;
-            }
-        }
-        return true;
     }
 }
