@@ -314,8 +314,7 @@ public final class PolicyParser {
         String id = defaultId;
         if (f.has("id")) {
             String given = f.string("id");
-            if (!NAME.matcher(given).matches())
-                throw new PolicyLoadException(f.node("id").pos(), "rule id must match " + NAME.pattern());
+            if (!isName(given)) throw new PolicyLoadException(f.node("id").pos(), "rule id must match " + NAME_RULE);
             id = defaultId.substring(0, defaultId.lastIndexOf(".rules[")) + ".rules." + given;
         }
         String e = f.string("effect");
@@ -400,8 +399,8 @@ public final class PolicyParser {
     }
 
     private static String name(YamlNode.Entry e, String what) throws PolicyLoadException {
-        if (!NAME.matcher(e.key()).matches()) {
-            throw new PolicyLoadException(e.keyPos(), what + " name '" + e.key() + "' must match " + NAME.pattern());
+        if (!isName(e.key())) {
+            throw new PolicyLoadException(e.keyPos(), what + " name '" + e.key() + "' must match " + NAME_RULE);
         }
         return e.key();
     }
