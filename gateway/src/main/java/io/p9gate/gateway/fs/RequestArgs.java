@@ -90,11 +90,14 @@ public sealed interface RequestArgs {
         }
     }
 
-    /** Tread on a Txattrwalk fid, Twrite on a Txattrcreate fid: the value of attribute {@code name}. */
+    /**
+     * Tread on a Txattrwalk fid, Twrite on a Txattrcreate fid: the value of attribute {@code name}, at the offset the
+     * guest chose (a value is written in pieces, a read past its end refused), recorded as a file's is.
+     */
     record XattrIo(String name, long offset) implements RequestArgs {
         @Override
         public String describe() {
-            return "xattr " + DetailWords.word(name);
+            return "xattr " + DetailWords.word(name) + " offset=" + Long.toUnsignedString(offset);
         }
     }
 
