@@ -1,0 +1,78 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.TMessage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Red team against R-POL-4 through the requests that name a new entry: a Trenameat, Tlink, Tsymlink, Tmkdir, Tmknod
+ * or Tlcreate whose new name is hidden by the policy must answer the same whether a hidden directory, a hidden file
+ * or nothing is behind that name on the host (else EEXIST, ENOTEMPTY or EISDIR would say what the guest may not see),
+ * and must not replace or make what is hidden.
+ */
+class HiddenTargetNameOracleAttackTest {
+    private static final String OPTIONS = "hidden: [/pub/vault, /pub/secret, /pub/ghost]";
+    private static final List<String> HIDDEN = List.of("vault", "secret", "ghost");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aHiddenNewNameAnswersTheSameWhateverIsBehindIt() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, OPTIONS, "data")) {
+            Path share = gw.share("data");
+            Files.createDirectories(share.resolve("pub/vault/sub"));
+            Files.writeString(share.resolve("pub/vault/x"), "secret");
+            Files.writeString(share.resolve("pub/secret"), "secret");
+            Map<String, List<String>> answers = new TreeMap<>();
+            try (P9Client guest = gw.attached("data", 0)) {
+                guest.walk(0, 1, "pub");
+                for (String hidden : HIDDEN) {
+                    List<String> replies = new ArrayList<>();
+                    Files.writeString(share.resolve("pub/file"), "f");
+                    Files.createDirectories(share.resolve("pub/emptydir"));
+                    Files.createDirectories(share.resolve("pub/fulldir/in"));
+                    replies.add("renameat file " + errno(guest, new TMessage.Trenameat(1, "file", 1, hidden)));
+                    replies.add("renameat emptydir " + errno(guest, new TMessage.Trenameat(1, "emptydir", 1, hidden)));
+                    replies.add("renameat fulldir " + errno(guest, new TMessage.Trenameat(1, "fulldir", 1, hidden)));
+                    guest.walk(1, 2, "file");
+                    replies.add("link " + errno(guest, new TMessage.Tlink(1, 2, hidden)));
+                    guest.clunk(2);
+                    replies.add("symlink " + errno(guest, new TMessage.Tsymlink(1, hidden, "x", 0)));
+                    replies.add("mkdir " + errno(guest, new TMessage.Tmkdir(1, hidden, 0755, 0)));
+                    replies.add("mknod " + errno(guest, new TMessage.Tmknod(1, hidden, 0010644, 0, 0, 0)));
+                    guest.walk(1, 3);
+                    replies.add("lcreate " + errno(guest, new TMessage.Tlcreate(3, hidden, 2, 0644, 0)));
+                    guest.clunk(3);
+                    replies.add("unlinkat " + errno(guest, new TMessage.Tunlinkat(1, hidden, 0)));
+                    replies.add("rmdir " + errno(guest, new TMessage.Tunlinkat(1, hidden, 0x200)));
+                    answers.put(hidden, replies);
+                }
+            }
+            assertEquals(answers.get("ghost"), answers.get("vault"), "a hidden directory told from nothing");
+            assertEquals(answers.get("ghost"), answers.get("secret"), "a hidden file told from nothing");
+            assertEquals("secret", Files.readString(share.resolve("pub/secret")), "the hidden file is untouched");
+            assertEquals("secret", Files.readString(share.resolve("pub/vault/x")), "the hidden directory too");
+            assertEquals(false, Files.exists(share.resolve("pub/ghost")), "nothing made at a hidden name: " + answers);
+        }
+    }
+
+    private static String errno(P9Client guest, TMessage request) throws Exception {
+        try {
+            guest.rpc(request);
+            return "ok";
+        } catch (P9Exception e) {
+            return e.errno().name();
+        }
+    }
+}
