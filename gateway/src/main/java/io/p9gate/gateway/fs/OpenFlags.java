@@ -5,7 +5,8 @@ import io.p9gate.gateway.backend.LinuxSyscalls;
 /**
  * Maps 9P2000.L open flags (P9_DOTL_*) to the safe host subset: access mode, truncate, append
  * and the sync flags. Dropped on purpose: O_CREAT/O_EXCL (Tlcreate creates), O_NOCTTY,
- * O_NONBLOCK, O_DIRECT (alignment is the host's business), O_NOATIME, O_ASYNC; O_CLOEXEC is
+ * O_NONBLOCK, O_DIRECT (alignment is the host's business), O_NOATIME (the gateway's CAP_FOWNER would take it on
+ * files the guest does not own, which Linux refuses EPERM: reads unseen in atime), O_ASYNC; O_CLOEXEC is
  * always added by the backend. The guarded layer owns this mapping because it chooses which host flags a guest's
  * open may reach the backend with.
  */
