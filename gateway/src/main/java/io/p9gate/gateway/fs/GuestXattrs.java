@@ -47,7 +47,10 @@ final class GuestXattrs {
         }
     }
 
-    /** Set, replace or remove (an empty Txattrcreate): refused outside {@code user.}. */
+    /**
+     * Set, replace or remove (an empty Txattrcreate): refused outside {@code user.}. EOPNOTSUPP, not the EPERM Linux
+     * gives an unprivileged caller: the guest's kernel gives that one itself, so only a caller Linux would let asks.
+     */
     static void checkWritable(String name) throws P9Exception {
         if (Ownership.reserved(name)) {
             throw new P9Exception(Errno.EPERM, "xattr " + name + " holds the gateway's ownership records");
