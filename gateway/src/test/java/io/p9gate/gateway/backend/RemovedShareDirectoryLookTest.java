@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * An attach looks at the share's path for a file system mounted over it (RemovedShareDirectory). A gateway that may
@@ -126,6 +128,45 @@ class RemovedShareDirectoryLookTest {
         } finally {
             run("umount", "-l", fs.toString());
         }
+    }
+
+    /**
+     * Where a guest of the outer share named a directory on the nested share's path: mountinfo escapes space, tab,
+     * newline and backslash as \ooo but writes a carriage return as it is, which a line reader that also ends lines
+     * at '\r' read as two lines, the mount over the share lost with the second half. A tmpfs over the share is ESTALE
+     * whatever the name, and a mount over a sibling whose name the share's begins with ("b" and "b2") hides nothing.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"v\rx", "v x", "v\nx", "v\\134x", "v\tx"})
+    void aMountOverTheShareIsSeenWhateverTheGuestNamedTheDirectoryAboveIt(String name) throws Exception {
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "mounting tmpfs needs root");
+        Path dir = Files.createDirectories(tmp.resolve(name).resolve("b"));
+        Path sibling = Files.createDirectories(tmp.resolve(name).resolve("b2"));
+        try (LocalShare share = LocalShare.open("b", dir, new QidMapper())) {
+            Node root = share.root().rootNode();
+            FileStat stat = Inodes.stat(root);
+            RemovedShareDirectory checked =
+                    new RemovedShareDirectory("b", dir.toString(), root, MountIds.of(root), REFUSING);
+            checked.requireReachable(root, stat);
+            mount(sibling);
+            try {
+                checked.requireReachable(root, stat);
+            } finally {
+                run("umount", "-l", sibling.toString());
+            }
+            mount(dir);
+            try {
+                P9Exception stale = assertThrows(P9Exception.class, () -> checked.requireReachable(root, stat));
+                assertEquals(Errno.ESTALE, stale.errno());
+            } finally {
+                run("umount", "-l", dir.toString());
+            }
+            checked.requireReachable(root, stat);
+        }
+    }
+
+    private static void mount(Path over) throws Exception {
+        assumeTrue(run("mount", "-t", "tmpfs", "over", over.toString()) == 0, "mount -t tmpfs");
     }
 
     private static int run(String... command) throws Exception {

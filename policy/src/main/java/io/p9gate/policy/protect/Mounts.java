@@ -1,7 +1,6 @@
 package io.p9gate.policy.protect;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +30,7 @@ final class Mounts {
     /** The current mount table; empty if it cannot be read (then only paths and inodes are compared). */
     static Mounts current() {
         try {
-            return parse(Files.readAllLines(Path.of("/proc/self/mountinfo")));
+            return parse(MountInfoField.table());
         } catch (IOException | RuntimeException e) {
             return new Mounts(List.of());
         }
