@@ -58,8 +58,8 @@ record SingleMounts(List<String> lines) {
     /**
      * Whether a file system is mounted over {@code path}, the kernel path of a directory reached through the mount of
      * id {@code mountId}: a mount on that path or a directory above it that is neither that mount nor one it is
-     * mounted on (its parents up the table). One over a directory above the mount's own mount point hides it too: a
-     * tmpfs over /srv hides /srv/a and every share below. Asked where the gateway may not search the path to stat it.
+     * mounted on (its parents up the table), nor one that shows the same directory there ({@link #shownAt}). One over
+     * a directory above the mount's own mount point hides it too: a tmpfs over /srv hides /srv/a and every share below. Asked where the gateway may not search the path to stat it.
      * Yes where the table could not be read or does not list the mount: it cannot tell; and for an older mount the
      * root's mount or a parent of it covers (not on the path any more): refused, not told apart from a new one.
      */
@@ -81,14 +81,32 @@ record SingleMounts(List<String> lines) {
         if (beneath.isEmpty()) {
             return true;
         }
+        String[] own = mounts.get(Long.toString(mountId));
+        String ownDirectory = shownAt(own, path);
         for (String[] fields : mounts.values()) {
-            String point = MountInfoField.unescaped(fields[4]);
-            boolean onThePath = path.equals(point) || point.equals("/") || path.startsWith(point + "/");
-            if (onThePath && !beneath.contains(fields[0])) {
+            String shown = shownAt(fields, path);
+            boolean same = ownDirectory != null && fields[2].equals(own[2]) && ownDirectory.equals(shown);
+            if (shown != null && !beneath.contains(fields[0]) && !same) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * The directory of its file system that the mount of {@code fields} shows at {@code path} (its root field, then
+     * the rest of the path below its mount point), or null where {@code path} is not at or below its mount point. The
+     * same device and directory as the root's own mount shows there is the same directory (the share bound onto
+     * itself), not a mount over it: served, as where the gateway may stat the path.
+     */
+    private static String shownAt(String[] fields, String path) {
+        String point = MountInfoField.unescaped(fields[4]);
+        if (!point.equals("/") && !path.equals(point) && !path.startsWith(point + "/")) {
+            return null;
+        }
+        String below = point.equals("/") ? path : path.substring(point.length());
+        String root = MountInfoField.unescaped(fields[3]);
+        return root.equals("/") ? (below.isEmpty() ? "/" : below) : root + below;
     }
 
     /** Whether the mountinfo line's third field, "major:minor", is {@code dev}. */

@@ -169,6 +169,47 @@ class RemovedShareDirectoryLookTest {
         assumeTrue(run("mount", "-t", "tmpfs", "over", over.toString()) == 0, "mount -t tmpfs");
     }
 
+    /**
+     * The share's directory bound onto itself since the start is the same directory at the path (served where the
+     * gateway may stat it: OvermountedShareRootAttackTest), and the mount table names it so: the same device and
+     * directory of it. Where the gateway may not search the path (a guest's chmod 000 above a nested share) the
+     * table's answer must be the same, or that guest's chmod kept the nested share's VM from mounting it; a tmpfs
+     * then mounted over the bind still hides it, and so
+     * does a bind of another directory of the same file system.
+     */
+    @Test
+    void theDirectoryBoundOntoItselfIsServedFromTheMountTableToo() throws Exception {
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "mounting needs root");
+        Path dir = Files.createDirectories(tmp.resolve("vms").resolve("b"));
+        Path sibling = Files.createDirectories(tmp.resolve("vms").resolve("c"));
+        try (LocalShare share = LocalShare.open("b", dir, new QidMapper())) {
+            Node root = share.root().rootNode();
+            FileStat stat = Inodes.stat(root);
+            RemovedShareDirectory checked =
+                    new RemovedShareDirectory("b", dir.toString(), root, MountIds.of(root), REFUSING);
+            assumeTrue(run("mount", "--bind", dir.toString(), dir.toString()) == 0, "mount --bind");
+            try {
+                checked.requireReachable(root, stat);
+                String[][] overs = {
+                    {"mount", "-t", "tmpfs", "over-bind", dir.toString()},
+                    {"mount", "--bind", sibling.toString(), dir.toString()} // same device, another directory
+                };
+                for (String[] over : overs) {
+                    assumeTrue(run(over) == 0, String.join(" ", over));
+                    try {
+                        P9Exception stale = assertThrows(P9Exception.class, () -> checked.requireReachable(root, stat));
+                        assertEquals(Errno.ESTALE, stale.errno(), over[2]);
+                    } finally {
+                        run("umount", "-l", dir.toString());
+                    }
+                }
+                checked.requireReachable(root, stat);
+            } finally {
+                run("umount", "-l", dir.toString());
+            }
+        }
+    }
+
     private static int run(String... command) throws Exception {
         return new ProcessBuilder(command).inheritIO().start().waitFor();
     }
