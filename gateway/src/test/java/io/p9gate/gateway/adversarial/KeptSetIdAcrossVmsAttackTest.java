@@ -2,6 +2,7 @@ package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.client.P9Client;
@@ -208,12 +209,7 @@ class KeptSetIdAcrossVmsAttackTest {
         try (OwnershipRig _ = new OwnershipRig(policy(share, share), mode);
                 P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
                 P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
-            alpha.attach(0, "root", "data", 0);
-            alpha.walk(0, 1);
-            alpha.lcreate(1, "script", O_RDWR, 0646, 0);
-            alpha.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 02646, 0, 0, 0, 0, 0, 0, 0));
-            alpha.clunk(1);
-            assertEquals(02646, modeSeen(alpha, "script"), "alpha keeps set-gid without group-execute");
+            keepSetGidWithoutGroupExecute(alpha, "script");
             int overflow = -2; // (u32)-2, 4294967294: the default overflow id
             beta.attach(0, "nobody", "data", overflow);
             beta.walk(0, 1, "script");
@@ -221,6 +217,33 @@ class KeptSetIdAcrossVmsAttackTest {
             beta.lopen(1, O_WRONLY);
             assertEquals(TROJAN.length, beta.write(1, 0, TROJAN));
             assertEquals(0646, modeSeen(alpha, "script"), "beta's user is not the owner: its write drops set-gid");
+        }
+    }
+
+    /**
+     * (5) under a squash: beta's every id is host 3100, which its map names and shows as guest 3100, a uid its root may
+     * run a process as. Alpha's root's file is shown to beta as the overflow owner, not 3100: beta's user 3100 is not
+     * its owner, and its write drops alpha's kept set-gid without group-execute (no defect found: pinned).
+     */
+    @ParameterizedTest
+    @EnumSource(OwnershipMode.class)
+    void aWriterWhoseUidIsTheSquashIdIsNotTheOwnerOfAnotherVmsFile(OwnershipMode mode) throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("shared"));
+        Path policy = OwnershipRig.policy(
+                tmp.resolve("policy.yaml"),
+                OwnershipRig.vm("alpha", tmp.resolve("alpha.sock"), 100000, share),
+                OwnershipRig.vm("beta", tmp.resolve("beta.sock"), 200000, share)
+                        .replace("{ranges: [{guest: 0, host: 200000, count: 65536}]}", "{squash: 3100}"));
+        assertTrue(Files.readString(policy).contains("squash: 3100"), "beta squashes");
+        try (OwnershipRig _ = new OwnershipRig(policy, mode);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            keepSetGidWithoutGroupExecute(alpha, "script");
+            beta.attach(0, "squashed", "data", 3100);
+            beta.walk(0, 1, "script");
+            beta.lopen(1, O_WRONLY);
+            assertEquals(TROJAN.length, beta.write(1, 0, TROJAN));
+            assertEquals(0646, modeSeen(alpha, "script"), "beta's user 3100 is not the owner: its write drops set-gid");
         }
     }
 
@@ -521,6 +544,16 @@ class KeptSetIdAcrossVmsAttackTest {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
+    }
+
+    /** Alpha's root makes {@code name} 0646 and keeps set-gid without group-execute on it (02646). */
+    private static void keepSetGidWithoutGroupExecute(P9Client alpha, String name) throws Exception {
+        alpha.attach(0, "root", "data", 0);
+        alpha.walk(0, 1);
+        alpha.lcreate(1, name, O_RDWR, 0646, 0);
+        alpha.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 02646, 0, 0, 0, 0, 0, 0, 0));
+        alpha.clunk(1);
+        assertEquals(02646, modeSeen(alpha, name), "alpha keeps set-gid without group-execute");
     }
 
     private static int modeSeen(P9Client alpha, String path) throws Exception {
