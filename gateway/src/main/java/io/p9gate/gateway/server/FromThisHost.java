@@ -7,6 +7,7 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,7 +25,10 @@ import java.util.function.LongSupplier;
  * host is the peer's now (including one added since the start). Only an address it binds (a local one, or any address
  * where {@code ip_nonlocal_bind} is 1) or cannot tell about is looked up in the list of interfaces, which also names the
  * one holding it; one that binds (or fails EADDRINUSE, which the kernel answers only past its address check) where
- * {@code ip_nonlocal_bind} is 0 is local even if the list, kept for a while, does not have it yet.
+ * {@code ip_nonlocal_bind} is 0 is local even if the list, kept for a while, does not have it yet. Where the bind
+ * proves nothing ({@code ip_nonlocal_bind} 1, or it could not be asked) the kernel's route to the peer decides what
+ * the list lacks: to an address of this host it is the local route, sent from that address itself; a peer the kernel
+ * cannot route to or be asked about is refused.
  */
 final class FromThisHost {
     /** Which interface holds an address: lists every interface and its addresses, so it costs more with each. */
@@ -49,6 +53,13 @@ final class FromThisHost {
     private final Interfaces interfaces;
     private final NonLocalBind nonLocalBind;
     private final BindProbe bindProbe;
+    private final RouteProbe routeProbe;
+
+    /** The source address the kernel routes to an address from: the kernel's answer, or a test's. */
+    interface RouteProbe {
+        /** The source address of a route to {@code address}, or null if the kernel has none. */
+        InetAddress source(InetAddress address) throws IOException;
+    }
 
     FromThisHost(Interfaces interfaces) {
         this(interfaces, NonLocalBind.system(System::nanoTime));
@@ -59,9 +70,14 @@ final class FromThisHost {
     }
 
     FromThisHost(Interfaces interfaces, NonLocalBind nonLocalBind, BindProbe bindProbe) {
+        this(interfaces, nonLocalBind, bindProbe, SocketOptions::routeSource);
+    }
+
+    FromThisHost(Interfaces interfaces, NonLocalBind nonLocalBind, BindProbe bindProbe, RouteProbe routeProbe) {
         this.interfaces = interfaces;
         this.nonLocalBind = nonLocalBind;
         this.bindProbe = bindProbe;
+        this.routeProbe = routeProbe;
     }
 
     /** Why {@code peer} is taken for a process of this host, or null if it is not one of the host's addresses. */
@@ -85,9 +101,25 @@ final class FromThisHost {
         // EADDRINUSE too: the kernel looks for a free port only for an address it passed (a local user holding every
         // ephemeral port would otherwise reopen the window the list leaves).
         boolean binds = bind == 0 || bind == SocketOptions.EADDRINUSE;
-        return binds && !nonLocalBind.allows(peer)
-                ? "the peer " + peer.getHostAddress() + " is this host's own address (the kernel binds it)"
-                : null;
+        if (binds && !nonLocalBind.allows(peer)) {
+            return "the peer " + peer.getHostAddress() + " is this host's own address (the kernel binds it)";
+        }
+        // Where every address binds, the kept list missed one added less than a second after its listing: the route
+        // is asked on each such accept instead, and a peer it cannot tell about is not taken for the VM.
+        return routedToItself(peer);
+    }
+
+    /** Why {@code peer} is this host's own by the kernel's route to it (sent from itself), or null if it is not. */
+    private String routedToItself(InetAddress peer) {
+        try {
+            InetAddress source = routeProbe.source(peer);
+            return source != null && Arrays.equals(source.getAddress(), peer.getAddress())
+                    ? "the peer " + peer.getHostAddress() + " is this host's own address (the kernel routes to it"
+                            + " locally)"
+                    : null;
+        } catch (IOException e) {
+            return "cannot tell whether the peer " + peer.getHostAddress() + " is this host: " + e.getMessage();
+        }
     }
 
     /**
@@ -145,8 +177,8 @@ final class FromThisHost {
      * found there is refused without another listing. An address the kernel takes as local (it binds) but not listed
      * (added since) lists them again, at most once a second: where {@code ip_nonlocal_bind} is 1 every guest's
      * address binds, and each of its accepts must not list them. Where it is 0 the bind itself proves such an address
-     * local ({@link FromThisHost#reason}); where it is 1 an address added less than a second after a listing may be
-     * missed for that second.
+     * local ({@link FromThisHost#reason}); where it is 1 an address added less than a second after a listing, missed
+     * here for that second, is told by the kernel's route to it.
      */
     static final class ListedInterfaces implements Interfaces {
         static final long REFRESH_NANOS = 10_000_000_000L;
