@@ -2,6 +2,10 @@ package io.p9gate.gateway.backend;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -47,7 +51,22 @@ final class RemovedShareDirectory {
         FileStat stat(String path, boolean follow) throws P9Exception;
 
         HostPaths KERNEL = (path, follow) -> follow ? Inodes.statFollowingHostPath(path) : Inodes.statOfHostPath(path);
+
+        /** The text of the symlink at {@code path}, or null if it is no symlink; needs a search of its directory. */
+        default String linkText(String path) throws P9Exception {
+            try {
+                return LinuxSyscalls.readlinkat(LinuxSyscalls.AT_FDCWD, path);
+            } catch (P9Exception e) {
+                if (e.errno() == Errno.EINVAL) {
+                    return null;
+                }
+                throw e;
+            }
+        }
     }
+
+    /** Linux's limit of symlinks followed in one path (ELOOP beyond). */
+    private static final int MAX_LINKS = 40;
 
     RemovedShareDirectory(String share, String directory, Node root, long mountId) {
         this(share, directory, root, mountId, HostPaths.KERNEL);
@@ -77,7 +96,8 @@ final class RemovedShareDirectory {
      * symlink changed) names what a restart serves, so it is refused as a mount over it is; one that leads nowhere
      * (the symlink removed) leaves the directory served, as a moved one. A path the gateway may not search (EACCES,
      * EPERM: a guest may chmod 000 a directory of its share above a nested share's) is looked up in the mount table
-     * instead ({@link #mountedOver}); a symlink there cannot be told changed. One statx per Tattach (two when the
+     * instead ({@link #mountedOver}), and an admin's symlink on it by its text, read as far as the gateway may look
+     * ({@link #leadsElsewhere}): one leading to another path than the root's at open is refused. One statx per Tattach (two when the
      * configured path does not lead to the root), which is rare (once per guest mount). A root the host moved stays
      * served while nothing is over it. Asked as the gateway ({@link LocalShare#attachRoot}): a guest's host user that
      * may not search the path would see nothing.
@@ -107,7 +127,7 @@ final class RemovedShareDirectory {
             Looked configured = look(directory, true);
             if (!configured.is(stat)) {
                 requireAt(openedAt, stat);
-                if (configured.found()) {
+                if (configured.found() || configured.refused() != null && leadsElsewhere(directory)) {
                     throw stale(
                             "its path now leads to another directory (an admin's symlink on it was changed)",
                             "now leads to another directory on the host",
@@ -141,6 +161,68 @@ final class RemovedShareDirectory {
             throw unlookable(path, refused);
         }
         return SingleMounts.now().hides(mountId, path);
+    }
+
+    /**
+     * Where the gateway may not follow the configured path (a directory on the way it may not search, as a guest's
+     * chmod 000 of a nested share's parent makes it), whether the admin's symlinks on it, read as far as it may look
+     * (readlink needs a search of the link's directory only) and the rest taken as written, lead to a path other than
+     * the root's at open: the symlink was pointed elsewhere. A ".." past that point, a loop, or too many links cannot
+     * be told: taken as elsewhere. One that leads nowhere is not (as a removed symlink's, the directory stays served).
+     */
+    private boolean leadsElsewhere(String path) throws P9Exception {
+        Deque<String> rest = new ArrayDeque<>(List.of(path.split("/")));
+        List<String> done = new ArrayList<>();
+        int links = 0;
+        while (!rest.isEmpty()) {
+            String name = rest.removeFirst();
+            if (name.isEmpty() || name.equals(".")) {
+                continue;
+            }
+            if (name.equals("..")) {
+                if (!done.isEmpty()) {
+                    done.removeLast();
+                }
+                continue;
+            }
+            String at = "/" + String.join("/", done) + (done.isEmpty() ? "" : "/") + name;
+            String text;
+            try {
+                text = paths.linkText(at);
+            } catch (P9Exception e) {
+                if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
+                    return false;
+                }
+                if (e.errno() != Errno.EACCES && e.errno() != Errno.EPERM) {
+                    throw unlookable(at, e.errno());
+                }
+                done.add(name); // beyond here, as written
+                for (String unread : rest) {
+                    if (unread.equals("..")) {
+                        return true;
+                    }
+                    if (!unread.isEmpty() && !unread.equals(".")) {
+                        done.add(unread);
+                    }
+                }
+                break;
+            }
+            if (text == null) {
+                done.add(name);
+                continue;
+            }
+            if (++links > MAX_LINKS) {
+                return true;
+            }
+            List<String> target = List.of(text.split("/"));
+            for (int i = target.size() - 1; i >= 0; i--) {
+                rest.addFirst(target.get(i));
+            }
+            if (text.startsWith("/")) {
+                done.clear();
+            }
+        }
+        return !("/" + String.join("/", done)).equals(openedAt);
     }
 
     /** What a host path names: a file's stat, nothing (null), or the errno refusing the gateway a look. */

@@ -210,6 +210,62 @@ class RemovedShareDirectoryLookTest {
         }
     }
 
+    /**
+     * The nested share's path is an admin's symlink ({@code srv/b -> a/vms/b}, docs/policy.md) and a guest of the
+     * outer share chmods {@code vms} 000: an unprivileged gateway may not follow the path (the seam's EACCES for a
+     * followed look and for anything below vms). The admin then points the symlink at {@code a/vms/c}: a new attach
+     * was served from the old target without a word, the mount table knowing nothing of symlinks. The symlink itself
+     * is readable (its directory is searchable): its text, followed as far as the gateway may look, no longer leads
+     * to the served root's path, so the attach is ESTALE with one WARNING naming the path. Not repointed, it is still
+     * served (the guest's chmod keeps no other VM from attaching). The symlink's text past vms is taken as written.
+     */
+    @Test
+    void aRepointedSymlinkBehindADirectoryTheGatewayMayNotSearchIsStale() throws Exception {
+        Path vms = Files.createDirectories(tmp.resolve("a").resolve("vms"));
+        Path b = Files.createDirectory(vms.resolve("b"));
+        Files.createDirectory(vms.resolve("c"));
+        Path link = Files.createDirectory(tmp.resolve("srv")).resolve("b");
+        Files.createSymbolicLink(link, b);
+        RemovedShareDirectory.HostPaths unsearchableVms = new RemovedShareDirectory.HostPaths() {
+            @Override
+            public FileStat stat(String path, boolean follow) throws P9Exception {
+                if (follow || path.startsWith(vms + "/")) {
+                    throw new P9Exception(Errno.EACCES, "seam: " + vms + " is 000");
+                }
+                return Inodes.statOfHostPath(path);
+            }
+
+            @Override
+            public String linkText(String path) throws P9Exception {
+                if (path.startsWith(vms + "/")) {
+                    throw new P9Exception(Errno.EACCES, "seam: " + vms + " is 000");
+                }
+                return RemovedShareDirectory.HostPaths.super.linkText(path);
+            }
+        };
+        try (LoggedLines log = new LoggedLines("io.p9gate");
+                LocalShare share = LocalShare.open("b", link, new QidMapper())) {
+            Node root = share.root().rootNode();
+            FileStat stat = Inodes.stat(root);
+            RemovedShareDirectory checked =
+                    new RemovedShareDirectory("b", link.toString(), root, MountIds.of(root), unsearchableVms);
+            checked.requireReachable(root, stat);
+            assertEquals(List.of(), log.startingWith("share 'b'"), "not repointed: served");
+
+            Files.delete(link);
+            Files.createSymbolicLink(link, Path.of("../a/vms/c"));
+            P9Exception stale = assertThrows(P9Exception.class, () -> checked.requireReachable(root, stat));
+            assertEquals(Errno.ESTALE, stale.errno(), stale.toString());
+            List<String> told = log.startingWith("share 'b' (" + link + ")");
+            assertEquals(1, told.size(), told.toString());
+            assertTrue(told.getFirst().contains("now leads to another directory"), told.getFirst());
+
+            Files.delete(link);
+            Files.createSymbolicLink(link, b);
+            checked.requireReachable(root, stat);
+        }
+    }
+
     private static int run(String... command) throws Exception {
         return new ProcessBuilder(command).inheritIO().start().waitFor();
     }
