@@ -4,6 +4,7 @@ import io.p9gate.gateway.backend.AdminSymlinksOnly;
 import io.p9gate.gateway.backend.LocalShare;
 import io.p9gate.gateway.backend.LockTable;
 import io.p9gate.gateway.backend.QidMapper;
+import io.p9gate.gateway.backend.UnsearchableDirectory;
 import io.p9gate.gateway.backend.UnservableShare;
 import io.p9gate.gateway.fs.AccessPolicy;
 import io.p9gate.gateway.fs.AllowAll;
@@ -16,6 +17,7 @@ import io.p9gate.gateway.fs.ShareAccess;
 import io.p9gate.gateway.fs.ShareDir;
 import io.p9gate.gateway.fs.ShareSafety;
 import io.p9gate.gateway.ops.FileServer;
+import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.session.ConnectionContext;
 import io.p9gate.gateway.session.DialectRefusedException;
@@ -120,9 +122,25 @@ public final class ShareServerFactory implements RequestHandlerFactory {
                     e);
         } catch (P9Exception e) {
             // "Wrong medium type" alone would puzzle an operator.
-            String why = e instanceof UnservableShare u ? u.reason() : e.errno().description();
+            String why = e instanceof UnservableShare u ? u.reason() : e.errno().description() + where(dir, e);
             throw new IllegalArgumentException(dir.describe() + ": " + why, e);
         }
+    }
+
+    /**
+     * For a share the gateway may not reach (EACCES, EPERM), the directory on its path it may not search: "Permission
+     * denied" alone left the operator to find it (a guest's chmod 000 above a nested share, a directory made 0700).
+     * The start stays refused: a share left unopened is not kept from the outer share's guest moving it away.
+     */
+    private static String where(ShareDir dir, P9Exception e) {
+        if (e.errno() != Errno.EACCES && e.errno() != Errno.EPERM) {
+            return "";
+        }
+        return UnsearchableDirectory.on(dir.path())
+                .map(unsearchable -> ": the gateway may not search " + unsearchable
+                        + " (give it search permission there; a guest whose share holds that directory may have"
+                        + " changed its mode) and start again")
+                .orElse("");
     }
 
     /** @throws DialectRefusedException if the VM may not speak the dialect negotiated (recorded as a denial) */
