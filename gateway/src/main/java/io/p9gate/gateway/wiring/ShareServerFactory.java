@@ -129,7 +129,7 @@ public final class ShareServerFactory implements RequestHandlerFactory {
 
     /**
      * For a share the gateway may not reach (EACCES, EPERM), the directory on its path it may not search: "Permission
-     * denied" alone left the operator to find it (a guest's chmod 000 above a nested share, a directory made 0700).
+     * denied" alone left the operator to find it (a host's chmod of a directory above the share since the last start).
      * The start stays refused: a share left unopened is not kept from the outer share's guest moving it away.
      */
     private static String where(ShareDir dir, P9Exception e) {
@@ -138,8 +138,7 @@ public final class ShareServerFactory implements RequestHandlerFactory {
         }
         return UnsearchableDirectory.on(dir.path())
                 .map(unsearchable -> ": the gateway may not search " + unsearchable
-                        + " (give it search permission there; a guest whose share holds that directory may have"
-                        + " changed its mode) and start again")
+                        + " (give it search permission there) and start again")
                 .orElse("");
     }
 

@@ -15,12 +15,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A guest of an outer share chmods 000 the directory holding a nested share ({@code /srv/a/vms} above
- * {@code /srv/a/vms/b}, docs/policy.md); an unprivileged gateway (here: the test's thread acting as nobody, whose
- * file system capabilities go with the uid) restarted then cannot open the nested share. The start is refused, all
- * shares with it (fail closed: a share left unopened is not guarded against the outer guest moving its directory
- * away and making its own at the path, served at the next start), with one line that names the share and the
- * directory the gateway may not search, and what to do. Before, the line ended in "Permission denied" alone.
+ * The directory holding a nested share ({@code /srv/a/vms} above {@code /srv/a/vms/b}, docs/policy.md) was made 000
+ * on the host since the last start (a guest's chmod keeps the gateway's search bit:
+ * adversarial.GuestChmodAboveNestedShareTest); an unprivileged gateway (here: the test's thread acting as nobody,
+ * whose file system capabilities go with the uid) cannot open the nested share. The start is refused, all shares
+ * with it (fail closed: a share left unopened is not guarded against the outer guest moving its directory away and
+ * making its own at the path, served at the next start), with one line that names the share and the directory the
+ * gateway may not search, and what to do. Before, the line ended in "Permission denied" alone.
  */
 class UnsearchableShareParentAtStartTest {
     private static final int NOBODY = 65534;
