@@ -38,6 +38,24 @@ final class TwoGuestGateway implements AutoCloseable {
     private final ExecutorService guests = Executors.newFixedThreadPool(2);
     private final Gateway gateway;
 
+    /** A policy of one VM, a (host ids 200000+, eight connections), sharing {@code share} as car on {@code socket}. */
+    static String oneVmPolicy(Path socket, Path share) {
+        return """
+                image: test
+                vms:
+                  a:
+                    listen: unix:%s
+                    limits: {connections: 8}
+                    ids:
+                      uid: {ranges: [{guest: 0, host: 200000, count: 65536}]}
+                      gid: {ranges: [{guest: 0, host: 200000, count: 65536}]}
+                    shares:
+                      car:
+                        path: %s
+                        access: read-write
+                """.formatted(socket, share);
+    }
+
     /** Serves {@code policyFile}, its log starting with a Started event of digest {@code "sha256:" + name}. */
     TwoGuestGateway(GuestHarness harness, Path policyFile, SignedLogs logs, String name) throws Exception {
         this.harness = harness;
