@@ -160,14 +160,14 @@ class GuestTlsIT {
         assertTrue(Files.notExists(tmp.resolve("share-a").resolve("written-by-a")));
     }
 
-    private static int freeLoopbackPort() throws java.io.IOException {
+    static int freeLoopbackPort() throws java.io.IOException {
         try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return probe.getLocalPort();
         }
     }
 
     /** The status of the guest's script as run-guest.sh reports it, or -1 when it did not say. */
-    private static int scriptExit(GuestResult run) {
+    static int scriptExit(GuestResult run) {
         Matcher m = Pattern.compile("run-guest: script exit (\\d+)").matcher(run.output());
         int last = -1;
         while (m.find()) {
