@@ -90,9 +90,11 @@ final class GuardedOpens extends GuardedRequests {
                     ? share.io().open(node, hostFlags)
                     : quota.resizing(share, node, paths.at(0), moves, before -> 0, null, was -> {
                         // The open truncates without CAP_FSETID (FileIo): bits the host gave are kept
-                        // first, as at a Tsetattr's size, for the guest's root to keep as Linux's does;
+                        // first, as at a Tsetattr's size (Linux's do_truncate treats both alike), for the
+                        // guest's root to keep as Linux's does, whether or not the gateway holds it;
                         // from the quota's stat where it took one (one statx less per Tlopen O_TRUNC).
-                        return SetIdBits.writing(share.root(), node, ownershipIn(share), was)
+                        FileStat now = was != null ? was : Inodes.stat(node);
+                        return SetIdBits.truncating(share.root(), node, now, ownershipIn(share))
                                 .forChange(() -> share.io().open(node, hostFlags));
                     });
             try {

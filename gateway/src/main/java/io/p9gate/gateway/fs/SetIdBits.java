@@ -148,9 +148,11 @@ final class SetIdBits {
     }
 
     /**
-     * Before a truncate (a Tsetattr's or Twstat's size, a Tlcreate's O_TRUNC of an existing file): set-id bits the
-     * host inode itself carries (a program the host put there; the gateway never gives a file any) become kept ones,
-     * for the guest's root to keep as Linux's does. The host inode keeps its bits until the truncate, which runs without CAP_FSETID (FileIo.changingData): the kernel clears them there, under
+     * Before a truncate (a Tsetattr's or Twstat's size, a Tlopen's or a Tlcreate's O_TRUNC of an existing file): set-id
+     * bits the host inode itself carries (a program the host put there; the gateway never gives a file any) become kept
+     * ones, for the guest's root to keep as Linux's does, whether or not the gateway holds CAP_FSETID: Linux's
+     * do_truncate treats open(O_TRUNC) and truncate(2) alike, and the Tlopen's, taken as a write's ({@link #writing}),
+     * kept nothing where the gateway lacks it (HostSetIdTruncatePathsTest). The host inode keeps its bits until the truncate, which runs without CAP_FSETID (FileIo.changingData): the kernel clears them there, under
      * the inode lock, only if it truncates. A refused truncate then changed no host mode, and nothing is chmodded
      * back ({@link Taken}).
      *
@@ -162,8 +164,8 @@ final class SetIdBits {
     }
 
     /**
-     * Before a guest's write through a fid open for writing, or a Tlopen with O_TRUNC: set-id bits the host inode
-     * carries become kept ones, for the guest's root to keep as Linux's does; the write (truncate) itself runs without CAP_FSETID (FileIo), so the kernel clears them from the
+     * Before a guest's write through a fid open for writing: set-id bits the host inode
+     * carries become kept ones, for the guest's root to keep as Linux's does; the write itself runs without CAP_FSETID (FileIo), so the kernel clears them from the
      * host inode under the inode lock before the bytes land (taken after the write, the host inode was for a moment
      * set-uid with the guest's code: HostSetIdWriteRaceAttackTest), and only if the write happens: one it refuses
      * (EFBIG) leaves the host's mode as Linux leaves it ({@link Taken}). One fstat per Twrite, not only a fid's

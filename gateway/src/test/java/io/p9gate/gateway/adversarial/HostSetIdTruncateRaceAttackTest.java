@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.client.P9Client;
-import io.p9gate.gateway.proto.SetAttr;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,7 +26,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class HostSetIdTruncateRaceAttackTest {
     private static final int O_WRONLY = 1;
-    private static final int O_TRUNC = 01000;
 
     @TempDir
     Path tmp;
@@ -51,14 +49,7 @@ class HostSetIdTruncateRaceAttackTest {
                     guest.lopen(1, O_WRONLY);
                 }
                 FileIo.whileWriting(() -> setMode(program, 04755), () -> modesAfterTruncate.add(mode(program)));
-                switch (how) {
-                    case "setattr" -> guest.setattr(1, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 1, 0, 0, 0, 0));
-                    case "lopen" -> guest.lopen(1, O_WRONLY | O_TRUNC);
-                    default -> {
-                        guest.walk(0, 2);
-                        guest.lcreate(2, "open", O_WRONLY | O_TRUNC, 0644, 0); // no O_EXCL: the existing file
-                    }
-                }
+                HostSetIdTruncatePathsTest.truncate(guest, how, "open", 1);
                 FileIo.whileWriting(null, null);
             }
             assertEquals("[755]", octal(), "host mode just after the truncate");
