@@ -105,6 +105,32 @@ class MetaSyscallsTest extends ShareTestBase {
                         + (capset > 0 ? " (2 capset, statx)" : " (statx)"));
     }
 
+    /**
+     * A Tlcreate of an existing file with O_TRUNC adds the truncate alone (and its two capset where the gateway holds
+     * CAP_FSETID) to the same Tlcreate without it: the stat the truncate's look for host set-id bits takes serves the
+     * hard-link check too (SetIdBits.truncating). Before, the open for writing took one more for that check.
+     */
+    @Test
+    void aTruncatingCreateOfAnExistingFileStatsItOnceForItsSetIdBits() throws Exception {
+        Files.writeString(share.resolve("d/e"), "x");
+        s.walk(TestSession.ROOT, 1, "d");
+        long perTruncating100 = createExistingPer100(O_WRONLY | O_TRUNC);
+        long perPlain100 = createExistingPer100(O_WRONLY);
+        long capset = HostCredentials.holdsCapFsetid() ? 200 : 0;
+        assertTrue(
+                perTruncating100 - perPlain100 < 110 + capset,
+                "system calls x100 that O_TRUNC adds to a Tlcreate of an existing file: "
+                        + (perTruncating100 - perPlain100) + " (truncate" + (capset > 0 ? ", 2 capset)" : ")"));
+    }
+
+    private long createExistingPer100(int flags) throws Exception {
+        return callsPer100(i -> {
+            s.walk(1, 2);
+            s.lcreate(2, "e", flags, 0644);
+            s.clunk(2);
+        });
+    }
+
     @Test
     void aTgetattrOfAFileWithoutSetIdBitsIsOneStatx() throws Exception {
         Files.writeString(share.resolve("d/f"), "x");
