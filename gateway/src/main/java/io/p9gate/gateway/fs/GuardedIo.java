@@ -61,8 +61,16 @@ final class GuardedIo extends GuardedRequests {
                                                 : SetIdBits.Taken.NOTHING;
                                         try {
                                             return share.io().write(file, offset, src);
-                                        } catch (P9Exception | RuntimeException e) {
+                                        } catch (P9Exception e) {
                                             // no lambda: nothing allocated per write that succeeds
+                                            if (SetIdBits.clearedBeforeFailing(e)) {
+                                                SetIdBits.modifiedBefore(
+                                                        e, share.root(), node, who.uid(), ownershipIn(share));
+                                            } else {
+                                                taken.givenBackAfter(e);
+                                            }
+                                            throw e;
+                                        } catch (RuntimeException e) {
                                             taken.givenBackAfter(e);
                                             throw e;
                                         }

@@ -364,6 +364,30 @@ final class SetIdBits {
         }
     }
 
+    /**
+     * Whether a pwrite that failed with {@code failure} got past the kernel's clearing of set-id bits: ENOSPC and
+     * EDQUOT come from the page or block allocation, after file_remove_privs, which stays done (a user's write left
+     * 0755 of a 04755 file on a full tmpfs, root's with CAP_FSETID 04755). EFBIG and the other refusals of
+     * generic_write_checks come before it, and change no mode.
+     */
+    static boolean clearedBeforeFailing(P9Exception failure) {
+        return failure.errno() == Errno.ENOSPC || failure.errno() == Errno.EDQUOT;
+    }
+
+    /**
+     * {@link #modified} after a write that failed with {@code failure} past the kernel's clearing ({@link
+     * #clearedBeforeFailing}): the bits go (or stay, for the VM's root) as after a write that succeeded, and the
+     * value taken from the host stays, as Linux leaves the mode; before, it was given back, so a user's write kept
+     * the owner's set-uid bit and the root's lost a host program's. A failure here is added to the write's.
+     */
+    static void modifiedBefore(P9Exception failure, ShareRoot share, Node node, int uid, Ownership ownership) {
+        try {
+            modified(share, node, uid, ownership);
+        } catch (P9Exception | RuntimeException notCleared) {
+            failure.addSuppressed(notCleared);
+        }
+    }
+
     private static void modifiedLocked(ShareRoot share, Node node, int uid, Ownership ownership) throws P9Exception {
         Kept kept = stored(share, node); // again, under the lock
         if (kept.bits() == 0) {
