@@ -157,6 +157,26 @@ class SetIdBitsTest extends ShareTestBase {
     }
 
     /**
+     * Pinned, a known difference from Linux (the safe side): a guest user in the file's group who is not its owner
+     * loses a kept set-gid without group-execute at its write, where Linux (setattr_should_drop_sgid: a writer in the
+     * group keeps it) would leave 2664. 9P names no writer's groups (a Twrite, a Tattach carry a uid alone), so the
+     * gateway cannot tell a member from an outsider, and the bit grants nothing (mandatory locking). docs/filesystem.md.
+     */
+    @Test
+    void aWriteByAGroupMemberWhoIsNotTheOwnerClearsAKeptSetGidWithoutGroupExecute() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "a host group other than the gateway's");
+        Path f = share.resolve("shared");
+        Files.writeString(f, "x");
+        Files.setAttribute(f, "unix:gid", 1000); // the writer's own group (guest uid 1000, gid 1000)
+        setattr("shared", new SetAttr(SetAttr.SETATTR_MODE, 02664, 0, 0, 0, 0, 0, 0, 0)); // kept: the host has 0664
+        assertEquals("2664", guestMode("shared"));
+        try (TestSession user = asUser1000()) {
+            writeAs(user, "shared");
+        }
+        assertEquals("664", guestMode("shared"));
+    }
+
+    /**
      * The file's owner writing its own 02745 file keeps set-gid without group-execute, as Linux does for a writer in
      * the file's group (its own, as a rule), though the host's kernel drops it for the gateway's gid: a guest's
      * build tools and GuestSessionFixesIT's tmpfs reference see 2745 after the write.
