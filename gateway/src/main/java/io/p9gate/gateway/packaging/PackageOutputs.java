@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The files {@code package} leaves in {@code --out} (the tarball, its manifest's copy and signature), replaced
@@ -42,9 +43,16 @@ final class PackageOutputs implements AutoCloseable {
     private final Map<Path, Path> pending = new LinkedHashMap<>(); // name -> its new file, in the order written
     private final List<Path> removed = new ArrayList<>();
     private final Thread onStop = new Thread(this::stopped, "p9gate-package-stopped");
+    private final Consumer<Path> renamed;
 
     PackageOutputs(Path dir) throws IOException {
+        this(dir, name -> {});
+    }
+
+    /** @param renamed told each name as it is replaced, within the commit (a test's seam: a stop then) */
+    PackageOutputs(Path dir, Consumer<Path> renamed) throws IOException {
         this.dir = Files.createDirectories(dir);
+        this.renamed = renamed;
         Runtime.getRuntime().addShutdownHook(onStop);
     }
 
@@ -104,31 +112,36 @@ final class PackageOutputs implements AutoCloseable {
         removed.add(dir.resolve(name));
     }
 
-    /** Renames every file onto its name, in the order added; on a failure the names replaced so far are removed. */
+    /**
+     * Renames every file onto its name, in the order added; on a failure the names replaced so far are removed. The
+     * stop hook waits for it: run between two renames, it removed the files not renamed yet, which left the new
+     * manifest beside the old tarball (or, an unsigned run, the old pair without its signature).
+     */
     void commit() throws IOException {
-        for (Path stale : removed) {
-            Files.deleteIfExists(stale); // first: one that may not be removed leaves the earlier package whole
-        }
-        List<Path> replaced = new ArrayList<>();
-        try {
-            for (Map.Entry<Path, Path> file : List.copyOf(pending.entrySet())) {
-                Files.move(
-                        file.getValue(),
-                        file.getKey(),
-                        StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-                replaced.add(file.getKey());
-            }
-        } catch (IOException e) {
-            for (Path name : replaced) {
-                Files.deleteIfExists(name);
-            }
-            throw e;
-        }
         synchronized (pending) {
+            for (Path stale : removed) {
+                Files.deleteIfExists(stale); // first: one that may not be removed leaves the earlier package whole
+            }
+            List<Path> replaced = new ArrayList<>();
+            try {
+                for (Map.Entry<Path, Path> file : List.copyOf(pending.entrySet())) {
+                    Files.move(
+                            file.getValue(),
+                            file.getKey(),
+                            StandardCopyOption.ATOMIC_MOVE,
+                            StandardCopyOption.REPLACE_EXISTING);
+                    replaced.add(file.getKey());
+                    renamed.accept(file.getKey());
+                }
+            } catch (IOException e) {
+                for (Path name : replaced) {
+                    Files.deleteIfExists(name);
+                }
+                throw e;
+            }
             pending.clear();
+            DiskSync.FORCED.directory(dir);
         }
-        DiskSync.FORCED.directory(dir);
     }
 
     /** The shutdown hook (Ctrl-C, SIGTERM): the files not renamed yet go. Package-private for its test. */

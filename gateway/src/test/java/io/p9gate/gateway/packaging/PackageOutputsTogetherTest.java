@@ -95,6 +95,48 @@ class PackageOutputsTogetherTest {
         assertEquals("the earlier package", Files.readString(tarball));
     }
 
+    /**
+     * A Ctrl-C or SIGTERM between two renames: the hook removed the files not renamed yet, so the tarball's rename
+     * failed, and its rollback removed the new manifest too: the old tarball was left without any manifest. The hook
+     * now waits for the commit: the new package, whole.
+     */
+    @Test
+    void aStopBetweenTheRenamesLeavesOnePackageWhole() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Files.writeString(out.resolve(NAME + ".tar.gz"), "the earlier package");
+        Files.writeString(out.resolve(NAME + ".manifest"), "the earlier manifest\n");
+        Files.writeString(out.resolve(NAME + ".manifest.sig"), "the earlier signature\n");
+        Path file = Files.writeString(dir.resolve("file"), "new\n");
+        Thread[] hook = {null};
+        PackageOutputs[] self = {null};
+        try (PackageOutputs outputs = new PackageOutputs(out, name -> {
+            if (hook[0] == null) { // after the first rename, as the shutdown hook runs: its own thread
+                hook[0] = Thread.ofPlatform().start(self[0]::stopped);
+                try {
+                    hook[0].join(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        })) {
+            self[0] = outputs;
+            outputs.add(NAME + ".manifest", "manifest\n");
+            outputs.add(NAME + ".manifest.sig", "signature\n");
+            outputs.add(NAME + ".tar.gz", stream -> stream.write(Files.readAllBytes(file)));
+            try {
+                outputs.commit();
+            } catch (IOException e) {
+                // before: the tarball's file was gone; what is left is asserted below
+            }
+        }
+        hook[0].join();
+
+        assertEquals(Set.of(NAME + ".tar.gz", NAME + ".manifest", NAME + ".manifest.sig"), names(out));
+        assertEquals("manifest\n", Files.readString(out.resolve(NAME + ".manifest")));
+        assertEquals("signature\n", Files.readString(out.resolve(NAME + ".manifest.sig")));
+        assertEquals("new\n", Files.readString(out.resolve(NAME + ".tar.gz")));
+    }
+
     /** A full --out was said as a bare "No space left on device", naming no file; nothing is left of the run. */
     @Test
     void aFileThatCannotBeWrittenIsNamed() throws Exception {
