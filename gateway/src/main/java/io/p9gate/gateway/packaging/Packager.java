@@ -140,9 +140,9 @@ public final class Packager {
         SigningKey key = request.signKey() == null ? null : signingKey(request.signKey());
         String name = "p9gate-" + image + "-" + version + "-linux-" + arch();
 
-        Path staging = Files.createTempDirectory("p9gate-package-");
-        try {
-            List<TreeEntry> entries = stage(staging, engine, app, unitText, steps);
+        try (StagingDirectory scratch = new StagingDirectory()) {
+            Path staging = scratch.root();
+            List<TreeEntry> entries = stage(scratch, engine, app, unitText, steps);
             steps.begin(key == null ? "writing the manifest" : "writing and signing the manifest");
             Map<String, String> header = new LinkedHashMap<>();
             header.put("image", image);
@@ -177,8 +177,6 @@ public final class Packager {
                     version,
                     key != null,
                     hostWarnings);
-        } finally {
-            deleteTree(staging);
         }
     }
 
@@ -283,12 +281,14 @@ public final class Packager {
     }
 
     /** Builds the generated parts in {@code staging} and lists every entry of the tree. */
-    private static List<TreeEntry> stage(Path staging, PolicyEngine engine, Application app, String unit, Steps steps)
+    private static List<TreeEntry> stage(
+            StagingDirectory scratch, PolicyEngine engine, Application app, String unit, Steps steps)
             throws PackagingException, IOException {
         Map<String, TreeEntry> tree = new TreeMap<>();
+        Path staging = scratch.root();
         Path runtime = staging.resolve("runtime");
         steps.begin("linking the Java runtime (jlink " + String.join(",", RuntimeImage.MODULES) + "; 20-60 s)");
-        RuntimeImage.link(runtime);
+        RuntimeImage.link(runtime, scratch);
         steps.begin("adding " + app.jars().size() + " jars, native libraries, bin/p9gate, the unit and the policy");
         addTree(tree, runtime, "runtime");
         for (Path jar : app.jars()) {
@@ -404,16 +404,5 @@ public final class Packager {
             case "amd64", "x86_64" -> "x86_64";
             default -> arch;
         };
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

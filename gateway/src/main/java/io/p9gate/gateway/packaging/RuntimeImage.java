@@ -41,14 +41,14 @@ final class RuntimeImage {
 
     private RuntimeImage() {}
 
-    /** Links the runtime into {@code output} (which must not exist). */
-    static void link(Path output) throws PackagingException, IOException {
+    /** Links the runtime into {@code output} (which must not exist), in {@code staging}, which a stop ends. */
+    static void link(Path output, StagingDirectory staging) throws PackagingException, IOException {
         Path jlink = Path.of(System.getProperty("java.home"), "bin", "jlink");
         if (!Files.isExecutable(jlink)) {
             throw new PackagingException("this Java runtime has no jlink (" + jlink + "): run p9gate package on the "
                     + "build host with a JDK >= 25 (./p9gate from a source checkout finds one)");
         }
-        Process process = new ProcessBuilder(
+        Process process = staging.start(new ProcessBuilder(
                         jlink.toString(),
                         "-J-XX:+UnlockExperimentalVMOptions",
                         "-J-XX:hashCode=2",
@@ -59,8 +59,7 @@ final class RuntimeImage {
                         "--strip-debug",
                         "--no-header-files",
                         "--no-man-pages")
-                .redirectErrorStream(true)
-                .start();
+                .redirectErrorStream(true));
         String log = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
             if (!process.waitFor(JLINK_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {

@@ -39,6 +39,11 @@ class PackageCommandTest {
     }
 
     private Path policy(String shares) throws Exception {
+        return policy(dir, shares);
+    }
+
+    /** DIR/policy.yaml: image infotainment, one VM on a unix socket with these shares (PackageStopAttackTest too). */
+    static Path policy(Path dir, String shares) throws Exception {
         return Files.writeString(dir.resolve("policy.yaml"), """
                 image: infotainment
                 protect: {keys: /etc/p9gate/keys, audit: /var/lib/p9gate/audit}
