@@ -1,6 +1,5 @@
 package io.p9gate.gateway.cli;
 
-import io.p9gate.audit.read.PrintableText;
 import io.p9gate.policy.load.PolicyParser;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -30,8 +29,8 @@ final class ShareOption {
                 throw new IllegalArgumentException("--share '" + value + "' has an empty NAME");
             }
             if (!PolicyParser.isName(name)) { // a policy's share takes no other: one tried here must load there too
-                throw new IllegalArgumentException(
-                        "--share name '" + PrintableText.escape(name) + "' must match " + PolicyParser.NAME_RULE);
+                // Raw, as every value here: the one place errors are printed escapes them (CliMessages), once.
+                throw new IllegalArgumentException("--share name '" + name + "' must match " + PolicyParser.NAME_RULE);
             }
             if (dir.isEmpty()) {
                 throw new IllegalArgumentException("--share '" + value + "' has an empty DIR");
