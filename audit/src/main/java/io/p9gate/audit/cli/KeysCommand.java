@@ -3,6 +3,7 @@ package io.p9gate.audit.cli;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
+import io.p9gate.audit.read.PrintableText;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -75,7 +76,9 @@ public final class KeysCommand implements Runnable {
                 throw badKey(e);
             }
             out().println(key.verifierKey().format());
-            err().println("wrote " + priv + " (private, 0600) and " + pub + " (public)");
+            // Escaped as an error line is: a newline in --out would forge a line of the terminal.
+            err().println("wrote " + PrintableText.escape(priv.toString()) + " (private, 0600) and "
+                    + PrintableText.escape(pub.toString()) + " (public)");
             return 0;
         }
     }

@@ -341,6 +341,17 @@ class AuditCliTest {
         assertTrue(again.oneLineError(), again.err());
     }
 
+    /** The "wrote" line printed the paths raw: a newline or escape sequence in --out forged a line of the terminal. */
+    @Test
+    void keysGenerateShowsItsPathsEscaped() throws Exception {
+        Path prefix = Files.createDirectories(tmp.resolve("k2")).resolve("gw\nwrote forged\u001b[2J");
+        CliRun r = CliRun.of(new KeysCommand(), "generate", "--name", "ecu-d-audit", "--out", prefix.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(Files.exists(Path.of(prefix + ".key")));
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("gw\\nwrote forged\\x1b[2J.key"), r.err());
+    }
+
     @Test
     void keysGenerateRefusesADirectoryAsItsPrefixAndSaysWhatToGive() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("keysdir"));
