@@ -33,7 +33,7 @@ class ShareOptionNameTest {
     /**
      * Each --share error is one line on the operator's terminal and journal: a newline or escape sequence in the value
      * is escaped once, where every error is printed (CliMessages). The name's message escaped it a second time
-     * ('a\\\\nb' shown for 'a\\nb'), unlike every other value.
+     * ('a\\nb' shown for a name with a newline), unlike every other value.
      */
     @Test
     void aValueIsShownEscapedOnceOnOneLine() throws Exception {
