@@ -44,12 +44,12 @@ class KeptSetIdGiveBackRaceAttackTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"chmod,0,755", "write,1000,777"})
+    @CsvSource({"chmod,0,755", "write,1000,777", "chown,0,755"})
     void aChangeDuringTheGiveBackStands(String change, int otherUid, String shownAfter) throws Exception {
         assumeTrue(CAN_CHOWN, "the kept bits are shown only for an owner the VM's map names");
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data")) {
             Path program = hostProgram(gw.share("data"), "prog", "rwxr-sr-x");
-            int mode = change.equals("chmod") ? 06755 : 06777;
+            int mode = change.equals("write") ? 06777 : 06755;
             try (P9Client guest = gw.attached("data", 0);
                     P9Client other = gw.attached("data", otherUid)) {
                 guest.walk(0, 1, "prog");
@@ -65,6 +65,8 @@ class KeptSetIdGiveBackRaceAttackTest {
                     try {
                         if (change.equals("chmod")) {
                             other.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 0755, 0, 0, 0, 0, 0, 0, 0));
+                        } else if (change.equals("chown")) { // as chown(2), clears set-uid, set-gid with g+x
+                            other.setattr(1, new SetAttr(SetAttr.SETATTR_UID, 0, 1001, -1, 0, 0, 0, 0, 0));
                         } else {
                             other.write(1, 0, PAYLOAD);
                         }
