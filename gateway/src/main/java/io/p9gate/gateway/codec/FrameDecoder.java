@@ -31,6 +31,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     private final Direction direction;
     private final WireDialect dialect;
     private final String logKey;
+    private final FrameHold hold;
     private boolean discarding;
 
     /** Frames of a 9P2000.L connection. */
@@ -45,16 +46,23 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     /** @param logKey whose the connection is ({@link PeerCausedLog#key}): one VM's flood of lines hides no other's */
     public FrameDecoder(FrameLimit limit, Direction direction, WireDialect dialect, String logKey) {
+        this(limit, direction, dialect, logKey, new FrameHold());
+    }
+
+    /** @param hold set by the session while the frames of the read in hand must wait undecoded */
+    public FrameDecoder(FrameLimit limit, Direction direction, WireDialect dialect, String logKey, FrameHold hold) {
         this.limit = limit;
         this.direction = direction;
         this.dialect = dialect;
         this.logKey = logKey;
+        this.hold = hold;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        // After a Tversion, what the peer sent next waits in this decoder until the session has answered it.
-        dialect.onVersionAnswered(() -> {
+        // After a Tversion, what the peer sent next waits in this decoder until the session has answered it; while
+        // the session is held back by its VM's budget, the rest of the read in hand waits until it has room.
+        Runnable decodeWaitingFrames = () -> {
             if (!ctx.isRemoved()) {
                 try {
                     channelRead(ctx, Unpooled.EMPTY_BUFFER);
@@ -62,7 +70,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                     ctx.fireExceptionCaught(e);
                 }
             }
-        });
+        };
+        dialect.onVersionAnswered(decodeWaitingFrames);
+        hold.onRelease(decodeWaitingFrames);
     }
 
     @Override
@@ -73,6 +83,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         }
         if (dialect.versionPending()) {
             return; // read once the Tversion is answered, in the dialect and msize it agrees (WireDialect)
+        }
+        if (hold.held()) {
+            return; // decoded once the session's VM has room (FrameHold)
         }
         if (in.readableBytes() < 4) {
             return;

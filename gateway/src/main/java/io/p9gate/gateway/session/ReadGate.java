@@ -3,6 +3,7 @@ package io.p9gate.gateway.session;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.p9gate.gateway.budget.Admission;
+import io.p9gate.gateway.codec.FrameHold;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -22,6 +23,9 @@ final class ReadGate extends ChannelDuplexHandler {
     }
 
     private final Admission admission;
+    /** Held by the session while the read in hand waits undecoded: a read now would only add to it. */
+    private final FrameHold hold;
+
     private boolean readWaiting;
     /** Parked in {@link #admission} until the VM's replies drain: registered once per wait. */
     private boolean waitingForVm;
@@ -32,8 +36,9 @@ final class ReadGate extends ChannelDuplexHandler {
 
     private Runnable vmWake;
 
-    ReadGate(Admission admission) {
+    ReadGate(Admission admission, FrameHold hold) {
         this.admission = admission;
+        this.hold = hold;
     }
 
     @Override
@@ -56,7 +61,7 @@ final class ReadGate extends ChannelDuplexHandler {
     public void read(ChannelHandlerContext ctx) {
         if (gone) {
             ctx.read();
-        } else if (!ctx.channel().isWritable() || waitingForVm) {
+        } else if (!ctx.channel().isWritable() || waitingForVm || hold.held()) {
             readWaiting = true;
         } else if (!admission.hasReplyRoom(vmWake)) {
             waitingForVm = true;

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.p9gate.gateway.budget.Admission;
 import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.codec.CodecBuffers;
+import io.p9gate.gateway.codec.FrameHold;
 import io.p9gate.gateway.codec.FrameLimit;
 import io.p9gate.gateway.codec.MalformedFrame;
 import io.p9gate.gateway.codec.PeerCausedLog;
@@ -54,6 +55,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
     private final Admission admission;
     private final FrameLimit limit;
     private final WireDialect dialect;
+    /** Held while the VM's replies are over budget: the rest of the read in hand waits undecoded, unanswered. */
+    private final FrameHold hold;
+
     private final SessionSettings settings;
     private final LongSupplier sessionIds;
     private final String peer;
@@ -99,17 +103,22 @@ public final class Session extends ChannelInboundHandlerAdapter {
                 RequestLane.unbudgeted(workers, settings.listener()),
                 limit,
                 new WireDialect(),
+                new FrameHold(),
                 settings,
                 sessionIds,
                 peer);
     }
 
-    /** @param dialect shared with the connection's decoder: set when a Tversion opens a session */
+    /**
+     * @param dialect shared with the connection's decoder: set when a Tversion opens a session
+     * @param hold    shared with the connection's decoder and read gate: held while the VM has no room
+     */
     public Session(
             RequestHandlerFactory factory,
             RequestLane lane,
             FrameLimit limit,
             WireDialect dialect,
+            FrameHold hold,
             SessionSettings settings,
             LongSupplier sessionIds,
             String peer) {
@@ -119,6 +128,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
         this.admission = lane.budget().admission();
         this.limit = limit;
         this.dialect = dialect;
+        this.hold = hold;
         this.settings = settings;
         this.sessionIds = sessionIds;
     }
@@ -145,6 +155,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
     /** On the event loop: the VM may have room again (a request finished, replies drained, limits changed). */
     private void vmHasRoom() {
         waitingForVm = false;
+        if (!closed) {
+            hold.release(); // the frames that waited come first, behind the backlog
+        }
         if (!closed && pendingVersion == null) {
             drainBacklog();
         }
@@ -621,8 +634,10 @@ public final class Session extends ChannelInboundHandlerAdapter {
      * flooding each of its connections with Tflushes of free tags held 13 MiB per connection.
      */
     private void holdWhileRepliesOverBudget() {
-        if (!waitingForVm && !admission.hasReplyRoom(vmWake)) {
+        if (!hold.held() && !admission.hasReplyRoom(vmWake)) {
+            // Parked for a request the VM's outstanding budget holds back, the read in hand was still answered.
             waitingForVm = true;
+            hold.hold(); // nothing more of the read in hand: a 64 KiB read is 7,281 Tflushes, each answered at once
             pauseReading();
         }
     }

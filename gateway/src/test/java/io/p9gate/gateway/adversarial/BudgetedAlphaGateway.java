@@ -47,8 +47,14 @@ final class BudgetedAlphaGateway implements AutoCloseable {
 
     /** As {@link #start(PolicyFixture, SignedAuditTrail)}, alpha held to {@code alphaLimits}. */
     static BudgetedAlphaGateway start(PolicyFixture fx, SignedAuditTrail trail, Limits alphaLimits) throws Exception {
+        return start(fx, trail, alphaLimits, GatewayConfig.DEFAULT_MSIZE);
+    }
+
+    /** As {@link #start(PolicyFixture, SignedAuditTrail, Limits)}, served with {@code serve --msize msize}. */
+    static BudgetedAlphaGateway start(PolicyFixture fx, SignedAuditTrail trail, Limits alphaLimits, int msize)
+            throws Exception {
         var holder = fx.holder();
-        Budgets budgets = new Budgets(HostResources.current(), GatewayConfig.DEFAULT_MSIZE);
+        Budgets budgets = new Budgets(HostResources.current(), msize);
         VmBudget alpha = budgets.add("alpha", alphaLimits, List.of(fx.alphaListener()));
         budgets.add("beta", new Limits(LOTS, LOTS, LOTS, LOTS, LOTS, LOTS, LOTS, 1), List.of(fx.betaListener()));
         ShareServerFactory shares = fx.shares(holder, OwnershipMode.automatic(ThisProcess.INSTANCE), trail);
@@ -56,7 +62,7 @@ final class BudgetedAlphaGateway implements AutoCloseable {
             Gateway gateway = Gateway.start(new GatewayConfig(
                     PolicyListeners.of(holder.current()),
                     shares,
-                    GatewayConfig.DEFAULT_MSIZE,
+                    msize,
                     2,
                     SessionSettings.DEFAULT_MAX_OUTSTANDING,
                     0,

@@ -7,19 +7,13 @@ import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.budget.Admission;
 import io.p9gate.gateway.budget.Limits;
-import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
-import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.server.GatewayConfig;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -85,42 +79,12 @@ class UnadmittedReplyFloodAttackTest {
             BudgetedAlphaGateway.betaReads(fx);
             before = ProcessMemory.heldHeapAndDirect();
             Admission alpha = gateway.alpha.admission();
-            List<SocketChannel> flooding = new ArrayList<>();
-            try {
-                for (int c = 0; c < CONNECTIONS; c++) {
-                    SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(fx.alphaSocket));
-                    flooding.add(raw);
-                    UnreadConnection.sendAndRead(raw, Frame.NOTAG, new TMessage.Tversion(MSIZE, P9Client.VERSION));
-                    raw.configureBlocking(false);
-                }
-                List<ByteBuffer> pending = new ArrayList<>();
-                int[] batches = new int[(int) CONNECTIONS];
-                for (int c = 0; c < CONNECTIONS; c++) {
-                    pending.add(batchOf(cheap, 0));
-                }
-                // Until no connection takes another byte for half a second: the gateway stopped reading them all.
-                for (int idle = 0, round = 0; idle < 50 && round < 6000; round++) {
-                    boolean took = false;
-                    for (int c = 0; c < CONNECTIONS; c++) {
-                        ByteBuffer out = pending.get(c);
-                        if (!out.hasRemaining()) {
-                            // New tags: frames of the last batch may still wait unanswered in the gateway's read,
-                            // and a tag sent again while outstanding ends the connection (a reused tag).
-                            out = batchOf(cheap, ++batches[c]);
-                            pending.set(c, out);
-                        }
-                        took |= flooding.get(c).write(out) > 0;
-                    }
-                    idle = took ? 0 : idle + 1;
-                    Thread.sleep(10);
-                }
+            try (UnreadFlood flood = UnreadFlood.open(fx.alphaSocket, CONNECTIONS, MSIZE)) {
+                int cut = flood.untilUnread(n -> batchOf(cheap, n), 6000);
+                assertEquals(0, cut, "connections the gateway closed");
                 charged = alpha.queuedReplyBytes();
                 BudgetedAlphaGateway.betaReads(fx);
                 held = ProcessMemory.heldHeapAndDirect() - before;
-            } finally {
-                for (SocketChannel raw : flooding) {
-                    raw.close();
-                }
             }
             gateway.assertAlphaHoldsNothing();
             BudgetedAlphaGateway.betaReads(fx);

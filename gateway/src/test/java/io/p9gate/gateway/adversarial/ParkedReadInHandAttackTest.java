@@ -1,0 +1,93 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.auditing.SignedAuditTrail;
+import io.p9gate.gateway.auditing.SignedLogs;
+import io.p9gate.gateway.budget.Admission;
+import io.p9gate.gateway.budget.Limits;
+import io.p9gate.gateway.policyadapter.PolicyFixture;
+import io.p9gate.gateway.proto.TMessage;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * R-ROB-2, resource bounds round 10: a connection parked because its VM is over its {@code reply-bytes} budget
+ * answers no more frames of the read it has in hand. Before, it still decoded and answered every frame of that read
+ * (a 64 KiB read is 7,281 Tflushes of a free tag): a VM flooding its {@value #CONNECTIONS} connections, never
+ * reading, had 270 KiB charged for a {@value #REPLY_BYTES}-byte budget (msize 64 KiB), and at msize 4 and 8 KiB its
+ * connections were cut for replies left unread. Now the budget plus one reply per connection.
+ */
+class ParkedReadInHandAttackTest {
+    private static final long CONNECTIONS = 64;
+    private static final long OUTSTANDING = 4;
+    private static final long REPLY_BYTES = 64 * 1024;
+    private static final long LOTS = 1 << 20;
+    /** The largest buffer an Rflush or a short Rlerror is charged for. */
+    private static final long SMALL_REPLY_BUFFER = 128;
+    /** Of the process's memory, which its pools grow by in steps (the read each connection has in hand, too). */
+    private static final long SLACK_MIB = 16;
+    /** Requests per write, about one read of the gateway's. */
+    private static final int BATCH = 7000;
+    /** The tag every Tflush names: never in use. */
+    private static final int FREE_TAG = 65000;
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest
+    @ValueSource(ints = {4096, 8192, 65536})
+    void aParkedConnectionAnswersNoMoreOfTheReadInHand(int msize) throws Exception {
+        PolicyFixture fx = new PolicyFixture(tmp);
+        SignedLogs logs = SignedLogs.in(tmp);
+        SignedAuditTrail trail = logs.open();
+        Limits limits = new Limits(CONNECTIONS, OUTSTANDING, LOTS, LOTS, LOTS, LOTS, REPLY_BYTES, 1);
+        // What serve promises for a VM's frames (Budgets): its reply budget, twice msize per request in service and
+        // per connection.
+        long bound = REPLY_BYTES + (OUTSTANDING + CONNECTIONS) * 2L * msize;
+        long before;
+        long held;
+        long charged;
+        int closed = 0;
+        try (BudgetedAlphaGateway gateway = BudgetedAlphaGateway.start(fx, trail, limits, msize)) {
+            BudgetedAlphaGateway.betaReads(fx);
+            before = ProcessMemory.heldHeapAndDirect();
+            Admission alpha = gateway.alpha.admission();
+            try (UnreadFlood flood = UnreadFlood.open(fx.alphaSocket, CONNECTIONS, msize)) {
+                closed = flood.untilUnread(ParkedReadInHandAttackTest::batch, 3000);
+                charged = alpha.queuedReplyBytes();
+                BudgetedAlphaGateway.betaReads(fx);
+                held = ProcessMemory.heldHeapAndDirect() - before;
+            }
+            gateway.assertAlphaHoldsNothing();
+            BudgetedAlphaGateway.betaReads(fx);
+        }
+        trail.close();
+        System.out.printf(
+                "msize %d: %d KiB charged to alpha, %d KiB of heap and direct memory held (%d connections cut); bound"
+                        + " %d KiB%n",
+                msize, charged >> 10, held >> 10, closed, bound >> 10);
+        // Each connection writes at most the one reply that finds its VM at the budget, then answers nothing more.
+        long parkedAtBudget = REPLY_BYTES + CONNECTIONS * SMALL_REPLY_BUFFER;
+        assertTrue(
+                charged <= parkedAtBudget,
+                "alpha's unread replies: " + charged + " bytes, budget and one reply per connection " + parkedAtBudget);
+        assertTrue(
+                held <= bound + (SLACK_MIB << 20),
+                "alpha held " + (held >> 10) + " KiB of heap and direct memory, bound " + (bound >> 10) + " KiB plus "
+                        + SLACK_MIB + " MiB of slack");
+    }
+
+    /** {@value #BATCH} Tflushes of a free tag, each under its own tag, the {@code n}th batch's after the one before's. */
+    private static ByteBuffer batch(int n) {
+        ByteBuffer all = ByteBuffer.allocate(BATCH * 9);
+        for (int i = 0; i < BATCH; i++) {
+            int tag = 1 + (int) (((long) n * BATCH + i) % (FREE_TAG - 1));
+            all.put(UnreadConnection.encoded(tag, new TMessage.Tflush(FREE_TAG)));
+        }
+        return all.flip();
+    }
+}
