@@ -387,7 +387,7 @@ public final class Gateway implements AutoCloseable {
                 connections.close(), System.nanoTime() + wait.toNanos(), wait, "connections still open");
         workers.shutdown();
         StopStepWait.awaitQuietly(workers, wait);
-        List<EventLoopGroup> groups = loops.all();
+        List<EventLoopGroup> groups = loops.toShutDown();
         groups.forEach(group -> group.shutdownGracefully(0, wait.toSeconds(), TimeUnit.SECONDS));
         // One deadline for all the loops: waiting for each stuck VM in turn would outlast TimeoutStopSec.
         long deadline = System.nanoTime() + wait.toNanos();
