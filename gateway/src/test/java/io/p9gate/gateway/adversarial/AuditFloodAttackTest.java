@@ -39,17 +39,13 @@ class AuditFloodAttackTest {
 
     @Test
     void aFloodOfDeniedWalksGrowsTheLogByABoundedAmountAndEveryDenialIsCounted() throws Exception {
-        long recordsBefore;
-        SignedLogs logs;
-        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp, AuditFloodAttackTest::hourlyBudget);
-                P9Client alpha = rig.alpha()) {
-            logs = rig.logs;
-            recordsBefore = logs.records().size();
+        FloodedLog flooded = floodedLog(tmp, alpha -> {}, alpha -> {
             flood(alpha, IDENTICAL, i -> new TMessage.Twalk(0, 1, List.of("secret")));
             flood(alpha, DISTINCT, i -> new TMessage.Twalk(0, 1, List.of("secret", "guess-" + i)));
-        }
+        });
+        SignedLogs logs = flooded.logs();
         List<AuditRecord> records = logs.records();
-        long grown = records.size() - recordsBefore;
+        long grown = flooded.grown();
         // The size once closed: an open segment's file is allocated ahead of its records, so sizes taken while the
         // gateway ran said nothing (a "growth" of -1 MB).
         System.out.printf(
@@ -70,6 +66,29 @@ class AuditFloodAttackTest {
         assertEquals(0, verified.exit(), verified.output());
     }
 
+    /** What a guest of alpha does on its connection. */
+    @FunctionalInterface
+    interface AlphaGuest {
+        void run(P9Client alpha) throws Exception;
+    }
+
+    /** A closed log and how many records a flood added to it. */
+    record FloodedLog(SignedLogs logs, long grown) {}
+
+    /** The log of an {@link #hourlyBudget} rig where alpha ran {@code setup} and then {@code flood}, closed. */
+    static FloodedLog floodedLog(Path tmp, AlphaGuest setup, AlphaGuest flood) throws Exception {
+        long recordsBefore;
+        SignedLogs logs;
+        try (AuditedPolicyGateway rig = new AuditedPolicyGateway(tmp, AuditFloodAttackTest::hourlyBudget);
+                P9Client alpha = rig.alpha()) {
+            logs = rig.logs;
+            setup.run(alpha);
+            recordsBefore = logs.records().size();
+            flood.run(alpha);
+        }
+        return new FloodedLog(logs, logs.records().size() - recordsBefore);
+    }
+
     /** A refusal budget whose window (an hour) outlasts any test. */
     static SignedAuditTrail hourlyBudget(SignedLogs logs) {
         try {
@@ -84,24 +103,29 @@ class AuditFloodAttackTest {
 
     /** Sends {@code count} requests, {@link #IN_FLIGHT} at a time; each must be refused with ENOENT. */
     private static void flood(P9Client client, int count, IntFunction<TMessage> request) throws Exception {
+        flood(client, count, request, Errno.ENOENT);
+    }
+
+    /** Sends {@code count} requests, {@link #IN_FLIGHT} at a time; each must be refused with {@code errno}. */
+    static void flood(P9Client client, int count, IntFunction<TMessage> request, Errno errno) throws Exception {
         ArrayDeque<PendingCall> inFlight = new ArrayDeque<>();
         for (int i = 0; i < count; i++) {
             if (inFlight.size() == IN_FLIGHT) {
-                expectEnoent(client, inFlight.poll());
+                expectRefused(client, inFlight.poll(), errno);
             }
             inFlight.add(client.send(request.apply(i)));
         }
         while (!inFlight.isEmpty()) {
-            expectEnoent(client, inFlight.poll());
+            expectRefused(client, inFlight.poll(), errno);
         }
     }
 
-    private static void expectEnoent(P9Client client, PendingCall call) throws Exception {
+    private static void expectRefused(P9Client client, PendingCall call, Errno errno) throws Exception {
         try {
             client.await(call);
-            throw new AssertionError("a walk into a hidden subtree succeeded");
+            throw new AssertionError("a request of the flood succeeded");
         } catch (P9Exception e) {
-            assertEquals(Errno.ENOENT, e.errno());
+            assertEquals(errno, e.errno());
         }
     }
 }
