@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * once, as every decision is (count 1);</li>
  * <li>later refusals of that kind are counted, and when the window ends one summary record follows, the same
  * decision with {@code count} = how many there were and {@code repeat_of=<seq of the first>} in its detail;</li>
- * <li>once {@link RefusalBudget#distinct()} kinds were written in a window, refusals of new kinds are only counted, per
+ * <li>once {@link RefusalBudget#distinct()} kinds were written in a window, or kinds whose paths and details took
+ * {@link RefusalBudget#bytes()} together (a kind is any path: 64 of 5 KB each made a window cost nine times what 64
+ * ordinary ones do), refusals of new kinds are only counted, per
  * operation, errno, decision, rules and policy, into one summary whose path is the deepest directory holding all
  * their paths ({@code paths=varied} in its detail) and whose detail keeps only the words all their details start
  * with ({@code details=varied} where they differ).</li>
@@ -137,6 +139,9 @@ final class RepeatedRefusals implements AutoCloseable {
     private static final class Window {
         Instant start;
         int written;
+        /** The characters of path and detail of the kinds written one by one. */
+        long writtenBytes;
+
         final Map<Object, Pending> pending = new LinkedHashMap<>();
     }
 
@@ -183,9 +188,10 @@ final class RepeatedRefusals implements AutoCloseable {
                 same.add(refusal);
                 return AuditTrail.NO_SEQ;
             }
-            if (w.written < budget.distinct()) {
+            if (w.written < budget.distinct() && w.writtenBytes < budget.bytes()) {
                 long seq = writer.write(refusal);
                 w.written++;
+                w.writtenBytes += size(refusal);
                 w.pending.put(kind, new Pending(refusal, seq));
                 return seq;
             }
@@ -232,11 +238,18 @@ final class RepeatedRefusals implements AutoCloseable {
         List<Pending> due = new ArrayList<>(w.pending.values());
         w.pending.clear();
         w.written = 0;
+        w.writtenBytes = 0;
         for (Pending p : due) {
             if (p.count > 0) {
                 writer.write(p.summary());
             }
         }
+    }
+
+    /** What a refusal's own words take of its record: its path and its detail (the rest is a few fixed fields). */
+    private static long size(AuditEvent.Decision refusal) {
+        return refusal.path().length()
+                + (refusal.detail() == null ? 0 : refusal.detail().length());
     }
 
     /** Counts that could not be written: the log has failed (and reports that itself); say what is lost. */
