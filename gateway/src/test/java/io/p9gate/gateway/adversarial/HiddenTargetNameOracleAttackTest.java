@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Red team against R-POL-4 through the requests that name a new entry: a Trenameat, Tlink, Tsymlink, Tmkdir, Tmknod
  * or Tlcreate whose new name is hidden by the policy must answer the same whether a hidden directory, a hidden file
  * or nothing is behind that name on the host (else EEXIST, ENOTEMPTY or EISDIR would say what the guest may not see),
- * and must not replace or make what is hidden.
+ * and must not replace or make what is hidden; so must a rename of the directory into its own hidden subtree.
  */
 class HiddenTargetNameOracleAttackTest {
     private static final String OPTIONS = "hidden: [/pub/vault, /pub/secret, /pub/ghost]";
@@ -56,6 +56,10 @@ class HiddenTargetNameOracleAttackTest {
                     guest.clunk(3);
                     replies.add("unlinkat " + errno(guest, new TMessage.Tunlinkat(1, hidden, 0)));
                     replies.add("rmdir " + errno(guest, new TMessage.Tunlinkat(1, hidden, 0x200)));
+                    // The directory into its own hidden subtree, by the very request that names it (round 15): on the
+                    // host EINVAL whether or not the name exists.
+                    replies.add("renameat pub " + errno(guest, new TMessage.Trenameat(0, "pub", 1, hidden)));
+                    replies.add("rename pub " + errno(guest, new TMessage.Trename(1, 1, hidden)));
                     answers.put(hidden, replies);
                 }
             }
