@@ -62,7 +62,8 @@ class QuotaLinkedFileInMovedDirectoryAttackTest {
         assertEquals(target.usageAfterRestart(), target.usageNow(), "the running count drifted: " + replies);
     }
 
-    private static String ask(P9Client c, TMessage t) throws Exception {
+    /** The reply's errno name, or "ok". */
+    static String ask(P9Client c, TMessage t) throws Exception {
         try {
             c.rpc(t);
             return "ok";
