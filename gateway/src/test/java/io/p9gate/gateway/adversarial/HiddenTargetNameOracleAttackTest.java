@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.proto.Stat;
 import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.proto.Wstats;
+import io.p9gate.policy.dialect.Dialect;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,10 +33,7 @@ class HiddenTargetNameOracleAttackTest {
     @Test
     void aHiddenNewNameAnswersTheSameWhateverIsBehindIt() throws Exception {
         try (HostShareGateway gw = HostShareGateway.serving(tmp, OPTIONS, "data")) {
-            Path share = gw.share("data");
-            Files.createDirectories(share.resolve("pub/vault/sub"));
-            Files.writeString(share.resolve("pub/vault/x"), "secret");
-            Files.writeString(share.resolve("pub/secret"), "secret");
+            Path share = withHiddenEntries(gw);
             Map<String, List<String>> answers = new TreeMap<>();
             try (P9Client guest = gw.attached("data", 0)) {
                 guest.walk(0, 1, "pub");
@@ -69,6 +69,52 @@ class HiddenTargetNameOracleAttackTest {
             assertEquals("secret", Files.readString(share.resolve("pub/vault/x")), "the hidden directory too");
             assertEquals(false, Files.exists(share.resolve("pub/ghost")), "nothing made at a hidden name: " + answers);
         }
+    }
+
+    /**
+     * A 9P2000.u Twstat renames as rename(2) does, replacing what is at the new name (round 15): onto a hidden name it
+     * answers alike whatever is behind it and replaces nothing; so does a 9P2000 one, which never replaces.
+     */
+    @Test
+    void aWstatRenameOntoAHiddenNameAnswersAlikeAndReplacesNothing() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, OPTIONS, "data")) {
+            Path share = withHiddenEntries(gw);
+            Map<String, List<String>> answers = new TreeMap<>();
+            for (Dialect dialect : List.of(Dialect.U, Dialect.LEGACY)) {
+                try (P9Client guest = gw.client()) {
+                    guest.version(65536, dialect.version());
+                    if (dialect == Dialect.U) {
+                        guest.attach(0, "root", "data", 0);
+                    } else {
+                        guest.await(guest.sendRaw(1, LegacyDialectBudgetAttackTest.tattach(1, dialect)));
+                    }
+                    for (String hidden : HIDDEN) {
+                        Files.writeString(share.resolve("pub/file"), "f");
+                        guest.walk(0, 1, "pub", "file");
+                        Stat.Common rename = Wstats.common(-1, hidden, -1, -1, -1L, "");
+                        TMessage wstat =
+                                dialect == Dialect.U ? Wstats.unix(1, rename, -1, -1) : Wstats.plain(1, rename);
+                        answers.computeIfAbsent(hidden, h -> new ArrayList<>())
+                                .add(dialect.version() + " " + errno(guest, wstat));
+                        guest.clunk(1);
+                    }
+                }
+            }
+            assertEquals(answers.get("ghost"), answers.get("vault"), "a hidden directory told from nothing");
+            assertEquals(answers.get("ghost"), answers.get("secret"), "a hidden file told from nothing");
+            assertEquals("secret", Files.readString(share.resolve("pub/secret")), "the hidden file is not replaced");
+            assertEquals("secret", Files.readString(share.resolve("pub/vault/x")), "the hidden directory neither");
+            assertEquals(false, Files.exists(share.resolve("pub/ghost")), "nothing made at a hidden name: " + answers);
+        }
+    }
+
+    /** The share, with a hidden directory {@code /pub/vault} (not empty) and a hidden file {@code /pub/secret}. */
+    private static Path withHiddenEntries(HostShareGateway gw) throws Exception {
+        Path share = gw.share("data");
+        Files.createDirectories(share.resolve("pub/vault/sub"));
+        Files.writeString(share.resolve("pub/vault/x"), "secret");
+        Files.writeString(share.resolve("pub/secret"), "secret");
+        return share;
     }
 
     private static String errno(P9Client guest, TMessage request) throws Exception {
