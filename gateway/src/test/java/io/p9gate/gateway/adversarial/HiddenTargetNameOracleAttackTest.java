@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HiddenTargetNameOracleAttackTest {
     private static final String OPTIONS = "hidden: [/pub/vault, /pub/secret, /pub/ghost]";
+    /** 9P2000.u's hard link (Linux include/net/9p/9p.h P9_DMLINK). */
+    private static final int DMLINK = 0x01000000;
+
     private static final List<String> HIDDEN = List.of("vault", "secret", "ghost");
 
     @TempDir
@@ -105,6 +109,47 @@ class HiddenTargetNameOracleAttackTest {
             assertEquals("secret", Files.readString(share.resolve("pub/secret")), "the hidden file is not replaced");
             assertEquals("secret", Files.readString(share.resolve("pub/vault/x")), "the hidden directory neither");
             assertEquals(false, Files.exists(share.resolve("pub/ghost")), "nothing made at a hidden name: " + answers);
+        }
+    }
+
+    /**
+     * A 9P2000.u Tcreate of a symlink, a hard link (the extension a fid's number), a device or a fifo at a hidden name
+     * (round 15): answered alike whatever is behind it, and nothing made or replaced.
+     */
+    @Test
+    void aDotUSpecialCreateAtAHiddenNameAnswersAlike() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, OPTIONS, "data")) {
+            Path share = withHiddenEntries(gw);
+            Files.writeString(share.resolve("pub/file"), "f");
+            Map<String, List<String>> answers = new TreeMap<>();
+            try (P9Client guest = gw.client()) {
+                guest.version(65536, Dialect.U.version());
+                guest.attach(0, "root", "data", 0);
+                guest.walk(0, 1, "pub", "file");
+                for (String hidden : HIDDEN) {
+                    List<String> replies = new ArrayList<>();
+                    List<TMessage.Tcreate> asked = List.of(
+                            new TMessage.Tcreate(2, hidden, Stat.DMSYMLINK | 0777, 0, Optional.of("/etc/passwd")),
+                            new TMessage.Tcreate(2, hidden, DMLINK | 0644, 0, Optional.of("1")),
+                            new TMessage.Tcreate(2, hidden, Stat.DMDEVICE | 0666, 0, Optional.of("c 1 3")),
+                            new TMessage.Tcreate(2, hidden, Stat.DMNAMEDPIPE | 0644, 0, Optional.of("")),
+                            new TMessage.Tcreate(2, hidden, 0644, 1, Optional.of("")));
+                    for (TMessage.Tcreate create : asked) {
+                        guest.walk(0, 2, "pub");
+                        replies.add(Integer.toHexString(create.perm()) + " " + errno(guest, create));
+                        guest.clunk(2);
+                    }
+                    answers.put(hidden, replies);
+                }
+            }
+            assertEquals(answers.get("ghost"), answers.get("vault"), "a hidden directory told from nothing");
+            assertEquals(answers.get("ghost"), answers.get("secret"), "a hidden file told from nothing");
+            assertEquals("secret", Files.readString(share.resolve("pub/secret")), "the hidden file is not replaced");
+            assertEquals("secret", Files.readString(share.resolve("pub/vault/x")), "the hidden directory neither");
+            assertEquals(
+                    false,
+                    Files.exists(share.resolve("pub/ghost"), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+                    "nothing made at a hidden name: " + answers);
         }
     }
 
