@@ -47,34 +47,42 @@ final class GuardedIo extends GuardedRequests {
                         paths,
                         new RequestArgs.FileIo(offset, opened.syncsWrites()),
                         () -> {
-                            Count written = new Count(quota.resizing(
-                                    share,
-                                    node,
-                                    paths.at(0),
-                                    moves,
-                                    before -> append ? length : offset + length - before,
-                                    // pwrite(2) of no bytes leaves the size, whatever the offset
-                                    (before, n) -> n == 0 ? before : Math.max(before, (append ? before : offset) + n),
-                                    was -> {
-                                        SetIdBits.Taken taken = length > 0
-                                                ? SetIdBits.writing(share.root(), node, ownershipIn(share), was)
-                                                : SetIdBits.Taken.NOTHING;
-                                        try {
-                                            return share.io().write(file, offset, src);
-                                        } catch (P9Exception e) {
-                                            // no lambda: nothing allocated per write that succeeds
-                                            if (SetIdBits.clearedBeforeFailing(e)) {
-                                                SetIdBits.modifiedBefore(
-                                                        e, share.root(), node, who.uid(), ownershipIn(share));
-                                            } else {
+                            Count written;
+                            try {
+                                written = new Count(quota.resizing(
+                                        share,
+                                        node,
+                                        paths.at(0),
+                                        moves,
+                                        before -> append ? length : offset + length - before,
+                                        // pwrite(2) of no bytes leaves the size, whatever the offset
+                                        (before, n) ->
+                                                n == 0 ? before : Math.max(before, (append ? before : offset) + n),
+                                        was -> {
+                                            SetIdBits.Taken taken = length > 0
+                                                    ? SetIdBits.writing(share.root(), node, ownershipIn(share), was)
+                                                    : SetIdBits.Taken.NOTHING;
+                                            try {
+                                                return share.io().write(file, offset, src);
+                                            } catch (P9Exception e) {
+                                                // no lambda: nothing allocated per write that succeeds
+                                                if (!SetIdBits.clearedBeforeFailing(e)) {
+                                                    taken.givenBackAfter(e);
+                                                }
+                                                throw e;
+                                            } catch (RuntimeException e) {
                                                 taken.givenBackAfter(e);
+                                                throw e;
                                             }
-                                            throw e;
-                                        } catch (RuntimeException e) {
-                                            taken.givenBackAfter(e);
-                                            throw e;
-                                        }
-                                    }));
+                                        }));
+                            } catch (P9Exception e) {
+                                // The host's ENOSPC or EDQUOT, and the quota's own EDQUOT before the pwrite: Linux's
+                                // disk quota refuses from the block allocation, after its clearing, as a full disk.
+                                if (length > 0 && SetIdBits.clearedBeforeFailing(e)) {
+                                    SetIdBits.modifiedBefore(e, share.root(), node, who.uid(), ownershipIn(share));
+                                }
+                                throw e;
+                            }
                             if (length > 0) {
                                 SetIdBits.modified(share.root(), node, who.uid(), ownershipIn(share));
                             }

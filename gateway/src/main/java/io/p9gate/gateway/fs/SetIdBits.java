@@ -368,7 +368,8 @@ final class SetIdBits {
      * Whether a pwrite that failed with {@code failure} got past the kernel's clearing of set-id bits: ENOSPC and
      * EDQUOT come from the page or block allocation, after file_remove_privs, which stays done (a user's write left
      * 0755 of a 04755 file on a full tmpfs, root's with CAP_FSETID 04755). EFBIG and the other refusals of
-     * generic_write_checks come before it, and change no mode.
+     * generic_write_checks come before it, and change no mode. The VM's quota's EDQUOT, refused before the pwrite,
+     * is taken alike: Linux's disk quota refuses from the same allocation (SetIdOnAQuotaRefusedWriteTest).
      */
     static boolean clearedBeforeFailing(P9Exception failure) {
         return failure.errno() == Errno.ENOSPC || failure.errno() == Errno.EDQUOT;

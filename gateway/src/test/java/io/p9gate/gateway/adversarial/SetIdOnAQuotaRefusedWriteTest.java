@@ -1,0 +1,77 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.proto.Attr;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A Twrite the VM's quota refuses (EDQUOT) clears set-id bits as one the host's full file system refuses
+ * (SetIdOnAFullShareWriteTest): Linux's disk quota answers EDQUOT from the block allocation, after file_remove_privs,
+ * which stays done. The gateway's quota refuses before the pwrite, where the host's clearing was not emulated.
+ */
+class SetIdOnAQuotaRefusedWriteTest {
+    private static final int O_WRONLY = 1;
+    private static final int O_RDWR = 2;
+    private static final int LIMIT = 1 << 16;
+    private static final byte[] BYTES = "guest bytes".getBytes(StandardCharsets.US_ASCII);
+
+    @TempDir
+    Path tmp;
+
+    /** Before: the user's write was refused, and its VM's root's set-uid program was still shown set-uid (04757). */
+    @Test
+    void aUsersWriteRefusedByTheQuotaClearsTheKeptBitsAsLinuxDoes() throws Exception {
+        try (HostShareGateway gw = quotaed();
+                P9Client root = gw.attached("data", 0);
+                P9Client user = gw.attached("data", 1000)) {
+            root.walk(0, 1, "cache");
+            root.lcreate(1, "program", O_RDWR, 04757, 0);
+            assertEquals(BYTES.length, root.write(1, 0, BYTES));
+            assertEquals(04757, root.getattr(1, Attr.GETATTR_ALL).mode() & 07777);
+
+            user.walk(0, 1, "cache", "program");
+            user.lopen(1, O_WRONLY);
+            P9Exception refused = assertThrows(P9Exception.class, () -> user.write(1, LIMIT, BYTES));
+            assertEquals(Errno.EDQUOT, refused.errno());
+
+            int shown = root.getattr(1, Attr.GETATTR_ALL).mode() & 07777;
+            assertEquals(0757, shown, Integer.toOctalString(shown));
+        }
+    }
+
+    /** The VM's root's refused write keeps its own program's bits, as Linux's root (CAP_FSETID) does. */
+    @Test
+    void theRootsWriteRefusedByTheQuotaKeepsTheBits() throws Exception {
+        try (HostShareGateway gw = quotaed();
+                P9Client root = gw.attached("data", 0)) {
+            root.walk(0, 1, "cache");
+            root.lcreate(1, "program", O_RDWR, 04755, 0);
+            P9Exception refused = assertThrows(P9Exception.class, () -> root.write(1, LIMIT, BYTES));
+            assertEquals(Errno.EDQUOT, refused.errno());
+
+            int shown = root.getattr(1, Attr.GETATTR_ALL).mode() & 07777;
+            assertEquals(04755, shown, Integer.toOctalString(shown));
+        }
+    }
+
+    /** Share "data" whose /cache holds at most {@link #LIMIT} bytes. */
+    private HostShareGateway quotaed() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("data/cache")).getParent();
+        Files.setPosixFilePermissions(
+                dir.resolve("cache"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        return HostShareGateway.serving(
+                tmp,
+                List.of(new HostShareGateway.Share(
+                        "data", dir, "quotas:\n  - {path: /cache, bytes: %d, inodes: 10}".formatted(LIMIT))));
+    }
+}
