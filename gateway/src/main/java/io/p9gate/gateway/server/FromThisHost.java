@@ -7,7 +7,6 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -27,8 +26,7 @@ import java.util.function.LongSupplier;
  * one holding it; one that binds (or fails EADDRINUSE, which the kernel answers only past its address check) where
  * {@code ip_nonlocal_bind} is 0 is local even if the list, kept for a while, does not have it yet. Where the bind
  * proves nothing ({@code ip_nonlocal_bind} 1, or it could not be asked) the kernel's route to the peer decides what
- * the list lacks: to an address of this host it is the local route, sent from that address itself; a peer the kernel
- * cannot route to or be asked about is refused.
+ * the list lacks: to an address of this host it is a local route; a peer the kernel cannot be asked about is refused.
  */
 final class FromThisHost {
     /** Which interface holds an address: lists every interface and its addresses, so it costs more with each. */
@@ -55,10 +53,10 @@ final class FromThisHost {
     private final BindProbe bindProbe;
     private final RouteProbe routeProbe;
 
-    /** The source address the kernel routes to an address from: the kernel's answer, or a test's. */
+    /** Whether the kernel's route to an address is local (the address is this host's): its answer, or a test's. */
     interface RouteProbe {
-        /** The source address of a route to {@code address}, or null if the kernel has none. */
-        InetAddress source(InetAddress address) throws IOException;
+        /** Whether the route to {@code address} is a local one; false if the kernel has no route there. */
+        boolean local(InetAddress address) throws IOException;
     }
 
     FromThisHost(Interfaces interfaces) {
@@ -70,7 +68,7 @@ final class FromThisHost {
     }
 
     FromThisHost(Interfaces interfaces, NonLocalBind nonLocalBind, BindProbe bindProbe) {
-        this(interfaces, nonLocalBind, bindProbe, SocketOptions::routeSource);
+        this(interfaces, nonLocalBind, bindProbe, SocketOptions::routeIsLocal);
     }
 
     FromThisHost(Interfaces interfaces, NonLocalBind nonLocalBind, BindProbe bindProbe, RouteProbe routeProbe) {
@@ -109,11 +107,13 @@ final class FromThisHost {
         return routedToItself(peer);
     }
 
-    /** Why {@code peer} is this host's own by the kernel's route to it (sent from itself), or null if it is not. */
+    /**
+     * Why {@code peer} is this host's own by the kernel's route to it (a local one), or null if it is not. The route's
+     * type, not its source: IPv4 sends to a secondary address from the interface's primary (FromThisHostRouteTest).
+     */
     private String routedToItself(InetAddress peer) {
         try {
-            InetAddress source = routeProbe.source(peer);
-            return source != null && Arrays.equals(source.getAddress(), peer.getAddress())
+            return routeProbe.local(peer)
                     ? "the peer " + peer.getHostAddress() + " is this host's own address (the kernel routes to it"
                             + " locally)"
                     : null;

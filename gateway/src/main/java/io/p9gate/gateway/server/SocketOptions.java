@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.io.IOException;
@@ -20,8 +21,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The socket calls Netty does not offer, through FFM: SO_BINDTODEVICE on a listening TCP socket, the peer
- * address of a vsock connection, whether the kernel lets a socket bind to an address, and the source address it
- * routes to one from.
+ * address of a vsock connection, whether the kernel lets a socket bind to an address, and whether its route to one
+ * is local.
  */
 @SuppressWarnings("restricted") // FFM downcalls are the point of this class; the launcher enables native access.
 final class SocketOptions {
@@ -37,8 +38,23 @@ final class SocketOptions {
     private static final int ENETUNREACH = 101;
 
     private static final int EHOSTUNREACH = 113;
-    /** The port a route probe's datagram socket connects to; connect(2) sends nothing. */
-    private static final int DISCARD_PORT = 9;
+    /** rtnetlink's route question and its answer (linux/netlink.h, linux/rtnetlink.h). */
+    private static final int AF_NETLINK = 16;
+
+    private static final int NETLINK_ROUTE = 0;
+    private static final int SOCK_RAW_CLOEXEC = 3 | 0x80000;
+    private static final int NLMSG_HDRLEN = 16;
+    private static final int RTMSG_LEN = 12;
+    private static final int RTA_HDRLEN = 4;
+    private static final short NLMSG_ERROR = 2;
+    private static final short RTM_NEWROUTE = 24;
+    private static final short RTM_GETROUTE = 26;
+    private static final short NLM_F_REQUEST = 1;
+    private static final short RTA_DST = 1;
+    private static final short RTA_OIF = 4;
+    private static final byte RTN_LOCAL = 2;
+    /** Room for one route's answer: its attributes are a few dozen bytes. */
+    private static final int ROUTE_REPLY_SIZE = 4096;
 
     private static final int AF_INET = 2;
     private static final int AF_INET6 = 10;
@@ -62,10 +78,10 @@ final class SocketOptions {
             withErrno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle BIND =
             withErrno("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle CONNECT =
-            withErrno("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle GETSOCKNAME =
-            withErrno("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SEND =
+            withErrno("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle RECV =
+            withErrno("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle CLOSE = LINKER.downcallHandle(
             LINKER.defaultLookup().find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
@@ -140,32 +156,77 @@ final class SocketOptions {
     }
 
     /**
-     * The source address the kernel picks for a datagram socket connected to {@code address} (no packet is sent), or
-     * null where it has no route there (ENETUNREACH, EHOSTUNREACH). To an address of this host the route is the local
-     * one, whose source is that address itself, whatever ip_nonlocal_bind says and whenever it was added. Four system
-     * calls, whatever the number of interfaces.
+     * Whether the kernel's route to {@code address} is a local one (RTN_LOCAL: the address is this host's), asked
+     * through rtnetlink (RTM_GETROUTE, what {@code ip route get} asks; nothing is sent to the address): false where
+     * it has no route there (ENETUNREACH, EHOSTUNREACH). The type, not the route's source: IPv4's local route of a
+     * secondary address is sent from the interface's primary one. Whatever ip_nonlocal_bind says and whenever the
+     * address was added. Four system calls, whatever the number of interfaces.
      *
-     * @throws IOException if no socket can be made, or the kernel refuses the connect for another reason
+     * @throws IOException if no netlink socket can be made, or the kernel refuses the question for another reason
      */
-    static InetAddress routeSource(InetAddress address) throws IOException {
-        return onDatagramSocket(address, DISCARD_PORT, (arena, state, fd, addr) -> {
-            if ((int) CONNECT.invokeExact(state, fd, addr, (int) addr.byteSize()) != 0) {
-                int errno = state.get(JAVA_INT, ERRNO_OFFSET);
-                if (errno == ENETUNREACH || errno == EHOSTUNREACH) {
-                    return null;
+    static boolean routeIsLocal(InetAddress address) throws IOException {
+        byte[] raw = address.getAddress();
+        int scope = address instanceof Inet6Address v6 ? v6.getScopeId() : 0;
+        int length = NLMSG_HDRLEN + RTMSG_LEN + RTA_HDRLEN + raw.length + (scope != 0 ? RTA_HDRLEN + 4 : 0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment request = arena.allocate(length, 8);
+            request.set(JAVA_INT, 0, length);
+            request.set(JAVA_SHORT, 4, RTM_GETROUTE);
+            request.set(JAVA_SHORT, 6, NLM_F_REQUEST);
+            request.set(JAVA_BYTE, NLMSG_HDRLEN, (byte) (raw.length == 16 ? AF_INET6 : AF_INET));
+            request.set(JAVA_BYTE, NLMSG_HDRLEN + 1, (byte) (raw.length * 8)); // rtm_dst_len
+            long at = NLMSG_HDRLEN + RTMSG_LEN;
+            request.set(JAVA_SHORT, at, (short) (RTA_HDRLEN + raw.length));
+            request.set(JAVA_SHORT, at + 2, RTA_DST);
+            MemorySegment.copy(MemorySegment.ofArray(raw), 0, request, at + RTA_HDRLEN, raw.length);
+            if (scope != 0) { // a link-local peer: the route on the link it came in on
+                at += RTA_HDRLEN + raw.length;
+                request.set(JAVA_SHORT, at, (short) (RTA_HDRLEN + 4));
+                request.set(JAVA_SHORT, at + 2, RTA_OIF);
+                request.set(JAVA_INT, at + RTA_HDRLEN, scope);
+            }
+            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
+            int fd = (int) SOCKET.invokeExact(state, AF_NETLINK, SOCK_RAW_CLOEXEC, NETLINK_ROUTE);
+            if (fd < 0) {
+                throw new IOException("socket: " + strerror(state));
+            }
+            try {
+                if ((long) SEND.invokeExact(state, fd, request, (long) length, 0) != length) {
+                    throw new IOException("send: " + strerror(state));
                 }
-                throw new IOException("connect: " + strerror(state));
+                MemorySegment reply = arena.allocate(ROUTE_REPLY_SIZE, 8);
+                long got = (long) RECV.invokeExact(state, fd, reply, (long) ROUTE_REPLY_SIZE, 0);
+                if (got < 0) {
+                    throw new IOException("recv: " + strerror(state));
+                }
+                return localRoute(reply, got);
+            } finally {
+                int ignored = (int) CLOSE.invokeExact(fd);
             }
-            MemorySegment source = arena.allocate(SOCKADDR_IN6_SIZE);
-            MemorySegment len = arena.allocate(JAVA_INT);
-            len.set(JAVA_INT, 0, (int) source.byteSize());
-            if ((int) GETSOCKNAME.invokeExact(state, fd, source, len) != 0) {
-                throw new IOException("getsockname: " + strerror(state));
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Whether an RTM_GETROUTE's reply of {@code got} bytes is a local route; false for no route there. */
+    private static boolean localRoute(MemorySegment reply, long got) throws Throwable {
+        if (got < NLMSG_HDRLEN + 4) {
+            throw new IOException("route reply of " + got + " bytes");
+        }
+        short type = reply.get(JAVA_SHORT, 4);
+        if (type == NLMSG_ERROR) {
+            int errno = -reply.get(JAVA_INT, NLMSG_HDRLEN);
+            if (errno == ENETUNREACH || errno == EHOSTUNREACH) {
+                return false;
             }
-            boolean v6 = address instanceof Inet6Address;
-            return InetAddress.getByAddress(
-                    source.asSlice(v6 ? 8 : 4, v6 ? 16 : 4).toArray(JAVA_BYTE));
-        });
+            throw new IOException("route: " + strerror(errno));
+        }
+        if (type != RTM_NEWROUTE || got < NLMSG_HDRLEN + RTMSG_LEN) {
+            throw new IOException("route reply of type " + type + ", " + got + " bytes");
+        }
+        return reply.get(JAVA_BYTE, NLMSG_HDRLEN + 7) == RTN_LOCAL; // rtmsg's rtm_type
     }
 
     /** A call on a new datagram socket, given its descriptor and the socket address of {@code address}, port. */
@@ -210,7 +271,10 @@ final class SocketOptions {
     }
 
     private static String strerror(MemorySegment state) throws Throwable {
-        int errno = state.get(JAVA_INT, ERRNO_OFFSET);
+        return strerror(state.get(JAVA_INT, ERRNO_OFFSET));
+    }
+
+    private static String strerror(int errno) throws Throwable {
         MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
         return text.reinterpret(256).getString(0) + " (errno " + errno + ")";
     }

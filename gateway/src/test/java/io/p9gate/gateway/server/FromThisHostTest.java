@@ -190,7 +190,7 @@ class FromThisHostTest {
 
     /**
      * Where the bind proves nothing and the kernel cannot be asked for the route either (no descriptor left), the
-     * peer is not proven a guest's: refused, not admitted as the VM. No route at all (null) is no address of this host.
+     * peer is not proven a guest's: refused, not admitted as the VM. No route at all (false) is no address of this host.
      */
     @Test
     void aPeerTheRouteCannotBeAskedAboutIsRefused() throws Exception {
@@ -201,7 +201,7 @@ class FromThisHostTest {
         String reason = cannotAsk.reason(peer);
         assertNotNull(reason);
         assertTrue(reason.contains("cannot tell whether the peer 198.51.100.7 is this host"), reason);
-        assertNull(new FromThisHost(address -> null, address -> true, address -> 0, address -> null).reason(peer));
+        assertNull(new FromThisHost(address -> null, address -> true, address -> 0, address -> false).reason(peer));
     }
 
     /**
