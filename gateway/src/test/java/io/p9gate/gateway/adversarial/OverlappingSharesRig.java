@@ -29,22 +29,30 @@ final class OverlappingSharesRig implements AutoCloseable {
     private final Gateway gateway;
 
     OverlappingSharesRig(Path tmp, Path alphaShare, Path betaShare, String betaOptions) throws Exception {
+        this(tmp, alphaShare, betaShare, betaOptions, "{}", "{}");
+    }
+
+    /** As above, alpha's and beta's {@code ids:} maps given as YAML flow mappings ({@code {}}: no map). */
+    OverlappingSharesRig(Path tmp, Path alphaShare, Path betaShare, String betaOptions, String alphaIds, String betaIds)
+            throws Exception {
         Path policy = tmp.resolve("policy.yaml");
-        StringBuilder yaml = new StringBuilder(
-                """
+        StringBuilder yaml = new StringBuilder("""
                 image: overlapping
                 vms:
                   alpha:
                     listen: unix:%s
+                    ids: %s
                     shares:
                       data: {path: %s, access: read-write}
                   beta:
                     listen: unix:%s
+                    ids: %s
                     shares:
                       b:
                         path: %s
                         access: read-write
-                """.formatted(tmp.resolve("alpha.sock"), alphaShare, tmp.resolve("beta.sock"), betaShare));
+                """.formatted(
+                        tmp.resolve("alpha.sock"), alphaIds, alphaShare, tmp.resolve("beta.sock"), betaIds, betaShare));
         betaOptions.lines().forEach(line -> yaml.append("        ").append(line).append('\n'));
         Files.writeString(policy, yaml);
         PolicyHolder holder = PolicyHolder.load(policy);
