@@ -2,7 +2,6 @@ package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.backend.FileStat;
 import io.p9gate.gateway.backend.FileType;
-import io.p9gate.gateway.backend.HostCredentials;
 import io.p9gate.gateway.backend.Inodes;
 import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.ShareRoot;
@@ -170,12 +169,13 @@ final class SetIdBits {
      * set-uid with the guest's code: HostSetIdWriteRaceAttackTest), and only if the write happens: one it refuses
      * (EFBIG) leaves the host's mode as Linux leaves it ({@link Taken}). One fstat per Twrite, not only a fid's
      * first: the host may set them again between two writes; under a quota the one its count just took
-     * ({@code known}, else null). None where the gateway lacks CAP_FSETID (the packaged unit): the kernel clears
-     * them. After the write, {@link #modified}; a write of no bytes does neither, as Linux's write(2) of none clears
-     * nothing.
+     * ({@code known}, else null). Also where the gateway lacks CAP_FSETID (the packaged unit): the kernel clears
+     * them there as well, and the guest's root, which keeps them on Linux, lost a host program's set-uid bit at a
+     * Twrite and kept it at a truncate (HostSetIdOpenForWritingAttackTest under setpriv). After the write, {@link
+     * #modified}; a write of no bytes does neither, as Linux's write(2) of none clears nothing.
      */
     static Taken writing(ShareRoot share, Node node, Ownership ownership, FileStat known) throws P9Exception {
-        if (HostCredentials.holdsCapFsetid() && node.type() == FileType.REGULAR) {
+        if (node.type() == FileType.REGULAR) {
             return Taken.of(node, keepHostBits(share, node, known != null ? known : Inodes.stat(node), ownership));
         }
         return Taken.NOTHING;

@@ -155,7 +155,7 @@ class HostSetIdGiveBackRaceAttackTest {
         assumeTrue(CAN_CHOWN, "the kept bit is shown only for an owner the VM's map names");
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data")) {
             Path program = hostProgram(gw.share("data"), "prog", "rwxr-sr-x");
-            Files.setAttribute(program, "unix:mode", 02777); // any guest user may write it
+            setMode(program, 02777); // any guest user may write it
             try (P9Client guest = gw.attached("data", guestUid)) {
                 guest.walk(0, 1, "prog");
                 SetAttr sizeAndMode = new SetAttr(

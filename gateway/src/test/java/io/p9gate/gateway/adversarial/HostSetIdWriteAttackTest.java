@@ -118,7 +118,7 @@ class HostSetIdWriteAttackTest {
             Files.setAttribute(p, "unix:uid", GUEST_ROOT_ON_HOST);
             Files.setAttribute(p, "unix:gid", GUEST_ROOT_ON_HOST);
         }
-        Files.setAttribute(p, "unix:mode", mode);
+        HostChmod.chmod(p, mode);
         assertEquals(mode, (int) Files.getAttribute(p, "unix:mode") & 07777);
         return p;
     }

@@ -131,6 +131,26 @@ class MetaSyscallsTest extends ShareTestBase {
         });
     }
 
+    /**
+     * A Twrite of one byte or more looks at the host's set-id bits before its pwrite (SetIdBits.writing: one statx),
+     * whether or not the gateway holds CAP_FSETID, so the guest's root keeps a host program's bits as Linux's root
+     * does; two capset around the pwrite where the gateway holds it. Before, the packaged unit (without it) saved the
+     * statx and the root lost them.
+     */
+    @Test
+    void aTwriteIsThePwriteAndOneStatxForTheHostsSetIdBits() throws Exception {
+        Files.writeString(share.resolve("d/w"), "x");
+        s.walk(TestSession.ROOT, 1, "d", "w");
+        s.lopen(1, O_WRONLY);
+        long perWrite100 = callsPer100(i -> s.write(1, 0, new byte[] {'y'}));
+        long capset = HostCredentials.holdsCapFsetid() ? 200 : 0;
+        System.out.println("system calls x100: Twrite " + perWrite100);
+        assertTrue(
+                perWrite100 < 210 + capset,
+                "system calls per Twrite x100: " + perWrite100 + " (pwrite, statx"
+                        + (capset > 0 ? ", 2 capset)" : ")"));
+    }
+
     @Test
     void aTgetattrOfAFileWithoutSetIdBitsIsOneStatx() throws Exception {
         Files.writeString(share.resolve("d/f"), "x");

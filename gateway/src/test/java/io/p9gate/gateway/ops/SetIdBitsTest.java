@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.p9gate.gateway.adversarial.HostChmod;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.TMessage;
@@ -188,7 +189,7 @@ class SetIdBitsTest extends ShareTestBase {
         Files.writeString(f, "x");
         Files.setAttribute(f, "unix:uid", 1000);
         Files.setAttribute(f, "unix:gid", 1000);
-        Files.setAttribute(f, "unix:mode", 02745);
+        HostChmod.chmod(f, 02745);
         try (TestSession user = asUser1000()) {
             writeAs(user, "own");
         }
