@@ -1,16 +1,21 @@
 package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.SetAttr;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,10 +67,7 @@ class SetIdMarkUnderEnforceTest {
      */
     @Test
     void aWriteByAUserWhoMayNotReadTheProgramClearsItsKeptBit() throws Exception {
-        assumeTrue(LinuxSyscalls.geteuid() == 0, "acting as a guest's host user needs a root test run");
-        Path data = Files.createDirectory(tmp.resolve("data"));
-        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx"));
-        List<HostShareGateway.Share> shares = List.of(new HostShareGateway.Share("data", data, "permissions: enforce"));
+        List<HostShareGateway.Share> shares = enforcedShareAnyoneMayWriteIn();
         try (HostShareGateway gw = HostShareGateway.serving(tmp, shares);
                 P9Client owner = gw.attached("data", GUEST_USER);
                 P9Client other = gw.attached("data", 2000)) {
@@ -91,10 +93,7 @@ class SetIdMarkUnderEnforceTest {
      */
     @Test
     void aWriteThroughADescriptorOpenedBeforeTheProgramBecameSetUidClearsItsKeptBit() throws Exception {
-        assumeTrue(LinuxSyscalls.geteuid() == 0, "acting as a guest's host user needs a root test run");
-        Path data = Files.createDirectory(tmp.resolve("data"));
-        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx"));
-        List<HostShareGateway.Share> shares = List.of(new HostShareGateway.Share("data", data, "permissions: enforce"));
+        List<HostShareGateway.Share> shares = enforcedShareAnyoneMayWriteIn();
         try (HostShareGateway gw = HostShareGateway.serving(tmp, shares);
                 P9Client owner = gw.attached("data", GUEST_USER);
                 P9Client other = gw.attached("data", 2000)) {
@@ -118,10 +117,7 @@ class SetIdMarkUnderEnforceTest {
      */
     @Test
     void anOwnerMakingItsSetUidProgramReadOnlyDropsTheBit() throws Exception {
-        assumeTrue(LinuxSyscalls.geteuid() == 0, "acting as a guest's host user needs a root test run");
-        Path data = Files.createDirectory(tmp.resolve("data"));
-        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx"));
-        List<HostShareGateway.Share> shares = List.of(new HostShareGateway.Share("data", data, "permissions: enforce"));
+        List<HostShareGateway.Share> shares = enforcedShareAnyoneMayWriteIn();
         try (HostShareGateway gw = HostShareGateway.serving(tmp, shares);
                 P9Client owner = gw.attached("data", GUEST_USER)) {
             owner.walk(0, 1);
@@ -132,5 +128,57 @@ class SetIdMarkUnderEnforceTest {
             owner.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 04555, 0, 0, 0, 0, 0, 0, 0));
             assertEquals(04555, owner.getattr(1, GETATTR_BASIC).mode() & 07777, "and may make it set-uid again");
         }
+    }
+
+    /**
+     * A Tsetattr of a mode by a user who does not own the file: the kernel, asked as that user's host id, refuses it
+     * (EPERM, chmod(2) of a non-owner without CAP_FOWNER) before any kept bit is stored or removed, whether the mode
+     * adds set-id bits to the owner's plain program, asks its own group's set-gid, or drops the owner's kept set-uid.
+     * The bits are kept in a user xattr written as the gateway, so a chmod applied in the wrong order would let any
+     * user of the share make another's program set-uid.
+     */
+    @Test
+    void aNonOwnersChmodOfSetIdBitsIsRefusedAndKeepsNothing() throws Exception {
+        List<HostShareGateway.Share> shares = enforcedShareAnyoneMayWriteIn();
+        Path data = shares.getFirst().dir();
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, shares);
+                P9Client owner = gw.attached("data", GUEST_USER);
+                P9Client other = gw.attached("data", 2000)) {
+            owner.walk(0, 1);
+            owner.lcreate(1, "plain", O_RDWR, 0777, GUEST_USER);
+            owner.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 0777, 0, 0, 0, 0, 0, 0, 0)); // whatever the umask
+            owner.walk(0, 2);
+            owner.lcreate(2, "prog", O_RDWR, 0755, GUEST_USER);
+            owner.setattr(2, new SetAttr(SetAttr.SETATTR_MODE, 04755, 0, 0, 0, 0, 0, 0, 0));
+            other.walk(0, 1, "plain");
+            other.walk(0, 2, "prog");
+            for (int asked : new int[] {04777, 02777, 06777}) {
+                P9Exception refused = assertThrows(
+                        P9Exception.class,
+                        () -> other.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, asked, 0, 0, 0, 0, 0, 0, 0)));
+                assertEquals(Errno.EPERM, refused.errno(), Integer.toOctalString(asked) + ": " + refused);
+            }
+            P9Exception dropped = assertThrows(
+                    P9Exception.class,
+                    () -> other.setattr(2, new SetAttr(SetAttr.SETATTR_MODE, 0755, 0, 0, 0, 0, 0, 0, 0)));
+            assertEquals(Errno.EPERM, dropped.errno(), dropped.toString());
+            assertEquals(0777, other.getattr(1, GETATTR_BASIC).mode() & 07777, "the plain file, shown to the other");
+            assertEquals(0777, owner.getattr(1, GETATTR_BASIC).mode() & 07777, "the plain file, shown to its owner");
+            assertEquals(04755, owner.getattr(2, GETATTR_BASIC).mode() & 07777, "the owner's program keeps set-uid");
+            assertEquals(0777, (int) Files.getAttribute(data.resolve("plain"), "unix:mode") & 07777, "host mode");
+            assertTrue(
+                    Files.getFileAttributeView(data.resolve("plain"), UserDefinedFileAttributeView.class)
+                            .list()
+                            .isEmpty(),
+                    "no kept value beside the plain file");
+        }
+    }
+
+    /** A share "data" under {@code permissions: enforce}, a directory of mode 0777. */
+    private List<HostShareGateway.Share> enforcedShareAnyoneMayWriteIn() throws Exception {
+        assumeTrue(LinuxSyscalls.geteuid() == 0, "acting as a guest's host user needs a root test run");
+        Path data = Files.createDirectory(tmp.resolve("data"));
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxrwxrwx"));
+        return List.of(new HostShareGateway.Share("data", data, "permissions: enforce"));
     }
 }
