@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
@@ -16,7 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -508,6 +511,60 @@ class KeptSetIdAcrossVmsAttackTest {
             run("umount", "-l", inbox.toString());
             run("umount", "-l", betaShare.toString());
             run("umount", "-l", alphaShare.toString());
+        }
+    }
+
+    /**
+     * Two VMs of one map (both name the program's owner) share the folder. Alpha's root writes the host's set-uid
+     * program past the largest file (EFBIG: refused before any byte); its take keeps the host's bit, and beta's root
+     * asks {@code chmod 04755} between that take and the give-back. The chmod stored the very bytes the take had
+     * stored, so the give-back took the value for its own and removed it: the program was 0755 everywhere, though
+     * Linux gives 04755 in either order (the write changed nothing, the chmod asked for it).
+     */
+    @ParameterizedTest
+    @EnumSource(OwnershipMode.class)
+    void anotherVmsChmodBetweenARefusedWritesTakeAndGiveBackStands(OwnershipMode mode) throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "a host program of the VMs' root: a root run");
+        Path share = Files.createDirectories(tmp.resolve("shared"));
+        Path policy = OwnershipRig.policy(
+                tmp.resolve("policy.yaml"),
+                OwnershipRig.vm("alpha", tmp.resolve("alpha.sock"), 100000, share),
+                OwnershipRig.vm("beta", tmp.resolve("beta.sock"), 100000, share));
+        try (OwnershipRig _ = new OwnershipRig(policy, mode);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            alpha.walk(0, 1);
+            alpha.lcreate(1, "prog", O_RDWR, 0755, 0);
+            HostChmod.chmod(share.resolve("prog"), 04755); // the host's own set-uid bit
+            beta.attach(0, "root", "data", 0);
+            beta.walk(0, 1, "prog");
+            AtomicReference<CompletableFuture<Void>> chmod = new AtomicReference<>();
+            FileIo.whileWriting(
+                    () -> {
+                        try {
+                            chmod.set(CompletableFuture.runAsync(() -> {
+                                try {
+                                    beta.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 04755, 0, 0, 0, 0, 0, 0, 0));
+                                } catch (Exception e) {
+                                    throw new IllegalStateException(e);
+                                }
+                            }));
+                            chmod.get().get(10, TimeUnit.SECONDS); // beta's reply, before alpha's pwrite
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    },
+                    () -> {});
+            try {
+                P9Exception refused = assertThrows(P9Exception.class, () -> alpha.write(1, 1L << 62, TROJAN));
+                assertEquals(Errno.EFBIG, refused.errno(), refused.toString());
+            } finally {
+                FileIo.whileWriting(null, null);
+            }
+            assertTrue(chmod.get() != null, "beta's chmod ran in the window");
+            assertEquals(04755, modeSeen(alpha, "prog"), "alpha: beta's chmod 04755 came last");
+            assertEquals(04755, modeSeen(beta, "prog"), "beta: its chmod 04755 came last");
         }
     }
 
