@@ -8,8 +8,10 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -27,8 +29,9 @@ import java.util.function.Consumer;
  * together: each is written to a new file of a random name beside it, made exclusively and never through a link
  * ({@code --out} may be a directory others can write), and forced to disk; only when all are complete are they
  * renamed onto their names, the tarball last, and the directory forced. A failure before (a full disk) leaves the
- * earlier package as it was; a rename that fails takes back the names already replaced, so no tarball stands next
- * to another's manifest. A stop (Ctrl-C, SIGTERM) or failure leaves no temporary file.
+ * earlier package as it was; so does a rename that fails: the earlier files are moved aside first and put back,
+ * so no tarball stands next to another's manifest and the deployed package is never lost. A stop (Ctrl-C, SIGTERM)
+ * or failure leaves no temporary file.
  */
 final class PackageOutputs implements AutoCloseable {
     /** Writes one file's content; the stream is not to be closed. */
@@ -113,35 +116,104 @@ final class PackageOutputs implements AutoCloseable {
     }
 
     /**
-     * Renames every file onto its name, in the order added; on a failure the names replaced so far are removed. The
-     * stop hook waits for it: run between two renames, it removed the files not renamed yet, which left the new
-     * manifest beside the old tarball (or, an unsigned run, the old pair without its signature).
+     * Moves the earlier files of the names aside, then renames every new file onto its name, in the order added, and
+     * deletes the earlier ones once the new set is whole on disk. A rename that fails (EXDEV, EACCES, ENOSPC, a file
+     * gone) removes the new names and puts the earlier files back: before, it removed the names it had replaced, which
+     * left --out with neither the deployed package nor the new one (PackageOutputsTogetherTest). The stop hook waits
+     * for it: run between two renames, it removed the files not renamed yet, which left the new manifest beside the
+     * old tarball (or, an unsigned run, the old pair without its signature).
      */
     void commit() throws IOException {
         synchronized (pending) {
-            for (Path stale : removed) {
-                Files.deleteIfExists(stale); // first: one that may not be removed leaves the earlier package whole
-            }
+            Map<Path, Path> earlier = new LinkedHashMap<>(); // name -> where its earlier file waits
             List<Path> replaced = new ArrayList<>();
             try {
+                for (Path name : removed) {
+                    moveAside(name, earlier);
+                }
+                for (Path name : pending.keySet()) {
+                    moveAside(name, earlier);
+                }
                 for (Map.Entry<Path, Path> file : List.copyOf(pending.entrySet())) {
-                    Files.move(
-                            file.getValue(),
-                            file.getKey(),
-                            StandardCopyOption.ATOMIC_MOVE,
-                            StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(file.getValue(), file.getKey(), StandardCopyOption.ATOMIC_MOVE);
                     replaced.add(file.getKey());
                     renamed.accept(file.getKey());
                 }
             } catch (IOException e) {
-                for (Path name : replaced) {
-                    Files.deleteIfExists(name);
-                }
-                throw e;
+                throw putBack(replaced, earlier, e);
             }
             pending.clear();
+            DiskSync.FORCED.directory(dir); // the new set, on disk before the earlier one goes
+            for (Path aside : earlier.values()) {
+                try {
+                    Files.deleteIfExists(aside);
+                } catch (IOException e) {
+                    // The new package is in place; the name says what is left.
+                }
+            }
             DiskSync.FORCED.directory(dir);
         }
+    }
+
+    /**
+     * {@code name}'s earlier file, if any, renamed to a new name beside it. A directory is refused before anything
+     * moves, as a rename onto it would be (EISDIR): one moved aside could not be deleted after.
+     */
+    private static void moveAside(Path name, Map<Path, Path> earlier) throws IOException {
+        if (Files.isDirectory(name, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileSystemException(name.toString(), null, "Is a directory");
+        }
+        Path aside = name.resolveSibling(
+                name.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".earlier");
+        try {
+            Files.move(name, aside, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            return; // no earlier file of this name
+        }
+        earlier.put(name, aside);
+    }
+
+    /**
+     * {@code failure}, after the earlier files are renamed back onto their names (replacing the new ones) and the new
+     * names that had none are removed.
+     */
+    private IOException putBack(List<Path> replaced, Map<Path, Path> earlier, IOException failure) {
+        List<Path> kept = new ArrayList<>();
+        for (Path name : replaced) {
+            if (!earlier.containsKey(name)) {
+                try {
+                    Files.deleteIfExists(name);
+                } catch (IOException e) {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        for (Map.Entry<Path, Path> file : earlier.entrySet()) {
+            try {
+                Files.move(file.getValue(), file.getKey(), StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+                kept.add(file.getValue());
+            }
+        }
+        try {
+            DiskSync.FORCED.directory(dir);
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
+        if (kept.isEmpty()) {
+            return failure;
+        }
+        // The same fault again (a read-only remount): say where the earlier files are rather than lose them.
+        FileSystemException said = new FileSystemException(
+                dir.toString(),
+                null,
+                failure.getMessage() + "; the earlier package's files could not be put back, they are kept as "
+                        + kept.stream()
+                                .map(aside -> aside.getFileName().toString())
+                                .toList());
+        said.initCause(failure);
+        return said;
     }
 
     /** The shutdown hook (Ctrl-C, SIGTERM): the files not renamed yet go. Package-private for its test. */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.p9gate.audit.cli.CliMessages;
 import io.p9gate.audit.testing.ScratchMount;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -135,6 +136,77 @@ class PackageOutputsTogetherTest {
         assertEquals("manifest\n", Files.readString(out.resolve(NAME + ".manifest")));
         assertEquals("signature\n", Files.readString(out.resolve(NAME + ".manifest.sig")));
         assertEquals("new\n", Files.readString(out.resolve(NAME + ".tar.gz")));
+    }
+
+    /**
+     * A rename of the commit that fails (here: its new file is gone, as another user of --out may remove it; EXDEV,
+     * EACCES, ENOSPC alike): its rollback removed the names already replaced, so --out held neither the deployed
+     * package nor the new one whole. The earlier files are now moved aside first and put back: at each rename.
+     */
+    @Test
+    void aRenameThatFailsLeavesTheEarlierPackageWhole() throws Exception {
+        List<String> files = List.of(NAME + ".manifest", NAME + ".manifest.sig", NAME + ".tar.gz");
+        for (int failing = 0; failing < files.size(); failing++) {
+            Path out = Files.createDirectories(dir.resolve("out" + failing));
+            writeEarlierPackage(out);
+            String fails = files.get(failing);
+            try (PackageOutputs outputs = new PackageOutputs(out, name -> {
+                if (files.indexOf(name.getFileName().toString()) + 1 == files.indexOf(fails)) {
+                    removePartial(out, fails);
+                }
+            })) {
+                outputs.add(NAME + ".manifest", "manifest\n");
+                outputs.add(NAME + ".manifest.sig", "signature\n");
+                outputs.add(NAME + ".tar.gz", "new\n");
+                if (failing == 0) {
+                    removePartial(out, fails);
+                }
+                assertThrows(IOException.class, outputs::commit, fails);
+            }
+
+            assertEarlierPackage(out, "failing at " + fails);
+        }
+    }
+
+    /** An unsigned run whose tarball's rename fails: the earlier signature was deleted first, so its pair was left. */
+    @Test
+    void anUnsignedRunThatFailsKeepsTheEarlierSignature() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        writeEarlierPackage(out);
+        try (PackageOutputs outputs = new PackageOutputs(out, name -> removePartial(out, NAME + ".tar.gz"))) {
+            outputs.add(NAME + ".manifest", "manifest\n");
+            outputs.remove(NAME + ".manifest.sig");
+            outputs.add(NAME + ".tar.gz", "new\n");
+            assertThrows(IOException.class, outputs::commit);
+        }
+
+        assertEarlierPackage(out, "an unsigned run");
+    }
+
+    private static void writeEarlierPackage(Path out) throws IOException {
+        Files.writeString(out.resolve(NAME + ".tar.gz"), "the earlier package");
+        Files.writeString(out.resolve(NAME + ".manifest"), "the earlier manifest\n");
+        Files.writeString(out.resolve(NAME + ".manifest.sig"), "the earlier signature\n");
+    }
+
+    private static void assertEarlierPackage(Path out, String when) throws IOException {
+        assertEquals(Set.of(NAME + ".tar.gz", NAME + ".manifest", NAME + ".manifest.sig"), names(out), when);
+        assertEquals("the earlier package", Files.readString(out.resolve(NAME + ".tar.gz")), when);
+        assertEquals("the earlier manifest\n", Files.readString(out.resolve(NAME + ".manifest")), when);
+        assertEquals("the earlier signature\n", Files.readString(out.resolve(NAME + ".manifest.sig")), when);
+    }
+
+    /** Removes {@code name}'s new file, not renamed yet: its rename then fails (ENOENT). */
+    private static void removePartial(Path out, String name) {
+        String partial = "\\Q" + name + ".\\E[0-9a-z]+\\.partial";
+        try (var files = Files.list(out)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().matches(partial))
+                    .toList()) {
+                Files.delete(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A full --out was said as a bare "No space left on device", naming no file; nothing is left of the run. */
