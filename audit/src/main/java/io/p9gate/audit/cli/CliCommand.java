@@ -51,9 +51,6 @@ abstract class CliCommand implements Callable<Integer> {
                 error(e.getMessage());
             }
             return e.exitCode();
-        } catch (NoSuchFileException e) {
-            error("no such file or directory: " + e.getFile());
-            return FindingClass.IO_ERROR;
         } catch (IOException e) {
             error(CliMessages.ioProblem(e));
             return FindingClass.IO_ERROR;
