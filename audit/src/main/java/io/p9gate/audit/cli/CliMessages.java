@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -91,8 +92,9 @@ public final class CliMessages {
      * check --x} printed the help and exited 0 while {@code p9gate policy check --x} is a usage error.
      */
     public static CommandLine oneLineErrors(CommandLine commandLine) {
-        commandLine.setParameterExceptionHandler(
-                (e, args) -> usageError(e.getCommandLine().getCommandSpec(), withoutFinalPeriod(e.getMessage())));
+        commandLine.setParameterExceptionHandler((e, args) -> usageError(
+                e.getCommandLine().getCommandSpec(),
+                withoutFinalPeriod(unknownFirst(e).getMessage())));
         CommandLine.IExecutionStrategy run = commandLine.getExecutionStrategy();
         commandLine.setExecutionStrategy(parsed -> {
             refuseUnmatched(parsed);
@@ -109,6 +111,18 @@ public final class CliMessages {
                         level.commandSpec().commandLine(), level.unmatched());
             }
         }
+    }
+
+    /**
+     * An unknown option rather than the required one missing: picocli checks the required options first, so {@code
+     * certs --bogus} or a mistyped {@code certs --dri DIR} said "Missing required option: '--dir=DIR'", as if the
+     * option given were fine.
+     */
+    private static CommandLine.ParameterException unknownFirst(CommandLine.ParameterException e) {
+        List<String> unmatched = e.getCommandLine().getUnmatchedArguments();
+        return e instanceof CommandLine.MissingParameterException && !unmatched.isEmpty()
+                ? new CommandLine.UnmatchedArgumentException(e.getCommandLine(), unmatched)
+                : e;
     }
 
     private static String withoutFinalPeriod(String message) {

@@ -1,8 +1,10 @@
 package io.p9gate.gateway.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,5 +22,30 @@ class CliWordingTest {
 
         assertEquals(1, run.code(), run.err());
         assertEquals("p9gate keys generate: error: " + prefix + ".key: no such file or directory\n", run.err());
+    }
+
+    /**
+     * A mistyped option hid behind the required one it missed: {@code certs --bogus} said "Missing required option:
+     * '--dir=DIR'", as if the option were fine. Picocli checks the required options first; the unknown one is said.
+     */
+    @Test
+    void anUnknownOptionIsSaidBeforeAMissingRequiredOne() {
+        for (List<String> args : List.of(
+                List.of("certs", "--bogus"),
+                List.of("certs", "--dri", "/tmp/pki"),
+                List.of("keys", "generate", "--bogus"),
+                List.of("audit", "verify", "--bogus"),
+                List.of("policy", "explain", "--bogus", "p.yaml"))) {
+            CliRun run = CliRun.of(args.toArray(String[]::new));
+
+            String command =
+                    "p9gate " + String.join(" ", args.subList(0, args.get(0).equals("certs") ? 1 : 2));
+            String option = args.get(args.get(0).equals("certs") ? 1 : 2);
+            assertEquals(Main.EXIT_USAGE, run.code(), run.err());
+            assertTrue(run.err().startsWith(command + ": error: Unknown option"), run.err()); // "options" for --dri DIR
+            assertTrue(run.err().contains("'" + option + "'"), run.err());
+            assertTrue(run.err().endsWith(" (see '" + command + " --help')\n"), run.err());
+            assertEquals(1, run.err().lines().count(), run.err());
+        }
     }
 }
