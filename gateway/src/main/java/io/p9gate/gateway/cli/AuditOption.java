@@ -2,6 +2,7 @@ package io.p9gate.gateway.cli;
 
 import io.p9gate.audit.AuditOptions;
 import io.p9gate.audit.AuditWriteException;
+import io.p9gate.audit.cli.CliMessages;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
@@ -119,8 +120,10 @@ final class AuditOption {
         } catch (KeyFormatException e) {
             throw new CommandLine.ParameterException(commandLine, "audit key: " + e.getMessage());
         } catch (IOException e) {
+            // The reason as the other commands say it: the JDK's message of EACCES is the path alone.
+            String said = CliMessages.ioProblem(e);
             throw new CommandLine.ParameterException(
-                    commandLine, "cannot read audit key " + key + ": " + e.getMessage());
+                    commandLine, "cannot read audit key " + (said.startsWith(key + ": ") ? said : key + ": " + said));
         }
     }
 

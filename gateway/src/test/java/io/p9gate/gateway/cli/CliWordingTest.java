@@ -3,6 +3,8 @@ package io.p9gate.gateway.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.audit.note.LinkLoop;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -47,5 +49,33 @@ class CliWordingTest {
             assertTrue(run.err().endsWith(" (see '" + command + " --help')\n"), run.err());
             assertEquals(1, run.err().lines().count(), run.err());
         }
+    }
+
+    /**
+     * serve said a key it could not read with its path twice and the JDK's text, or no reason at all: "cannot read
+     * audit key K: K" for a key the gateway's user may not read (checked by hand as uid 65534 through setpriv), "K: K:
+     * Too many levels of symbolic links or unable to access attributes of symbolic link" for a loop of links (here).
+     */
+    @Test
+    void serveSaysWhyItCannotReadTheAuditKey() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Path key = Files.createSymbolicLink(tmp.resolve("audit.key"), tmp.resolve("audit.key"));
+
+        CliRun run = CliRun.of(
+                "serve",
+                "--listen",
+                "tcp:127.0.0.1:0",
+                "--share",
+                "a=" + share,
+                "--audit-dir",
+                tmp.resolve("audit").toString(),
+                "--audit-key",
+                key.toString());
+
+        assertEquals(Main.EXIT_USAGE, run.code(), run.err());
+        assertEquals(
+                "p9gate serve: error: cannot read audit key " + key + ": " + LinkLoop.REASON
+                        + " (see 'p9gate serve --help')\n",
+                run.err());
     }
 }
