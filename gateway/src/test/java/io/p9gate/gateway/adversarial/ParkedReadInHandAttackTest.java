@@ -7,8 +7,6 @@ import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.budget.Admission;
 import io.p9gate.gateway.budget.Limits;
 import io.p9gate.gateway.policyadapter.PolicyFixture;
-import io.p9gate.gateway.proto.TMessage;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,10 +28,6 @@ class ParkedReadInHandAttackTest {
     private static final long SMALL_REPLY_BUFFER = 128;
     /** Of the process's memory, which its pools grow by in steps (the read each connection has in hand, too). */
     private static final long SLACK_MIB = 16;
-    /** Requests per write, about one read of the gateway's. */
-    private static final int BATCH = 7000;
-    /** The tag every Tflush names: never in use. */
-    private static final int FREE_TAG = 65000;
 
     @TempDir
     Path tmp;
@@ -57,7 +51,7 @@ class ParkedReadInHandAttackTest {
             before = ProcessMemory.heldHeapAndDirect();
             Admission alpha = gateway.alpha.admission();
             try (UnreadFlood flood = UnreadFlood.open(fx.alphaSocket, CONNECTIONS, msize)) {
-                closed = flood.untilUnread(ParkedReadInHandAttackTest::batch, 3000);
+                closed = flood.untilUnread(UnreadFlood::flushes, 3000);
                 charged = alpha.queuedReplyBytes();
                 BudgetedAlphaGateway.betaReads(fx);
                 held = ProcessMemory.heldHeapAndDirect() - before;
@@ -79,15 +73,5 @@ class ParkedReadInHandAttackTest {
                 held <= bound + (SLACK_MIB << 20),
                 "alpha held " + (held >> 10) + " KiB of heap and direct memory, bound " + (bound >> 10) + " KiB plus "
                         + SLACK_MIB + " MiB of slack");
-    }
-
-    /** {@value #BATCH} Tflushes of a free tag, each under its own tag, the {@code n}th batch's after the one before's. */
-    private static ByteBuffer batch(int n) {
-        ByteBuffer all = ByteBuffer.allocate(BATCH * 9);
-        for (int i = 0; i < BATCH; i++) {
-            int tag = 1 + (int) (((long) n * BATCH + i) % (FREE_TAG - 1));
-            all.put(UnreadConnection.encoded(tag, new TMessage.Tflush(FREE_TAG)));
-        }
-        return all.flip();
     }
 }

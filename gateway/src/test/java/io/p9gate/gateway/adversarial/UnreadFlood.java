@@ -14,17 +14,26 @@ import java.util.function.IntFunction;
 
 /** A VM's connections, each negotiated, then flooded with cheap requests and never read. */
 final class UnreadFlood implements AutoCloseable {
+    /** Requests per {@link #flushes} batch, about one read of the gateway's. */
+    private static final int FLUSH_BATCH = 7000;
+    /** The tag every flood Tflush names: never in use. */
+    private static final int FREE_TAG = 65000;
+
     private final List<SocketChannel> connections = new ArrayList<>();
 
     private UnreadFlood() {}
 
-    static UnreadFlood open(Path socket, long count, int msize) throws IOException {
+    /** Opens {@code count} connections, each negotiated and then sent {@code setup} (tag 1), its reply read. */
+    static UnreadFlood open(Path socket, long count, int msize, TMessage... setup) throws IOException {
         UnreadFlood flood = new UnreadFlood();
         try {
             for (int c = 0; c < count; c++) {
                 SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(socket));
                 flood.connections.add(raw);
                 UnreadConnection.sendAndRead(raw, Frame.NOTAG, new TMessage.Tversion(msize, P9Client.VERSION));
+                for (TMessage request : setup) {
+                    UnreadConnection.sendAndRead(raw, 1, request);
+                }
                 raw.configureBlocking(false);
             }
         } catch (IOException | RuntimeException e) {
@@ -32,6 +41,10 @@ final class UnreadFlood implements AutoCloseable {
             throw e;
         }
         return flood;
+    }
+
+    int size() {
+        return connections.size();
     }
 
     /**
@@ -75,6 +88,19 @@ final class UnreadFlood implements AutoCloseable {
             closed += c ? 1 : 0;
         }
         return closed;
+    }
+
+    /**
+     * {@value #FLUSH_BATCH} Tflushes of a tag never in use, each under its own tag, the {@code n}th batch's after the
+     * one before's: about one read of the gateway's of cheap requests, each answered at once without admission.
+     */
+    static ByteBuffer flushes(int n) {
+        ByteBuffer all = ByteBuffer.allocate(FLUSH_BATCH * 9);
+        for (int i = 0; i < FLUSH_BATCH; i++) {
+            int tag = 1 + (int) (((long) n * FLUSH_BATCH + i) % (FREE_TAG - 1));
+            all.put(UnreadConnection.encoded(tag, new TMessage.Tflush(FREE_TAG)));
+        }
+        return all.flip();
     }
 
     @Override

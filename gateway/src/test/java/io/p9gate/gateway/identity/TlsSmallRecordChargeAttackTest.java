@@ -2,12 +2,8 @@ package io.p9gate.gateway.identity;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.budget.Admission;
 import io.p9gate.gateway.client.P9Client;
-import io.p9gate.gateway.codec.MessageEncoder;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.server.GatewayConfig;
@@ -48,12 +44,13 @@ class TlsSmallRecordChargeAttackTest {
                 SSLSocket attacker = peer.tls();
                 OutputStream out = attacker.getOutputStream();
                 InputStream in = attacker.getInputStream();
-                out.write(encoded(Frame.NOTAG, new TMessage.Tversion(GatewayConfig.DEFAULT_MSIZE, P9Client.VERSION)));
+                out.write(UnreadTlsPeer.frame(
+                        Frame.NOTAG, new TMessage.Tversion(GatewayConfig.DEFAULT_MSIZE, P9Client.VERSION)));
                 out.flush();
                 byte[] head = in.readNBytes(4);
                 in.readNBytes(((head[0] & 0xff) | (head[1] & 0xff) << 8 | (head[2] & 0xff) << 16) - 4);
                 Admission admission = rig.budgets.vm("a").orElseThrow().admission();
-                byte[] flush = encoded(1, new TMessage.Tflush(7));
+                byte[] flush = UnreadTlsPeer.frame(1, new TMessage.Tflush(7));
                 writer = Thread.ofPlatform().name("tflush-flood").start(() -> {
                     try {
                         while (sent.get() < FLOOD) {
@@ -86,13 +83,5 @@ class TlsSmallRecordChargeAttackTest {
                 writer.join();
             }
         }
-    }
-
-    private static byte[] encoded(int tag, TMessage m) {
-        ByteBuf wire = Unpooled.buffer();
-        MessageEncoder.writeHeaderAndBody(new Frame(tag, m), wire);
-        byte[] bytes = ByteBufUtil.getBytes(wire);
-        wire.release();
-        return bytes;
     }
 }

@@ -1,8 +1,14 @@
 package io.p9gate.gateway.identity;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.ssl.JdkSslContext;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.ClientTls;
+import io.p9gate.gateway.codec.MessageEncoder;
+import io.p9gate.gateway.proto.Frame;
+import io.p9gate.gateway.proto.TMessage;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -14,6 +20,15 @@ import javax.net.ssl.SSLSocket;
  * End it by closing {@link #raw}: the TLS socket's close waits for a writer blocked in a write.
  */
 record UnreadTlsPeer(Socket raw, SSLSocket tls) {
+    /** {@code m} under {@code tag}, as a raw client writes it. */
+    static byte[] frame(int tag, TMessage m) {
+        ByteBuf wire = Unpooled.buffer();
+        MessageEncoder.writeHeaderAndBody(new Frame(tag, m), wire);
+        byte[] bytes = ByteBufUtil.getBytes(wire);
+        wire.release();
+        return bytes;
+    }
+
     static UnreadTlsPeer connect(SharedTlsListener listener, String vm) throws Exception {
         Path dir = listener.pki().dir().resolve(vm);
         JdkSslContext context = (JdkSslContext) ClientTls.of(
