@@ -101,7 +101,7 @@ class KeyUpdateOverReplyBudgetAttackTest {
     }
 
     /** Heap in use after a collection: what the unread answers hold (records and their buffers, heap ones). */
-    private static long heldHeap() {
+    static long heldHeap() {
         System.gc();
         System.gc();
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();

@@ -14,7 +14,6 @@ import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.testing.HonestLoop;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,8 +62,8 @@ class TlsClosedWhileParkedAttackTest {
                 for (int c = 0; c < CONNECTIONS; c++) {
                     UnreadTlsPeer peer = UnreadTlsPeer.connect(listener, "a");
                     peers.add(peer);
-                    exchange(peer, Frame.NOTAG, new TMessage.Tversion(MSIZE, P9Client.VERSION));
-                    exchange(peer, 1, new TMessage.Tattach(0, TMessage.NOFID, "root", "a", 0));
+                    peer.exchange(Frame.NOTAG, new TMessage.Tversion(MSIZE, P9Client.VERSION));
+                    peer.exchange(1, new TMessage.Tattach(0, TMessage.NOFID, "root", "a", 0));
                 }
                 assertEquals(CONNECTIONS, a.connections().used(), "a's connections, all attached");
                 for (UnreadTlsPeer peer : peers.subList(0, CONNECTIONS / 2)) {
@@ -140,16 +139,6 @@ class TlsClosedWhileParkedAttackTest {
             honest.attach(0, "root", "b", 0);
             honest.getattr(0, 0x7ff);
         }
-    }
-
-    /** Sends {@code request} and reads its reply whole. */
-    private static void exchange(UnreadTlsPeer peer, int tag, TMessage request) throws IOException {
-        OutputStream out = peer.tls().getOutputStream();
-        out.write(UnreadTlsPeer.frame(tag, request));
-        out.flush();
-        InputStream in = peer.tls().getInputStream();
-        byte[] head = in.readNBytes(4);
-        in.readNBytes(((head[0] & 0xff) | (head[1] & 0xff) << 8 | (head[2] & 0xff) << 16) - 4);
     }
 
     /** {@value #BATCH} Tflushes of a free tag, each under its own tag (2 and up, below the free one). */

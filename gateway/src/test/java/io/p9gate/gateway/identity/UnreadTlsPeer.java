@@ -29,6 +29,14 @@ record UnreadTlsPeer(Socket raw, SSLSocket tls) {
         return bytes;
     }
 
+    /** Sends {@code request} and reads its reply whole. */
+    void exchange(int tag, TMessage request) throws IOException {
+        tls.getOutputStream().write(frame(tag, request));
+        tls.getOutputStream().flush();
+        byte[] head = tls.getInputStream().readNBytes(4);
+        tls.getInputStream().readNBytes(((head[0] & 0xff) | (head[1] & 0xff) << 8 | (head[2] & 0xff) << 16) - 4);
+    }
+
     static UnreadTlsPeer connect(SharedTlsListener listener, String vm) throws Exception {
         Path dir = listener.pki().dir().resolve(vm);
         JdkSslContext context = (JdkSslContext) ClientTls.of(
