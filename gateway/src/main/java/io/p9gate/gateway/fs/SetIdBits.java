@@ -11,8 +11,6 @@ import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.SetAttr;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -32,9 +30,6 @@ final class SetIdBits {
     private static final int S_ISGID = 02000;
     private static final int S_IXGRP = 00010;
     private static final int ROOT = 0;
-    /** The takes' tokens ({@link #taken}), from a random start: a restarted gateway's first take differs too. */
-    private static final AtomicLong TAKES =
-            new AtomicLong(ThreadLocalRandom.current().nextLong());
 
     private SetIdBits() {}
 
@@ -280,7 +275,7 @@ final class SetIdBits {
             share.keepingSetIdBits();
             FileStat owned = ownership.owned(node, stat);
             Kept before = stored(share, node);
-            byte[] keeping = taken(value(applying(before, owned, stat::mode) | onHost, owned));
+            byte[] keeping = value(applying(before, owned, stat::mode) | onHost, owned);
             // As the request's host user, unlike the other changes: one who may not write the file (a truncate it is
             // then refused) leaves no kept bits beside the host's.
             storing(() -> Xattrs.set(node, XATTR, keeping, 0));
@@ -525,19 +520,6 @@ final class SetIdBits {
         return value(bits, Integer.toUnsignedLong(host.uid()), Integer.toUnsignedLong(host.gid()));
     }
 
-    /**
-     * A take's value: {@code value} and a token no other take of this gateway writes. A chmod (or another VM's)
-     * landing between a take and its give-back could store the very bytes the take stored (the host's 04000 for the
-     * same owner), and the give-back took them for its own and removed the bit the chmod asked
-     * (KeptSetIdAcrossVmsAttackTest); no chmod writes a token.
-     */
-    private static byte[] taken(byte[] value) {
-        String token = " t" + Long.toUnsignedString(TAKES.incrementAndGet(), 36);
-        byte[] marked = Arrays.copyOf(value, value.length + token.length());
-        System.arraycopy(token.getBytes(StandardCharsets.US_ASCII), 0, marked, value.length, token.length());
-        return marked;
-    }
-
     /** As {@link Kept#parse} reads it: a value kept for no owner (ids -1) is the bits alone. */
     private static byte[] value(int bits, long uid, long gid) {
         String ids = uid < 0 ? "" : " " + uid + " " + gid;
@@ -551,14 +533,14 @@ final class SetIdBits {
     private record Kept(int bits, long uid, long gid) {
         static final Kept NONE = new Kept(0, -1, -1);
 
-        /** The value's text; none where it is not octal set-id bits and, if any, two decimal ids (and a take's token). */
+        /** The value's text; none where it is not octal set-id bits and, if any, two decimal ids. */
         static Kept parse(String text) {
             String[] fields = text.strip().split(" ");
             try {
                 int bits = Integer.parseInt(fields[0], 8) & (S_ISUID | S_ISGID);
                 return switch (fields.length) {
                     case 1 -> new Kept(bits, -1, -1);
-                    case 3, 4 -> new Kept(bits, id(fields[1]), id(fields[2])); // 4: a take's token (taken)
+                    case 3 -> new Kept(bits, id(fields[1]), id(fields[2]));
                     default -> NONE;
                 };
             } catch (NumberFormatException e) {

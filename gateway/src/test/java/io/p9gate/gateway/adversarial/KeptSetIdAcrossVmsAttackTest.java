@@ -18,7 +18,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -514,60 +518,6 @@ class KeptSetIdAcrossVmsAttackTest {
         }
     }
 
-    /**
-     * Two VMs of one map (both name the program's owner) share the folder. Alpha's root writes the host's set-uid
-     * program past the largest file (EFBIG: refused before any byte); its take keeps the host's bit, and beta's root
-     * asks {@code chmod 04755} between that take and the give-back. The chmod stored the very bytes the take had
-     * stored, so the give-back took the value for its own and removed it: the program was 0755 everywhere, though
-     * Linux gives 04755 in either order (the write changed nothing, the chmod asked for it).
-     */
-    @ParameterizedTest
-    @EnumSource(OwnershipMode.class)
-    void anotherVmsChmodBetweenARefusedWritesTakeAndGiveBackStands(OwnershipMode mode) throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "a host program of the VMs' root: a root run");
-        Path share = Files.createDirectories(tmp.resolve("shared"));
-        Path policy = OwnershipRig.policy(
-                tmp.resolve("policy.yaml"),
-                OwnershipRig.vm("alpha", tmp.resolve("alpha.sock"), 100000, share),
-                OwnershipRig.vm("beta", tmp.resolve("beta.sock"), 100000, share));
-        try (OwnershipRig _ = new OwnershipRig(policy, mode);
-                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
-                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
-            alpha.attach(0, "root", "data", 0);
-            alpha.walk(0, 1);
-            alpha.lcreate(1, "prog", O_RDWR, 0755, 0);
-            HostChmod.chmod(share.resolve("prog"), 04755); // the host's own set-uid bit
-            beta.attach(0, "root", "data", 0);
-            beta.walk(0, 1, "prog");
-            AtomicReference<CompletableFuture<Void>> chmod = new AtomicReference<>();
-            FileIo.whileWriting(
-                    () -> {
-                        try {
-                            chmod.set(CompletableFuture.runAsync(() -> {
-                                try {
-                                    beta.setattr(1, new SetAttr(SetAttr.SETATTR_MODE, 04755, 0, 0, 0, 0, 0, 0, 0));
-                                } catch (Exception e) {
-                                    throw new IllegalStateException(e);
-                                }
-                            }));
-                            chmod.get().get(10, TimeUnit.SECONDS); // beta's reply, before alpha's pwrite
-                        } catch (Exception e) {
-                            throw new IllegalStateException(e);
-                        }
-                    },
-                    () -> {});
-            try {
-                P9Exception refused = assertThrows(P9Exception.class, () -> alpha.write(1, 1L << 62, TROJAN));
-                assertEquals(Errno.EFBIG, refused.errno(), refused.toString());
-            } finally {
-                FileIo.whileWriting(null, null);
-            }
-            assertTrue(chmod.get() != null, "beta's chmod ran in the window");
-            assertEquals(04755, modeSeen(alpha, "prog"), "alpha: beta's chmod 04755 came last");
-            assertEquals(04755, modeSeen(beta, "prog"), "beta: its chmod 04755 came last");
-        }
-    }
-
     /** Alpha (guest ids at host 100000) shares {@code alphaShare}, beta (at 200000) {@code betaShare}. */
     private Path policy(Path alphaShare, Path betaShare) throws Exception {
         return OwnershipRig.policy(
@@ -618,5 +568,108 @@ class KeptSetIdAcrossVmsAttackTest {
         Attr seen = alpha.getattr(9, GETATTR_BASIC);
         alpha.clunk(9);
         return seen.mode() & 07777;
+    }
+
+    /**
+     * Two refused writes of the host's set-uid program overlap: alpha's take stores the host's bit, beta's take (in
+     * alpha's window) reads that value as the one it replaces and stores its own, and each gives back. Nothing may
+     * stay kept: with a per-take token in the stored value (tried in d3644981, reverted), beta's give-back put
+     * alpha's value back without alpha's token, alpha's give-back no longer knew it, and after the host's own
+     * {@code chmod u-s} the program was still shown 04755.
+     */
+    @ParameterizedTest
+    @EnumSource(OwnershipMode.class)
+    void twoNestedRefusedWritesLeaveNoKeptValue(OwnershipMode mode) throws Exception {
+        overlappingRefusedWrites(mode, false);
+    }
+
+    /** As above, alpha's give-back first: it finds beta's value over its own, and beta's give-back comes last. */
+    @ParameterizedTest
+    @EnumSource(OwnershipMode.class)
+    void twoCrossedRefusedWritesLeaveNoKeptValue(OwnershipMode mode) throws Exception {
+        overlappingRefusedWrites(mode, true);
+    }
+
+    private void overlappingRefusedWrites(OwnershipMode mode, boolean alphaGivesBackFirst) throws Exception {
+        withHostProgramOfBoth(mode, (share, alpha, beta) -> {
+            beta.lopen(1, O_RDWR);
+            int seen = modeSeen(alpha, "prog");
+            AtomicReference<CompletableFuture<Errno>> betaWrite = new AtomicReference<>();
+            AtomicBoolean alphaWriting = new AtomicBoolean();
+            CountDownLatch betaTook = new CountDownLatch(1);
+            CountDownLatch alphaAnswered = new CountDownLatch(1);
+            FileIo.whileWriting(
+                    () -> {
+                        try {
+                            if (!alphaWriting.compareAndSet(false, true)) { // beta's pwrite, its value taken
+                                betaTook.countDown();
+                                if (alphaGivesBackFirst) {
+                                    assertTrue(alphaAnswered.await(10, TimeUnit.SECONDS), "alpha's reply");
+                                }
+                                return;
+                            }
+                            betaWrite.set(CompletableFuture.supplyAsync(() -> {
+                                try {
+                                    beta.write(1, 1L << 62, TROJAN);
+                                    return null;
+                                } catch (P9Exception e) {
+                                    return e.errno();
+                                } catch (Exception e) {
+                                    throw new IllegalStateException(e);
+                                }
+                            }));
+                            if (alphaGivesBackFirst) {
+                                assertTrue(betaTook.await(10, TimeUnit.SECONDS), "beta's take");
+                            } else {
+                                betaWrite.get().get(10, TimeUnit.SECONDS); // beta's reply, before alpha's pwrite
+                            }
+                        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    },
+                    () -> {});
+            try {
+                P9Exception refused = assertThrows(P9Exception.class, () -> alpha.write(1, 1L << 62, TROJAN));
+                assertEquals(Errno.EFBIG, refused.errno(), refused.toString());
+                alphaAnswered.countDown();
+                assertEquals(Errno.EFBIG, betaWrite.get().get(10, TimeUnit.SECONDS), "beta's write, refused too");
+            } finally {
+                alphaAnswered.countDown();
+                FileIo.whileWriting(null, null);
+            }
+            assertEquals(seen, modeSeen(alpha, "prog"), "two refused writes change nothing");
+            HostChmod.chmod(share.resolve("prog"), 0755); // the host takes its bit away
+            assertEquals(0755, modeSeen(alpha, "prog"), "alpha: nothing kept from the refused writes");
+            assertEquals(0755, modeSeen(beta, "prog"), "beta: nothing kept from the refused writes");
+        });
+    }
+
+    @FunctionalInterface
+    private interface TwoVms {
+        void run(Path share, P9Client alpha, P9Client beta) throws Exception;
+    }
+
+    /**
+     * Alpha and beta, both at host 100000 (one map), share a folder: alpha's root makes "prog" (fid 1, open), the host
+     * sets its set-uid bit, beta's root walks fid 1 to it; then {@code test}.
+     */
+    private void withHostProgramOfBoth(OwnershipMode mode, TwoVms test) throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "a host program of the VMs' root: a root run");
+        Path share = Files.createDirectories(tmp.resolve("shared"));
+        Path policy = OwnershipRig.policy(
+                tmp.resolve("policy.yaml"),
+                OwnershipRig.vm("alpha", tmp.resolve("alpha.sock"), 100000, share),
+                OwnershipRig.vm("beta", tmp.resolve("beta.sock"), 100000, share));
+        try (OwnershipRig _ = new OwnershipRig(policy, mode);
+                P9Client alpha = OwnershipRig.connect(tmp.resolve("alpha.sock"));
+                P9Client beta = OwnershipRig.connect(tmp.resolve("beta.sock"))) {
+            alpha.attach(0, "root", "data", 0);
+            alpha.walk(0, 1);
+            alpha.lcreate(1, "prog", O_RDWR, 0755, 0);
+            HostChmod.chmod(share.resolve("prog"), 04755); // the host's own set-uid bit
+            beta.attach(0, "root", "data", 0);
+            beta.walk(0, 1, "prog");
+            test.run(share, alpha, beta);
+        }
     }
 }
