@@ -199,7 +199,7 @@ final class SocketOptions {
                 if (got < 0) {
                     throw new IOException("recv: " + strerror(state));
                 }
-                return localRoute(reply, got);
+                return localRoute(reply, got, scope);
             } finally {
                 int ignored = (int) CLOSE.invokeExact(fd);
             }
@@ -210,18 +210,23 @@ final class SocketOptions {
         }
     }
 
-    /** Whether an RTM_GETROUTE's reply of {@code got} bytes is a local route; false for no route there. */
-    private static boolean localRoute(MemorySegment reply, long got) throws Throwable {
+    /**
+     * Whether an RTM_GETROUTE's reply of {@code got} bytes is a local route; false for no route there, unless the
+     * question named the peer's link ({@code scope}): a link-local peer has a route on any link that is up, so none
+     * means its interface is gone (or down), which says nothing of whose the address was.
+     */
+    private static boolean localRoute(MemorySegment reply, long got, int scope) throws Throwable {
         if (got < NLMSG_HDRLEN + 4) {
             throw new IOException("route reply of " + got + " bytes");
         }
         short type = reply.get(JAVA_SHORT, 4);
         if (type == NLMSG_ERROR) {
             int errno = -reply.get(JAVA_INT, NLMSG_HDRLEN);
-            if (errno == ENETUNREACH || errno == EHOSTUNREACH) {
+            if ((errno == ENETUNREACH || errno == EHOSTUNREACH) && scope == 0) {
                 return false;
             }
-            throw new IOException("route: " + strerror(errno));
+            throw new IOException(
+                    "route" + (scope != 0 ? " on interface index " + scope : "") + ": " + strerror(errno));
         }
         if (type != RTM_NEWROUTE || got < NLMSG_HDRLEN + RTMSG_LEN) {
             throw new IOException("route reply of type " + type + ", " + got + " bytes");

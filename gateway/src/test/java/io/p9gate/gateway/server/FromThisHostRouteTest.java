@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -27,15 +28,41 @@ class FromThisHostRouteTest {
 
     @Test
     void aSecondaryAddressAddedWithinTheSecondIsThisHosts() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/unshare")) && Files.isExecutable(Path.of("/usr/sbin/ip")));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String script = "ip link add v0 type veth peer name v1 && ip link set v0 up && ip link set v1 up"
+        String setup = "ip link add v0 type veth peer name v1 && ip link set v0 up && ip link set v1 up"
                 + " && ip addr add 192.0.2.1/24 dev v0 && ip addr add 192.0.2.2/24 dev v0"
                 + " && ip -6 addr add 2001:db8::1/64 dev v0 nodad && ip -6 addr add 2001:db8::2/64 dev v0 nodad"
-                + " && ip -6 addr add fe80::1/64 dev v0 nodad"
-                + " && exec \"$0\" --enable-native-access=ALL-UNNAMED -cp \"$1\" "
-                + FromThisHostRouteTest.class.getName()
-                + " " + String.join(" ", OWN) + " " + String.join(" ", GUESTS);
+                + " && ip -6 addr add fe80::1/64 dev v0 nodad";
+        List<String> expected = new ArrayList<>();
+        OWN.forEach(own -> expected.add(own + " refused"));
+        GUESTS.forEach(guest -> expected.add(guest + " taken for the VM"));
+        decidedInNamespace(
+                setup, FromThisHostRouteTest.class, String.join(" ", OWN) + " " + String.join(" ", GUESTS), expected);
+    }
+
+    /**
+     * A link-local peer accepted before its interface was removed (a VM's tap deleted at its stop, the connection
+     * still queued): the bind fails ENODEV and the kernel has no route on that link, which says nothing of whose the
+     * address was, so the host's own and a guest's are both refused, with the kernel's real bind and route answers.
+     */
+    @Test
+    void aLinkLocalPeerOfARemovedInterfaceIsRefused() throws Exception {
+        String setup = "ip link set lo up && ip link add v0 type veth peer name v1 && ip link set v0 up"
+                + " && ip link set v1 up && ip -6 addr add fe80::1/64 dev v0 nodad"
+                + " && i=$(ip -o link show v0 | cut -d: -f1) && ip link del v0";
+        decidedInNamespace(
+                setup,
+                InterfaceRemoved.class,
+                "fe80::1%$i fe80::77%$i",
+                List.of("fe80::1 refused", "fe80::77 refused"));
+    }
+
+    /** Runs {@code setup}, then {@code main} with {@code args}, in a network namespace of its own; its decisions. */
+    private static void decidedInNamespace(String setup, Class<?> main, String args, List<String> expected)
+            throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/unshare")) && Files.isExecutable(Path.of("/usr/sbin/ip")));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String script = setup + " && exec \"$0\" --enable-native-access=ALL-UNNAMED -cp \"$1\" '" + main.getName()
+                + "' " + args;
         Process run = new ProcessBuilder(
                         "unshare", "-rn", "sh", "-c", script, java, System.getProperty("java.class.path"))
                 .redirectErrorStream(true)
@@ -43,21 +70,27 @@ class FromThisHostRouteTest {
         assumeTrue(run.waitFor(60, TimeUnit.SECONDS), "the namespace's run did not end");
         String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assumeTrue(run.exitValue() == 0, "no network namespace of its own here: " + out);
-
-        StringBuilder expected = new StringBuilder();
-        for (String own : OWN) {
-            expected.append(own).append(" refused\n");
-        }
-        for (String guest : GUESTS) {
-            expected.append(guest).append(" taken for the VM\n");
-        }
         assertEquals(
-                expected.toString(),
+                expected,
                 out.lines()
                         .filter(l -> l.contains(" refused") || l.contains(" taken"))
-                        .map(l -> l + "\n")
-                        .reduce("", String::concat),
+                        .toList(),
                 out);
+    }
+
+    /** In the namespace, its interface gone: each address's decision by the kernel's bind and route answers. */
+    static final class InterfaceRemoved {
+        public static void main(String[] args) throws IOException {
+            FromThisHost system = new FromThisHost(
+                    new FromThisHost.ListedInterfaces(FromThisHost.ListedInterfaces::system, System::nanoTime),
+                    address -> true,
+                    SocketOptions::bindErrno);
+            for (String arg : args) {
+                String reason = system.reason(InetAddress.getByName(arg));
+                System.out.println(arg.substring(0, arg.indexOf('%'))
+                        + (reason == null ? " taken for the VM" : " refused\n  (" + reason + ")"));
+            }
+        }
     }
 
     /** In the namespace: each address's decision where the list was taken before any was added, every address binds. */
