@@ -45,6 +45,9 @@ final class PackageOutputs implements AutoCloseable {
     private final Path dir;
     private final Map<Path, Path> pending = new LinkedHashMap<>(); // name -> its new file, in the order written
     private final List<Path> removed = new ArrayList<>();
+    /** Set by the stop hook (and close): a commit after it would replace nothing yet still delete {@link #removed}. */
+    private boolean stopped;
+
     private final Thread onStop = new Thread(this::stopped, "p9gate-package-stopped");
     private final Consumer<Path> renamed;
 
@@ -121,10 +124,15 @@ final class PackageOutputs implements AutoCloseable {
      * gone) removes the new names and puts the earlier files back: before, it removed the names it had replaced, which
      * left --out with neither the deployed package nor the new one (PackageOutputsTogetherTest). The stop hook waits
      * for it: run between two renames, it removed the files not renamed yet, which left the new manifest beside the
-     * old tarball (or, an unsigned run, the old pair without its signature).
+     * old tarball (or, an unsigned run, the old pair without its signature). After the hook, it changes nothing.
      */
     void commit() throws IOException {
         synchronized (pending) {
+            if (stopped) {
+                // The run went on after a Ctrl-C or SIGTERM removed its new files: an unsigned one deleted the
+                // earlier signature, leaving the deployed package unsigned (PackageOutputsTogetherTest).
+                throw new IOException("package stopped before its files were replaced: " + dir + " is unchanged");
+            }
             Map<Path, Path> earlier = new LinkedHashMap<>(); // name -> where its earlier file waits
             List<Path> replaced = new ArrayList<>();
             try {
@@ -219,6 +227,7 @@ final class PackageOutputs implements AutoCloseable {
     /** The shutdown hook (Ctrl-C, SIGTERM): the files not renamed yet go. Package-private for its test. */
     void stopped() {
         synchronized (pending) {
+            stopped = true;
             for (Path temp : pending.values()) {
                 try {
                     Files.deleteIfExists(temp);

@@ -183,6 +183,35 @@ class PackageOutputsTogetherTest {
         assertEarlierPackage(out, "an unsigned run");
     }
 
+    /**
+     * A Ctrl-C or SIGTERM while an unsigned run writes its tarball: the hook removed the new files, but the run went on
+     * to its commit (Packager.publish does) until the JVM halted, and the commit, with nothing left to rename, still
+     * moved the earlier signature aside and deleted it: the deployed package was left unsigned. A commit after a stop
+     * now changes nothing.
+     */
+    @Test
+    void aStopBeforeTheCommitKeepsTheEarlierSignature() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        writeEarlierPackage(out);
+        IOException refused = null;
+        try (PackageOutputs outputs = new PackageOutputs(out)) {
+            outputs.add(NAME + ".manifest", "manifest\n");
+            outputs.remove(NAME + ".manifest.sig");
+            outputs.add(NAME + ".tar.gz", stream -> {
+                stream.write(new byte[4096]);
+                outputs.stopped(); // what the shutdown hook runs on Ctrl-C or SIGTERM
+            });
+            try {
+                outputs.commit();
+            } catch (IOException e) {
+                refused = e;
+            }
+        }
+
+        assertEarlierPackage(out, "stopped before the commit");
+        assertTrue(refused != null, "a commit after a stop fails");
+    }
+
     private static void writeEarlierPackage(Path out) throws IOException {
         Files.writeString(out.resolve(NAME + ".tar.gz"), "the earlier package");
         Files.writeString(out.resolve(NAME + ".manifest"), "the earlier manifest\n");
