@@ -246,10 +246,22 @@ final class RepeatedRefusals implements AutoCloseable {
         }
     }
 
-    /** What a refusal's own words take of its record: its path and its detail (the rest is a few fixed fields). */
+    /**
+     * What a refusal's own words take of its record: its path and its detail (the rest is a few fixed fields), as
+     * the record writes them: a character outside printable ASCII as a six-byte backslash-u escape
+     * (CanonicalJson): a name of 85 three-byte characters counts the 510 bytes it takes there, not 85.
+     */
     private static long size(AuditEvent.Decision refusal) {
-        return refusal.path().length()
-                + (refusal.detail() == null ? 0 : refusal.detail().length());
+        return written(refusal.path()) + (refusal.detail() == null ? 0 : written(refusal.detail()));
+    }
+
+    private static long written(String text) {
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            bytes += c < 0x20 || c >= 0x7f ? 6 : c == '"' || c == '\\' ? 2 : 1;
+        }
+        return bytes;
     }
 
     /** Counts that could not be written: the log has failed (and reports that itself); say what is lost. */

@@ -10,6 +10,7 @@ import io.p9gate.gateway.proto.TMessage;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,11 +29,24 @@ class LongRefusalRecordsFloodAttackTest {
 
     @Test
     void aWindowOfRefusedWalksOfDistinctLongNamesIsBoundedInBytes() throws Exception {
+        aWindowIsBoundedInBytes(LongRefusalRecordsFloodAttackTest::longNames, 128 * 1024L);
+    }
+
+    /**
+     * The same with names of 85 three-byte characters: the record writes each as a six-byte escape (CanonicalJson),
+     * and a budget counting characters let 25 kinds a window through, 59 KB of log where ASCII names take 27 KB.
+     */
+    @Test
+    void aWindowOfRefusedWalksOfDistinctNonAsciiNamesIsBoundedInBytesToo() throws Exception {
+        aWindowIsBoundedInBytes(LongRefusalRecordsFloodAttackTest::nonAsciiNames, 48 * 1024L);
+    }
+
+    private void aWindowIsBoundedInBytes(IntFunction<List<String>> names, long bound) throws Exception {
         AuditFloodAttackTest.FloodedLog flooded = AuditFloodAttackTest.floodedLog(
                 tmp,
                 alpha -> {},
                 alpha -> AuditFloodAttackTest.flood(
-                        alpha, WALKS, i -> new TMessage.Twalk(0, 1, longNames(i)), Errno.ENOENT));
+                        alpha, WALKS, i -> new TMessage.Twalk(0, 1, names.apply(i)), Errno.ENOENT));
         SignedLogs logs = flooded.logs();
         long grown = flooded.grown();
         // The whole log once closed (an open segment's file is allocated ahead of its records).
@@ -43,7 +57,7 @@ class LongRefusalRecordsFloodAttackTest {
                 WALKS, grown, bytes);
         assertTrue(grown <= 64 + 1 + 16, "bounded: " + grown + " records for " + WALKS + " refusals");
         // What 64 ordinary kinds cost (XattrOffsetRefusalFloodAttackTest: 42 KB), with room.
-        assertTrue(bytes <= 128 * 1024L, "a window's log is bounded in bytes too: " + bytes);
+        assertTrue(bytes <= bound, "a window's log is bounded in bytes too: " + bytes);
         long counted = logs.records().stream()
                 .filter(AuditRecord::isDecision)
                 .filter(r -> Integer.valueOf(Errno.ENOENT.code()).equals(r.errno()))
@@ -51,6 +65,16 @@ class LongRefusalRecordsFloodAttackTest {
                 .mapToLong(AuditRecord::requests)
                 .sum();
         assertEquals(WALKS, counted, "every refusal is still counted");
+    }
+
+    /** 85 CJK characters, 255 bytes of UTF-8: {@code i}'s digits as U+4E00.. then U+540D to the end. */
+    private static List<String> nonAsciiNames(int i) {
+        StringBuilder name = new StringBuilder();
+        String.valueOf(i).chars().forEach(d -> name.append((char) (0x4E00 + d - '0')));
+        while (name.length() < 85) {
+            name.append('\u540d');
+        }
+        return Collections.nCopies(16, name.toString());
     }
 
     private static List<String> longNames(int i) {
