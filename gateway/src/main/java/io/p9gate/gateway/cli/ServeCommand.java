@@ -87,7 +87,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(
             names = "--msize",
-            paramLabel = "N",
+            paramLabel = "BYTES",
             description = "Largest msize offered to clients (default: ${DEFAULT-VALUE}).")
     int msize = GatewayConfig.DEFAULT_MSIZE;
 
