@@ -149,7 +149,9 @@ final class SocketOptions {
      * @throws IOException if no socket of the address's family can be made (IPv6 disabled, no descriptor left)
      */
     static int bindErrno(InetAddress address) throws IOException {
-        return onDatagramSocket(address, 0, (arena, state, fd, addr) -> {
+        int family = address instanceof Inet6Address ? AF_INET6 : AF_INET;
+        return onNewSocket(family, SOCK_DGRAM_CLOEXEC, 0, (arena, state, fd) -> {
+            MemorySegment addr = sockaddr(arena, address);
             int rc = (int) BIND.invokeExact(state, fd, addr, (int) addr.byteSize());
             return rc == 0 ? 0 : state.get(JAVA_INT, ERRNO_OFFSET);
         });
@@ -168,7 +170,7 @@ final class SocketOptions {
         byte[] raw = address.getAddress();
         int scope = address instanceof Inet6Address v6 ? v6.getScopeId() : 0;
         int length = NLMSG_HDRLEN + RTMSG_LEN + RTA_HDRLEN + raw.length + (scope != 0 ? RTA_HDRLEN + 4 : 0);
-        try (Arena arena = Arena.ofConfined()) {
+        return onNewSocket(AF_NETLINK, SOCK_RAW_CLOEXEC, NETLINK_ROUTE, (arena, state, fd) -> {
             MemorySegment request = arena.allocate(length, 8);
             request.set(JAVA_INT, 0, length);
             request.set(JAVA_SHORT, 4, RTM_GETROUTE);
@@ -185,29 +187,16 @@ final class SocketOptions {
                 request.set(JAVA_SHORT, at + 2, RTA_OIF);
                 request.set(JAVA_INT, at + RTA_HDRLEN, scope);
             }
-            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
-            int fd = (int) SOCKET.invokeExact(state, AF_NETLINK, SOCK_RAW_CLOEXEC, NETLINK_ROUTE);
-            if (fd < 0) {
-                throw new IOException("socket: " + strerror(state));
+            if ((long) SEND.invokeExact(state, fd, request, (long) length, 0) != length) {
+                throw new IOException("send: " + strerror(state));
             }
-            try {
-                if ((long) SEND.invokeExact(state, fd, request, (long) length, 0) != length) {
-                    throw new IOException("send: " + strerror(state));
-                }
-                MemorySegment reply = arena.allocate(ROUTE_REPLY_SIZE, 8);
-                long got = (long) RECV.invokeExact(state, fd, reply, (long) ROUTE_REPLY_SIZE, 0);
-                if (got < 0) {
-                    throw new IOException("recv: " + strerror(state));
-                }
-                return localRoute(reply, got, scope);
-            } finally {
-                int ignored = (int) CLOSE.invokeExact(fd);
+            MemorySegment reply = arena.allocate(ROUTE_REPLY_SIZE, 8);
+            long got = (long) RECV.invokeExact(state, fd, reply, (long) ROUTE_REPLY_SIZE, 0);
+            if (got < 0) {
+                throw new IOException("recv: " + strerror(state));
             }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+            return localRoute(reply, got, scope);
+        });
     }
 
     /**
@@ -234,23 +223,21 @@ final class SocketOptions {
         return reply.get(JAVA_BYTE, NLMSG_HDRLEN + 7) == RTN_LOCAL; // rtmsg's rtm_type
     }
 
-    /** A call on a new datagram socket, given its descriptor and the socket address of {@code address}, port. */
-    private interface DatagramCall<T> {
-        T on(Arena arena, MemorySegment state, int fd, MemorySegment addr) throws Throwable;
+    /** A call on a new socket, given its descriptor and the arena and errno state it may use. */
+    private interface SocketCall<T> {
+        T on(Arena arena, MemorySegment state, int fd) throws Throwable;
     }
 
-    /** Runs {@code call} on a new datagram socket of the address's family, closed after it. */
-    private static <T> T onDatagramSocket(InetAddress address, int port, DatagramCall<T> call) throws IOException {
+    /** Runs {@code call} on a new socket of {@code family}, {@code type} and {@code protocol}, closed after it. */
+    private static <T> T onNewSocket(int family, int type, int protocol, SocketCall<T> call) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment addr = sockaddr(arena, address, port);
             MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
-            int fd = (int) SOCKET.invokeExact(
-                    state, address instanceof Inet6Address ? AF_INET6 : AF_INET, SOCK_DGRAM_CLOEXEC, 0);
+            int fd = (int) SOCKET.invokeExact(state, family, type, protocol);
             if (fd < 0) {
                 throw new IOException("socket: " + strerror(state));
             }
             try {
-                return call.on(arena, state, fd, addr);
+                return call.on(arena, state, fd);
             } finally {
                 int ignored = (int) CLOSE.invokeExact(fd);
             }
@@ -261,13 +248,12 @@ final class SocketOptions {
         }
     }
 
-    /** A struct sockaddr_in or sockaddr_in6 (with the address's scope id) for {@code address} and {@code port}. */
-    private static MemorySegment sockaddr(Arena arena, InetAddress address, int port) {
+    /** A struct sockaddr_in or sockaddr_in6 (with the address's scope id) for {@code address}, port 0. */
+    private static MemorySegment sockaddr(Arena arena, InetAddress address) {
         byte[] raw = address.getAddress();
         boolean v6 = address instanceof Inet6Address;
         MemorySegment addr = arena.allocate(v6 ? SOCKADDR_IN6_SIZE : SOCKADDR_IN_SIZE);
         addr.set(JAVA_SHORT, 0, (short) (v6 ? AF_INET6 : AF_INET));
-        addr.set(JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) port);
         MemorySegment.copy(MemorySegment.ofArray(raw), 0, addr, v6 ? 8 : 4, raw.length);
         if (v6) {
             addr.set(JAVA_INT_UNALIGNED, 24, ((Inet6Address) address).getScopeId());
