@@ -59,19 +59,18 @@ final class PackageOutputs implements AutoCloseable {
     PackageOutputs(Path dir, Consumer<Path> renamed) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.renamed = renamed;
-        Runtime.getRuntime().addShutdownHook(onStop);
+        try {
+            Runtime.getRuntime().addShutdownHook(onStop);
+        } catch (IllegalStateException e) {
+            // A Ctrl-C or SIGTERM came first: nothing is written, as nothing would delete it.
+            throw new IOException("package stopped before its files were written: " + dir + " is unchanged", e);
+        }
     }
 
     void add(String name, Content content) throws IOException {
         Path file = dir.resolve(name);
         Path temp = dir.resolve(name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".partial");
-        try (FileChannel channel = FileChannel.open(
-                temp,
-                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")))) {
-            synchronized (pending) {
-                pending.put(file, temp);
-            }
+        try (FileChannel channel = created(file, temp)) {
             OutputStream out = naming(Channels.newOutputStream(channel), file);
             content.writeTo(out);
             out.flush();
@@ -80,6 +79,25 @@ final class PackageOutputs implements AutoCloseable {
             } catch (IOException e) {
                 throw FileWriteFailure.of(file, e);
             }
+        }
+    }
+
+    /**
+     * {@code temp}, made and known to the stop hook in one step, refused once the hook has run: the JVM's other
+     * threads run on while the hooks do, and a file made between the hook's deletions and the halt, or made before the
+     * hook and named to it after, was left in --out ({@code .tar.gz.RANDOM.partial}, PackageStopAttackTest in CI).
+     */
+    private FileChannel created(Path file, Path temp) throws IOException {
+        synchronized (pending) {
+            if (stopped) {
+                throw new IOException("package stopped before its files were written: " + dir + " is unchanged");
+            }
+            FileChannel channel = FileChannel.open(
+                    temp,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+            pending.put(file, temp);
+            return channel;
         }
     }
 

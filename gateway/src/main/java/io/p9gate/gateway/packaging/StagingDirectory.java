@@ -23,7 +23,13 @@ final class StagingDirectory implements AutoCloseable {
 
     StagingDirectory() throws IOException {
         this.root = Files.createTempDirectory("p9gate-package-");
-        Runtime.getRuntime().addShutdownHook(onStop);
+        try {
+            Runtime.getRuntime().addShutdownHook(onStop);
+        } catch (IllegalStateException e) {
+            // A Ctrl-C or SIGTERM came first: its hooks are running and would never see this tree.
+            Files.delete(root);
+            throw new IOException("package stopped before it began", e);
+        }
     }
 
     Path root() {
