@@ -8,6 +8,7 @@ import static io.p9gate.gateway.backend.LinuxSyscalls.O_PATH;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.policy.protect.ShareReach;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,9 +28,6 @@ import java.util.Optional;
  * share's directory (one climb by ".." per symlink; none for a path without symlinks).
  */
 public final class AdminSymlinksOnly implements AutoCloseable {
-    /** Linux's limit of symlinks in one resolution (MAXSYMLINKS). */
-    private static final int MAX_SYMLINKS = 40;
-
     /** Each share's directory as the kernel resolves its path now, by key: where guests may have made symlinks. */
     private final Map<FileKey, Path> shares = new HashMap<>();
     /** The same directories by path, to check a resolution found what the path names. */
@@ -111,8 +109,9 @@ public final class AdminSymlinksOnly implements AutoCloseable {
                     if (share.isPresent()) {
                         throw new SymlinkInShare(shares.get(share.get()), at);
                     }
-                    if (++symlinks > MAX_SYMLINKS) {
-                        throw new P9Exception(Errno.ELOOP, "more than " + MAX_SYMLINKS + " symlinks in " + directory);
+                    if (++symlinks > ShareReach.MAX_SYMLINKS) {
+                        throw new P9Exception(
+                                Errno.ELOOP, "more than " + ShareReach.MAX_SYMLINKS + " symlinks in " + directory);
                     }
                     String target = next.use(fd -> LinuxSyscalls.readlinkat(fd, ""));
                     if (target.isEmpty()) {

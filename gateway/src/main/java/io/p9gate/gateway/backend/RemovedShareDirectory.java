@@ -2,6 +2,7 @@ package io.p9gate.gateway.backend;
 
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.policy.protect.ShareReach;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -64,9 +65,6 @@ final class RemovedShareDirectory {
             }
         }
     }
-
-    /** Linux's limit of symlinks followed in one path (ELOOP beyond). */
-    private static final int MAX_LINKS = 40;
 
     RemovedShareDirectory(String share, String directory, Node root, long mountId) {
         this(share, directory, root, mountId, HostPaths.KERNEL);
@@ -211,7 +209,7 @@ final class RemovedShareDirectory {
                 done.add(name);
                 continue;
             }
-            if (++links > MAX_LINKS) {
+            if (++links > ShareReach.MAX_SYMLINKS) {
                 return true;
             }
             List<String> target = List.of(text.split("/"));

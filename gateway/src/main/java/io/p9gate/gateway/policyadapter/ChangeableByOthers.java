@@ -1,5 +1,6 @@
 package io.p9gate.gateway.policyadapter;
 
+import io.p9gate.policy.protect.ShareReach;
 import java.io.IOException;
 import java.nio.file.FileSystemLoopException;
 import java.nio.file.Files;
@@ -104,11 +105,8 @@ public final class ChangeableByOthers {
         return found;
     }
 
-    /** How many symbolic links the kernel follows in one lookup before it gives up (ELOOP). */
-    private static final int MAX_LINKS = 40;
-
     /** Why a path whose walk ran out of links is not passed: the directories past them were never looked at. */
-    public static final String TOO_MANY_LINKS = "more than " + MAX_LINKS
+    public static final String TOO_MANY_LINKS = "more than " + ShareReach.MAX_SYMLINKS
             + " symbolic links on the way to it, past which nobody checked who may change them";
 
     /**
@@ -152,7 +150,7 @@ public final class ChangeableByOthers {
             dirs.add(at);
             Path next = at.resolve(name);
             if ((followLast || !names.isEmpty()) && Files.isSymbolicLink(next)) {
-                if (++links > MAX_LINKS) {
+                if (++links > ShareReach.MAX_SYMLINKS) {
                     throw new FileSystemLoopException(path.toString());
                 }
                 Path target;

@@ -26,8 +26,11 @@ import java.util.Optional;
  * hard links is reported on its own ({@link #hardLinks}): its other names could lie anywhere.
  */
 public final class ShareReach {
-    /** The kernel's bound on the symlinks one lookup follows (MAXSYMLINKS, ELOOP past it). */
-    private static final int MAX_SYMLINKS = 40;
+    /**
+     * The kernel's bound on the symlinks one lookup follows (MAXSYMLINKS, ELOOP past it): every walk of the host's
+     * links that answers as a lookup would uses this one.
+     */
+    public static final int MAX_SYMLINKS = 40;
 
     private final Mounts mounts;
     // What the host says of each path, asked once per check: a configuration compares every share with every
