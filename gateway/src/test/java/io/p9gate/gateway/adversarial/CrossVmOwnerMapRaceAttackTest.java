@@ -1,5 +1,7 @@
 package io.p9gate.gateway.adversarial;
 
+import static io.p9gate.gateway.adversarial.OverlappingSharesRig.ALPHA_IDS;
+import static io.p9gate.gateway.adversarial.OverlappingSharesRig.BETA_IDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,10 +30,6 @@ class CrossVmOwnerMapRaceAttackTest {
     private static final int OVERFLOW = -2; // 4294967294, the default overflow of a VM with a map
     private static final int RDWR = 2;
     private static final int O_CREAT = 0100;
-    private static final String ALPHA_IDS = "{uid: {ranges: [{guest: 0, host: 100000, count: 65536}]},"
-            + " gid: {ranges: [{guest: 0, host: 100000, count: 65536}]}}";
-    private static final String BETA_IDS = "{uid: {ranges: [{guest: 0, host: 200000, count: 65536}]},"
-            + " gid: {ranges: [{guest: 0, host: 200000, count: 65536}]}}";
 
     @TempDir
     Path tmp;

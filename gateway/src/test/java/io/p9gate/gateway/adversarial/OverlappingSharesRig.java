@@ -21,6 +21,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * socket, every audit record kept. Alpha and beta are raw 9P2000.L clients attached as root (fid 0).
  */
 final class OverlappingSharesRig implements AutoCloseable {
+    /** An id map giving alpha's guest ids 0-65535 the host ids 100000-165535. */
+    static final String ALPHA_IDS = "{uid: {ranges: [{guest: 0, host: 100000, count: 65536}]},"
+            + " gid: {ranges: [{guest: 0, host: 100000, count: 65536}]}}";
+    /** An id map giving beta's guest ids 0-65535 the host ids 200000-265535, none of alpha's. */
+    static final String BETA_IDS = "{uid: {ranges: [{guest: 0, host: 200000, count: 65536}]},"
+            + " gid: {ranges: [{guest: 0, host: 200000, count: 65536}]}}";
+
     final List<AuditEntry> records = new CopyOnWriteArrayList<>();
     final P9Client alpha;
     final P9Client beta;
