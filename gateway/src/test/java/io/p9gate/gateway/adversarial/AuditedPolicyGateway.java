@@ -60,9 +60,15 @@ final class AuditedPolicyGateway implements AutoCloseable {
         return c;
     }
 
-    /** Stops serving and closes the log (shutdown record, final checkpoint). */
+    private boolean closed;
+
+    /** Stops serving and closes the log (shutdown record, final checkpoint); once, so a test may close it early. */
     @Override
     public void close() throws AuditWriteException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         gateway.close();
         shares.close();
         trail.close();

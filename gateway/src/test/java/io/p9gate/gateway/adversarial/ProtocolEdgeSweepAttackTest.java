@@ -387,12 +387,12 @@ class ProtocolEdgeSweepAttackTest {
     }
 
     @FunctionalInterface
-    private interface Call {
+    interface Call {
         Object run() throws Exception;
     }
 
     /** The errno of a failed call, or null if it succeeded. */
-    private static Errno errno(Call call) throws IOException {
+    static Errno errno(Call call) throws IOException {
         try {
             CodecBuffers.releasePayload(call.run() instanceof RMessage r ? r : null);
             return null;
