@@ -29,15 +29,22 @@ import java.util.function.Consumer;
  * together: each is written to a new file of a random name beside it, made exclusively and never through a link
  * ({@code --out} may be a directory others can write), and forced to disk; only when all are complete are they
  * renamed onto their names, the tarball last, and the directory forced. A failure before (a full disk) leaves the
- * earlier package as it was; so does a rename that fails: the earlier files are moved aside first and put back,
- * so no tarball stands next to another's manifest and the deployed package is never lost. A stop (Ctrl-C, SIGTERM)
- * or failure leaves no temporary file.
+ * earlier package as it was; so does a rename that fails: the earlier files are kept aside first, as second hard
+ * links (each name holds the earlier file or the new one throughout), and put back, so no tarball stands next to
+ * another's manifest and the deployed package is never lost. A stop (Ctrl-C, SIGTERM) or failure leaves no
+ * temporary file.
  */
 final class PackageOutputs implements AutoCloseable {
     /** Writes one file's content; the stream is not to be closed. */
     @FunctionalInterface
     interface Content {
         void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** Makes {@code link} a second name of {@code existing}, link(2) (a test's seam: a file system without). */
+    @FunctionalInterface
+    interface Linker {
+        void link(Path link, Path existing) throws IOException;
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -50,6 +57,7 @@ final class PackageOutputs implements AutoCloseable {
 
     private final Thread onStop = new Thread(this::stopped, "p9gate-package-stopped");
     private final Consumer<Path> renamed;
+    private final Linker linker;
 
     PackageOutputs(Path dir) throws IOException {
         this(dir, name -> {});
@@ -57,8 +65,13 @@ final class PackageOutputs implements AutoCloseable {
 
     /** @param renamed told each name as it is replaced, within the commit (a test's seam: a stop then) */
     PackageOutputs(Path dir, Consumer<Path> renamed) throws IOException {
+        this(dir, renamed, Files::createLink);
+    }
+
+    PackageOutputs(Path dir, Consumer<Path> renamed, Linker linker) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.renamed = renamed;
+        this.linker = linker;
         try {
             Runtime.getRuntime().addShutdownHook(onStop);
         } catch (IllegalStateException e) {
@@ -137,12 +150,13 @@ final class PackageOutputs implements AutoCloseable {
     }
 
     /**
-     * Moves the earlier files of the names aside, then renames every new file onto its name, in the order added, and
-     * deletes the earlier ones once the new set is whole on disk. A rename that fails (EXDEV, EACCES, ENOSPC, a file
-     * gone) removes the new names and puts the earlier files back: before, it removed the names it had replaced, which
-     * left --out with neither the deployed package nor the new one (PackageOutputsTogetherTest). The stop hook waits
-     * for it: run between two renames, it removed the files not renamed yet, which left the new manifest beside the
-     * old tarball (or, an unsigned run, the old pair without its signature). After the hook, it changes nothing.
+     * Keeps the earlier files of the names aside (a name that is to go: renamed), then renames every new file onto its
+     * name, in the order added, and deletes the earlier ones once the new set is whole on disk. A rename that fails
+     * (EXDEV, EACCES, ENOSPC, a file gone) removes the new names and puts the earlier files back: before, it removed
+     * the names it had replaced, which left --out with neither the deployed package nor the new one
+     * (PackageOutputsTogetherTest). The stop hook waits for it: run between two renames, it removed the files not
+     * renamed yet, which left the new manifest beside the old tarball (or, an unsigned run, the old pair without its
+     * signature). After the hook, it changes nothing.
      */
     void commit() throws IOException {
         synchronized (pending) {
@@ -158,7 +172,7 @@ final class PackageOutputs implements AutoCloseable {
                     moveAside(name, earlier);
                 }
                 for (Path name : pending.keySet()) {
-                    moveAside(name, earlier);
+                    keepAside(name, earlier);
                 }
                 for (Map.Entry<Path, Path> file : List.copyOf(pending.entrySet())) {
                     Files.move(file.getValue(), file.getKey(), StandardCopyOption.ATOMIC_MOVE);
@@ -182,21 +196,46 @@ final class PackageOutputs implements AutoCloseable {
     }
 
     /**
-     * {@code name}'s earlier file, if any, renamed to a new name beside it. A directory is refused before anything
-     * moves, as a rename onto it would be (EISDIR): one moved aside could not be deleted after.
+     * {@code name}'s earlier file, if any, also linked under a new name beside it (link(2): a symlink itself, not its
+     * target), so that the name holds it until the new file's rename replaces it. Renamed aside, the name stood free
+     * in every run: a reader found no tarball, a SIGKILL left none, and another user of a sticky --out could make a
+     * file there that neither our rename nor the putting back may replace (PackageOutputsTogetherTest). Where no
+     * second link can be made (vfat, fs.protected_hardlinks' EPERM for another user's file, EMLINK), renamed aside.
      */
-    private static void moveAside(Path name, Map<Path, Path> earlier) throws IOException {
-        if (Files.isDirectory(name, LinkOption.NOFOLLOW_LINKS)) {
-            throw new FileSystemException(name.toString(), null, "Is a directory");
+    private void keepAside(Path name, Map<Path, Path> earlier) throws IOException {
+        Path aside = asideOf(name);
+        try {
+            linker.link(aside, name);
+        } catch (NoSuchFileException e) {
+            return; // no earlier file of this name
+        } catch (FileSystemException | UnsupportedOperationException e) {
+            moveAside(name, earlier);
+            return;
         }
-        Path aside = name.resolveSibling(
-                name.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".earlier");
+        earlier.put(name, aside);
+    }
+
+    /** {@code name}'s earlier file, if any, renamed to a new name beside it: a name to go, or that cannot be linked. */
+    private static void moveAside(Path name, Map<Path, Path> earlier) throws IOException {
+        Path aside = asideOf(name);
         try {
             Files.move(name, aside, StandardCopyOption.ATOMIC_MOVE);
         } catch (NoSuchFileException e) {
             return; // no earlier file of this name
         }
         earlier.put(name, aside);
+    }
+
+    /**
+     * A new name beside {@code name} for its earlier file. A directory at {@code name} is refused before anything
+     * moves, as a rename onto it would be (EISDIR): one moved aside could not be deleted after.
+     */
+    private static Path asideOf(Path name) throws IOException {
+        if (Files.isDirectory(name, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileSystemException(name.toString(), null, "Is a directory");
+        }
+        return name.resolveSibling(
+                name.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".earlier");
     }
 
     /**
@@ -217,6 +256,8 @@ final class PackageOutputs implements AutoCloseable {
         for (Map.Entry<Path, Path> file : earlier.entrySet()) {
             try {
                 Files.move(file.getValue(), file.getKey(), StandardCopyOption.ATOMIC_MOVE);
+                // A link whose name was not replaced yet: rename(2) of a link onto another of its file does nothing.
+                Files.deleteIfExists(file.getValue());
             } catch (IOException e) {
                 failure.addSuppressed(e);
                 kept.add(file.getValue());

@@ -10,8 +10,11 @@ import io.p9gate.audit.cli.CliMessages;
 import io.p9gate.audit.testing.ScratchMount;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -165,6 +168,97 @@ class PackageOutputsTogetherTest {
             }
 
             assertEarlierPackage(out, "failing at " + fails);
+        }
+    }
+
+    /**
+     * The commit renamed all the earlier files aside before its first rename, so every run left each name free until
+     * its own rename: a deploy script reading the tarball then found none, a SIGKILL there left no tarball, and in a
+     * sticky --out another user could make a file at the free name (an inotify watch sees the move) that neither our
+     * rename nor the putting back may replace (EPERM). The earlier files are now kept aside as second hard links.
+     */
+    @Test
+    void everyNameHoldsTheEarlierOrTheNewFileAtEachRename() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        writeEarlierPackage(out);
+        List<String> files = List.of(NAME + ".manifest", NAME + ".manifest.sig", NAME + ".tar.gz");
+        List<String> free = new ArrayList<>();
+        try (PackageOutputs outputs = new PackageOutputs(out, renamed -> {
+            for (String name : files) {
+                if (!Files.isRegularFile(out.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+                    free.add(name + " after " + renamed.getFileName());
+                }
+            }
+        })) {
+            outputs.add(NAME + ".manifest", "manifest\n");
+            outputs.add(NAME + ".manifest.sig", "signature\n");
+            outputs.add(NAME + ".tar.gz", "new\n");
+            outputs.commit();
+        }
+
+        assertEquals(List.of(), free, "names left free during the commit");
+        assertEquals(Set.copyOf(files), names(out), "no earlier file left aside");
+        assertEquals("new\n", Files.readString(out.resolve(NAME + ".tar.gz")));
+    }
+
+    /**
+     * Where --out allows no second link (vfat, fs.protected_hardlinks' EPERM for another user's file, EMLINK), the
+     * earlier files are renamed aside as before: the run succeeds, and one whose rename fails puts them back.
+     */
+    @Test
+    void withoutHardLinksTheEarlierFilesAreRenamedAsideAndPutBack() throws Exception {
+        PackageOutputs.Linker refused = (link, existing) -> {
+            throw new FileSystemException(link.toString(), existing.toString(), "Operation not permitted");
+        };
+        Path out = Files.createDirectories(dir.resolve("out"));
+        writeEarlierPackage(out);
+        try (PackageOutputs outputs = new PackageOutputs(out, name -> {}, refused)) {
+            outputs.add(NAME + ".manifest", "manifest\n");
+            outputs.add(NAME + ".tar.gz", "new\n");
+            outputs.remove(NAME + ".manifest.sig");
+            outputs.commit();
+        }
+        assertEquals(Set.of(NAME + ".tar.gz", NAME + ".manifest"), names(out), "the new package, nothing aside");
+        assertEquals("new\n", Files.readString(out.resolve(NAME + ".tar.gz")));
+
+        Path failing = Files.createDirectories(dir.resolve("failing"));
+        writeEarlierPackage(failing);
+        try (PackageOutputs outputs =
+                new PackageOutputs(failing, name -> removePartial(failing, NAME + ".tar.gz"), refused)) {
+            outputs.add(NAME + ".manifest", "manifest\n");
+            outputs.add(NAME + ".manifest.sig", "signature\n");
+            outputs.add(NAME + ".tar.gz", "new\n");
+            assertThrows(IOException.class, outputs::commit);
+        }
+        assertEarlierPackage(failing, "a rename failing without hard links");
+    }
+
+    /** A name that is a hard link to a file elsewhere: replaced or put back, the file elsewhere is never written. */
+    @Test
+    void aNameLinkedToAFileElsewhereLeavesThatFileAsItWas() throws Exception {
+        Path elsewhere = Files.writeString(dir.resolve("deployed.tar.gz"), "the deployed package");
+        for (boolean fails : List.of(false, true)) {
+            Path out = Files.createDirectories(dir.resolve("out-" + fails));
+            Files.createLink(out.resolve(NAME + ".tar.gz"), elsewhere);
+            try (PackageOutputs outputs =
+                    new PackageOutputs(out, name -> removePartial(out, fails ? NAME + ".tar.gz" : "none"))) {
+                outputs.add(NAME + ".manifest", "manifest\n");
+                outputs.add(NAME + ".tar.gz", "new\n");
+                if (fails) {
+                    assertThrows(IOException.class, outputs::commit);
+                } else {
+                    outputs.commit();
+                }
+            }
+            assertEquals("the deployed package", Files.readString(elsewhere), "failing: " + fails);
+            assertEquals(
+                    fails ? "the deployed package" : "new\n",
+                    Files.readString(out.resolve(NAME + ".tar.gz")),
+                    "failing: " + fails);
+            assertEquals(
+                    fails ? Set.of(NAME + ".tar.gz") : Set.of(NAME + ".tar.gz", NAME + ".manifest"),
+                    names(out),
+                    "failing: " + fails);
         }
     }
 
