@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The files {@code package} leaves in {@code --out} (the tarball, its manifest's copy and signature), replaced
@@ -48,6 +50,8 @@ final class PackageOutputs implements AutoCloseable {
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** What follows a name in the name of a file of the run's own: its new file, an earlier file kept aside. */
+    private static final String OWN_SUFFIX = "\\.[0-9a-z]{1,13}\\.(?:partial|earlier)";
 
     private final Path dir;
     private final Map<Path, Path> pending = new LinkedHashMap<>(); // name -> its new file, in the order written
@@ -77,6 +81,22 @@ final class PackageOutputs implements AutoCloseable {
         } catch (IllegalStateException e) {
             // A Ctrl-C or SIGTERM came first: nothing is written, as nothing would delete it.
             throw new IOException("package stopped before its files were written: " + dir + " is unchanged", e);
+        }
+    }
+
+    /**
+     * The files in {@code dir} of a name {@code names} matches that a run killed (SIGKILL) while it wrote or committed
+     * left, as they were named by it and nothing else: no later run removed them, or said they were there.
+     */
+    static List<String> leftByAKilledRun(Path dir, String names) {
+        Pattern own = Pattern.compile(names + OWN_SUFFIX);
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(file -> file.getFileName().toString())
+                    .filter(file -> own.matcher(file).matches())
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            return List.of(); // none yet, or one the run cannot read, which it says itself
         }
     }
 

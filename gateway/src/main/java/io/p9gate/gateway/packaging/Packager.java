@@ -121,6 +121,7 @@ public final class Packager {
     /** @param warnings told each path the unit's sandbox hides from the service, when found (before jlink) */
     public static Result build(Request request, Steps steps, Consumer<String> warnings)
             throws PackagingException, IOException {
+        warnOfFilesAKilledRunLeft(request.outDir(), warnings);
         steps.begin("checking the policy " + request.policy() + " (policy check --strict, production profile)");
         PolicyEngine engine = load(request.policy());
         List<String> hostWarnings = checkStrict(engine);
@@ -177,6 +178,23 @@ public final class Packager {
                     version,
                     key != null,
                     hostWarnings);
+        }
+    }
+
+    /**
+     * A run killed in its write or commit (SIGKILL) leaves its files in --out, said at once: none is removed, as an
+     * earlier package's file kept aside may be its only copy, and a file of that name may be another user's.
+     */
+    private static void warnOfFilesAKilledRunLeft(Path outDir, Consumer<String> warnings) {
+        // A package's name is of SafeNames' characters: no other name, nor a terminal's control character, is said.
+        List<String> left = PackageOutputs.leftByAKilledRun(
+                outDir, "p9gate-[A-Za-z0-9._+~-]+\\.(?:tar\\.gz|manifest|manifest\\.sig)");
+        if (!left.isEmpty()) {
+            warnings.accept(outDir + " holds files a killed package run left (or one running now): "
+                    + String.join(", ", left)
+                    + " (a .partial file is unfinished; an .earlier file is an earlier package's, kept aside in a"
+                    + " killed commit: rename it back onto its name to keep that package, or delete it once a run"
+                    + " has written the new one; no run removes them)");
         }
     }
 

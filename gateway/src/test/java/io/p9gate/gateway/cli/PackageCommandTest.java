@@ -116,6 +116,52 @@ class PackageCommandTest {
         assertNotPackaged(run, "no Implementation-Version"); // got past the policy checks to the application
     }
 
+    /**
+     * A SIGKILL (the OOM killer, a CI runner's hard stop) during a run's write or commit leaves its files in --out:
+     * NAME.RANDOM.partial, and NAME.RANDOM.earlier, an earlier package's file kept aside (its only copy, where its name
+     * is missing or holds a newer file). The next run said nothing of them, and no run removes them. It now names them,
+     * at once, and only them: it deletes none, as it cannot tell its own from another user's of the same name.
+     */
+    @Test
+    void filesAKilledRunLeftInOutAreNamedAndKept() throws Exception {
+        Files.createDirectories(out);
+        String name = "p9gate-infotainment-9.9-linux-x86_64";
+        List<String> left = List.of(name + ".manifest.1x2y3z.partial", name + ".tar.gz.k3j2h1abc.earlier");
+        List<String> others = List.of(
+                name + ".tar.gz",
+                name + ".tar.gz.earlier",
+                name + ".tar.gz.K3J2.earlier",
+                name + ".tar.gz.k3j2.earlier.bak",
+                "notes.k3j2.earlier",
+                "p9gate-\u001b[2J.tar.gz.k3j2.earlier",
+                "p9gate-x.img.k3j2.partial");
+        for (String file : left) {
+            Files.writeString(out.resolve(file), "left\n");
+        }
+        for (String file : others) {
+            Files.writeString(out.resolve(file), "not ours\n");
+        }
+
+        CliRun run = packageIt(policy("maps: {path: /srv/p9gate/nowhere/maps, access: read-write}\n"));
+
+        List<String> warnings = run.err()
+                .lines()
+                .filter(l -> l.startsWith("p9gate package: warning: ") && l.contains(".earlier"))
+                .toList();
+        assertEquals(1, warnings.size(), run.err());
+        for (String file : left) {
+            assertTrue(warnings.getFirst().contains(file), run.err());
+            assertTrue(Files.exists(out.resolve(file)), "kept: " + file);
+        }
+        for (String file : others) {
+            assertFalse(
+                    warnings.getFirst().contains(" " + file + ",")
+                            || warnings.getFirst().contains(" " + file + " ("),
+                    file);
+            assertTrue(Files.exists(out.resolve(file)), "kept: " + file);
+        }
+    }
+
     @Test
     void theUnitNeedsToKnowTheAuditLog() throws Exception {
         Path policy = Files.writeString(dir.resolve("policy.yaml"), """
