@@ -27,6 +27,18 @@ public final class FrameDecoder extends ByteToMessageDecoder {
      */
     public static final AttributeKey<String> CLOSED_BECAUSE = AttributeKey.valueOf("p9gate.frameDecoder.closedBecause");
 
+    /**
+     * Netty's merging cumulator, which first gives back the bytes already decoded when the read would not fit: it grew
+     * the buffer in place past them, so a connection whose frames waited (FrameHold) kept up to four frames' room of
+     * reads, not the two the budgets promise (adversarial.ParkedReadInHandAttackTest).
+     */
+    private static final Cumulator COMPACTING_CUMULATOR = (alloc, cumulation, in) -> {
+        if (cumulation.refCnt() == 1 && !cumulation.isReadOnly() && in.readableBytes() > cumulation.writableBytes()) {
+            cumulation.discardReadBytes(); // as Netty's discardSomeReadBytes: no decoded frame shares it
+        }
+        return MERGE_CUMULATOR.cumulate(alloc, cumulation, in);
+    };
+
     private final FrameLimit limit;
     private final Direction direction;
     private final WireDialect dialect;
@@ -56,6 +68,15 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         this.dialect = dialect;
         this.logKey = logKey;
         this.hold = hold;
+        setCumulator(COMPACTING_CUMULATOR);
+    }
+
+    /**
+     * Bytes this decoder holds of what was read and not yet decoded (its buffer's capacity): what a connection parked
+     * by its VM's budget keeps of its read in hand. Asked on the connection's event loop.
+     */
+    public int bytesInHand() {
+        return internalBuffer().capacity();
     }
 
     @Override

@@ -74,6 +74,11 @@ final class BudgetedAlphaGateway implements AutoCloseable {
         }
     }
 
+    /** Bytes the gateway's connections hold of reads not yet decoded ({@link Gateway#bytesInHand}). */
+    long bytesInHand() {
+        return gateway.bytesInHand();
+    }
+
     /** What a test does to the gateway's VMs. */
     interface Sweep {
         void run(PolicyFixture fx, BudgetedAlphaGateway gateway) throws Exception;

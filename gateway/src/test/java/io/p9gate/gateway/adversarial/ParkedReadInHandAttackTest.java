@@ -18,6 +18,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (a 64 KiB read is 7,281 Tflushes of a free tag): a VM flooding its {@value #CONNECTIONS} connections, never
  * reading, had 270 KiB charged for a {@value #REPLY_BYTES}-byte budget (msize 64 KiB), and at msize 4 and 8 KiB its
  * connections were cut for replies left unread. Now the budget plus one reply per connection.
+ *
+ * <p>Resource bounds round 12: what each parked connection keeps of its read in hand is within the two frames per
+ * connection serve promises. Reads were Netty's adaptive size, up to 64 KiB whatever the msize: 64 connections parked
+ * with a full pipeline held 4.7-6.1 MiB undecoded at msize 4 KiB, against 512 KiB promised for them.
  */
 class ParkedReadInHandAttackTest {
     private static final long CONNECTIONS = 64;
@@ -45,6 +49,7 @@ class ParkedReadInHandAttackTest {
         long before;
         long held;
         long charged;
+        long inHand;
         int closed = 0;
         try (BudgetedAlphaGateway gateway = BudgetedAlphaGateway.start(fx, trail, limits, msize)) {
             BudgetedAlphaGateway.betaReads(fx);
@@ -53,6 +58,7 @@ class ParkedReadInHandAttackTest {
             try (UnreadFlood flood = UnreadFlood.open(fx.alphaSocket, CONNECTIONS, msize)) {
                 closed = flood.untilUnread(UnreadFlood::flushes, 3000);
                 charged = alpha.queuedReplyBytes();
+                inHand = gateway.bytesInHand();
                 BudgetedAlphaGateway.betaReads(fx);
                 held = ProcessMemory.heldHeapAndDirect() - before;
             }
@@ -61,14 +67,19 @@ class ParkedReadInHandAttackTest {
         }
         trail.close();
         System.out.printf(
-                "msize %d: %d KiB charged to alpha, %d KiB of heap and direct memory held (%d connections cut); bound"
-                        + " %d KiB%n",
-                msize, charged >> 10, held >> 10, closed, bound >> 10);
+                "msize %d: %d KiB charged to alpha, %d KiB of reads in hand, %d KiB of heap and direct memory held (%d"
+                        + " connections cut); bound %d KiB%n",
+                msize, charged >> 10, inHand >> 10, held >> 10, closed, bound >> 10);
         // Each connection writes at most the one reply that finds its VM at the budget, then answers nothing more.
         long parkedAtBudget = REPLY_BYTES + CONNECTIONS * SMALL_REPLY_BUFFER;
         assertTrue(
                 charged <= parkedAtBudget,
                 "alpha's unread replies: " + charged + " bytes, budget and one reply per connection " + parkedAtBudget);
+        long twoFramesEach = CONNECTIONS * 2L * msize;
+        assertTrue(
+                inHand <= twoFramesEach,
+                "alpha's parked connections hold " + (inHand >> 10) + " KiB of reads not yet decoded, two frames each "
+                        + (twoFramesEach >> 10) + " KiB");
         assertTrue(
                 held <= bound + (SLACK_MIB << 20),
                 "alpha held " + (held >> 10) + " KiB of heap and direct memory, bound " + (bound >> 10) + " KiB plus "
