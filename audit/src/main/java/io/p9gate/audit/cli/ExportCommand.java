@@ -57,6 +57,8 @@ final class ExportCommand extends CliCommand {
     @Option(names = "--hostname", description = "HOSTNAME field of syslog lines. Default: ${DEFAULT-VALUE}.")
     String hostname = "-";
 
+    private static final String OUTPUT_IS = "--output names a file";
+
     @Override
     int run() throws UserError, IOException {
         filter.compile(Instant.now());
@@ -65,7 +67,7 @@ final class ExportCommand extends CliCommand {
         }
         Path dir = log.holdingLog();
         if (output != null) {
-            PartialFile.checkWritable(output, "--output names a file");
+            PartialFile.checkWritable(output, OUTPUT_IS);
             if (Files.isSameFile(output.toAbsolutePath().getParent(), dir)) {
                 // The export would stand beside (or replace) the segments it reads.
                 throw badOption("--output must name a file outside the log directory " + dir);
@@ -74,7 +76,7 @@ final class ExportCommand extends CliCommand {
         ProgressMeter meter = progressLine(progress, "exporting");
         LineProgress reading = LineProgress.of(dir, meter);
         ExportEnd end = new ExportEnd();
-        try (PartialFile file = output == null ? null : PartialFile.create(output)) {
+        try (PartialFile file = output == null ? null : PartialFile.create(output, OUTPUT_IS)) {
             Interruption.Cleanup ifStopped = Interruption.onShutdown(() -> stopped(meter, file, end));
             try {
                 Predicate<String> sink = file == null

@@ -15,6 +15,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Set;
@@ -28,13 +29,15 @@ final class PartialFile implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path target;
+    private final String option;
     private final Path temp;
     private final FileChannel channel;
     private final Writer writer;
     private volatile boolean committed;
 
-    private PartialFile(Path target, Path temp, FileChannel channel) {
+    private PartialFile(Path target, String option, Path temp, FileChannel channel) {
         this.target = target;
+        this.option = option;
         this.temp = temp;
         this.channel = channel;
         this.writer = new BufferedWriter(Channels.newWriter(channel, StandardCharsets.UTF_8));
@@ -42,7 +45,8 @@ final class PartialFile implements AutoCloseable {
 
     /**
      * Says, before a long read of the log, what would stop the file being written at its end: its directory is
-     * missing or not writable, or the name is a directory ({@code option} names it: the page's file, {@code --html}).
+     * missing or not writable, or the name is a directory or a FIFO, socket or device ({@code option} names it: the
+     * page's file, {@code --html}).
      */
     static void checkWritable(Path file, String option) throws UserError {
         Path named = file.toAbsolutePath();
@@ -50,6 +54,7 @@ final class PartialFile implements AutoCloseable {
         if (Files.isDirectory(named)) {
             throw new UserError(file + ": is a directory (" + option + ")", FindingClass.IO_ERROR);
         }
+        refuseSpecial(file, option);
         if (parent == null || !Files.isDirectory(parent)) {
             throw new UserError(
                     "cannot write " + file + ": no such directory " + parent + " (create it first)",
@@ -61,11 +66,27 @@ final class PartialFile implements AutoCloseable {
     }
 
     /**
+     * The file is renamed onto its name, which replaces whatever node is there: {@code audit export -o /dev/null} run
+     * as root made the host's {@code /dev/null} a regular file holding the export (OutputOntoSpecialFileTest).
+     */
+    private static void refuseSpecial(Path file, String option) throws UserError {
+        try {
+            if (Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .isOther()) {
+                throw new UserError(
+                        file + ": is a FIFO, socket or device, not a file (" + option + ")", FindingClass.IO_ERROR);
+            }
+        } catch (IOException e) {
+            // Nothing there (or nothing this process can see): the rename makes the file.
+        }
+    }
+
+    /**
      * Made exclusively, never through a link, and written through that one open only: its directory may be one
      * another user can rename files in, who could swap a link to any file in for it between two opens by its name
      * (PartialFileSwapAttackTest).
      */
-    static PartialFile create(Path target) throws IOException {
+    static PartialFile create(Path target, String option) throws IOException, UserError {
         Path named = target.toAbsolutePath();
         Path temp = named.resolveSibling(
                 "." + named.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".partial");
@@ -73,7 +94,7 @@ final class PartialFile implements AutoCloseable {
                 temp,
                 Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        return new PartialFile(target, temp, channel);
+        return new PartialFile(target, option, temp, channel);
     }
 
     /** Writes text; a failure (ENOSPC) ends the command, which then leaves nothing behind. */
@@ -86,7 +107,7 @@ final class PartialFile implements AutoCloseable {
     }
 
     /** Puts the complete file on disk under its name, replacing any older file of that name at once. */
-    void commit() throws IOException {
+    void commit() throws IOException, UserError {
         try {
             writer.flush();
             DiskSync.FORCED.file(channel);
@@ -94,6 +115,7 @@ final class PartialFile implements AutoCloseable {
         } catch (IOException e) {
             throw FileWriteFailure.of(target, e); // named: a bare ENOSPC was said (PartialFileTest)
         }
+        refuseSpecial(target, option); // again: one may have been made there during the long read
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         committed = true;
         // The rename on disk too: a crash after the command said it wrote the file must not bring back the old one.

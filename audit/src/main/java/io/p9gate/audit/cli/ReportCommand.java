@@ -47,12 +47,14 @@ final class ReportCommand extends CliCommand {
     @Mixin
     ProgressOption progress;
 
+    private static final String HTML_IS = "--html names the page's file";
+
     @Override
     int run() throws UserError, IOException {
         int top = this.top.checked();
         Path dir = log.holdingLog();
         List<VerifierKey> keys = readKeys(keyFiles);
-        PartialFile.checkWritable(html, "--html names the page's file");
+        PartialFile.checkWritable(html, HTML_IS);
         ProgressMeter verifying = progressLine(progress, "verifying");
         ReportVerdict verdict = keys.isEmpty()
                 ? ReportVerdict.withoutKey()
@@ -62,7 +64,7 @@ final class ReportCommand extends CliCommand {
         LogStatistics stats = LogStatistics.read(dir, this::parsed, r -> true, summing);
         summing.done();
         String page = AuditReportPage.of(dir, Instant.now(), verdict, stats.json(new ObjectMapper(), top));
-        try (PartialFile file = PartialFile.create(html)) {
+        try (PartialFile file = PartialFile.create(html, HTML_IS)) {
             file.write(page);
             file.commit();
         }

@@ -67,6 +67,8 @@ final class VerifyCommand extends CliCommand {
     @Mixin
     ProgressOption progress;
 
+    private static final String SAVE_PIN_IS = "--save-pin names the pin's file";
+
     @Override
     int run() throws UserError, IOException {
         List<VerifierKey> keys = readKeys(keyFiles);
@@ -75,7 +77,7 @@ final class VerifyCommand extends CliCommand {
             pinText = text(pin, "a pin file", "no such pin file", MAX_PIN_BYTES);
         }
         if (savePin != null) {
-            PartialFile.checkWritable(savePin, "--save-pin names the pin's file");
+            PartialFile.checkWritable(savePin, SAVE_PIN_IS);
         }
         ProgressMeter meter = progressLine(progress, "verifying");
         // With a pin, an empty directory is for the verifier, which reports the records the pin says were there.
@@ -85,7 +87,7 @@ final class VerifyCommand extends CliCommand {
         out().print(json ? report.toJson() + "\n" : report.summary());
         if (savePin != null && report.ok() && report.newestNote() != null) {
             // The reviewer's trust anchor: a new file renamed onto its name, never written through a link there.
-            try (PartialFile file = PartialFile.create(savePin)) {
+            try (PartialFile file = PartialFile.create(savePin, SAVE_PIN_IS)) {
                 file.write(report.newestNote());
                 file.commit();
             }

@@ -47,7 +47,7 @@ class PartialFileSwapAttackTest {
         });
         try {
             for (int i = 0; i < ATTEMPTS && Files.readString(victim).equals(VICTIM); i++) {
-                try (PartialFile file = PartialFile.create(named)) {
+                try (PartialFile file = PartialFile.create(named, "--output names a file")) {
                     file.write("{\"seq\":" + i + "}\n");
                     file.commit();
                 } catch (Exception e) {

@@ -31,7 +31,7 @@ class PartialFileTest {
     @Test
     void anAbandonedFileIsDeletedAndTheNameLeftAsItWas() throws Exception {
         Path named = Files.writeString(dir.resolve("may.jsonl"), "last month\n");
-        PartialFile partial = PartialFile.create(named);
+        PartialFile partial = PartialFile.create(named, "--output names a file");
         partial.write("{\"seq\":0}\n");
         assertEquals(2, files().size(), "written beside it: " + files());
         assertTrue(partial.abandon());
@@ -42,7 +42,7 @@ class PartialFileTest {
     @Test
     void aCommittedFileReplacesTheNameAndIsNotAbandoned() throws Exception {
         Path named = Files.writeString(dir.resolve("may.jsonl"), "last month\n");
-        try (PartialFile partial = PartialFile.create(named)) {
+        try (PartialFile partial = PartialFile.create(named, "--output names a file")) {
             partial.write("{\"seq\":0}\n");
             partial.commit();
             assertFalse(partial.abandon(), "a stop after the commit leaves the complete file");
@@ -60,7 +60,7 @@ class PartialFileTest {
             Path fill = disk.fill("fill");
             Path named = disk.dir.resolve("export.jsonl");
             IOException e;
-            try (PartialFile partial = PartialFile.create(named)) {
+            try (PartialFile partial = PartialFile.create(named, "--output names a file")) {
                 partial.write("{\"seq\":0}\n".repeat(100));
                 e = assertThrows(IOException.class, partial::commit);
             }
