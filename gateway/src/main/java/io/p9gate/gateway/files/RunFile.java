@@ -11,9 +11,11 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -59,6 +61,7 @@ public final class RunFile {
                 throw FileWriteFailure.of(file, e); // a bare ENOSPC named no file (RunFileTest)
             }
             removeStale(file, (Integer) Files.getAttribute(tmp, "unix:uid", LinkOption.NOFOLLOW_LINKS));
+            refuseSpecial(file);
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (FileSystemException e) {
@@ -67,6 +70,22 @@ public final class RunFile {
             sync.directory(file.toAbsolutePath().getParent());
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * The rename replaces whatever node is at the name: {@code serve --pid-file /dev/null} run as root made the host's
+     * {@code /dev/null} a regular file (RunFileOntoSpecialFileTest).
+     */
+    private static void refuseSpecial(Path file) throws IOException {
+        BasicFileAttributes there;
+        try {
+            there = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        if (there.isOther()) {
+            throw new IOException("cannot replace " + file + ": is a FIFO, socket or device, not a file");
         }
     }
 
