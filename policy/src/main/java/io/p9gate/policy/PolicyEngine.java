@@ -379,7 +379,7 @@ public final class PolicyEngine {
             for (Path p : policy.cedarFiles()) md.update(PolicyFileText.bytes(p));
             return HexFormat.of().formatHex(md.digest());
         } catch (IOException e) {
-            throw new PolicyLoadException(new SourcePos(policy.source(), 0, 0), "cannot read: " + IoReason.of(e));
+            throw new PolicyLoadException(new SourcePos(policy.source(), 0, 0), IoReason.of(e));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

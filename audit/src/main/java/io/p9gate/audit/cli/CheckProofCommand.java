@@ -49,7 +49,7 @@ final class CheckProofCommand extends CliCommand {
     @Override
     int run() throws UserError, IOException {
         List<VerifierKey> keys = readKeys(keyFiles);
-        String proofText = text(file, "a proof", "no such proof file", MAX_PROOF_BYTES);
+        String proofText = text(file, "a proof", MAX_PROOF_BYTES);
         JsonNode document;
         try {
             document = ProofJson.read(proofText, InclusionProof.FORMAT, ConsistencyProof.FORMAT);

@@ -1,5 +1,6 @@
 package io.p9gate.audit.cli;
 
+import io.p9gate.audit.note.FileReason;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
@@ -147,14 +148,14 @@ abstract class CliCommand implements Callable<Integer> {
      * The UTF-8 text of a file the user named as {@code what} (a pin, a proof); missing, binary, no regular file or
      * longer than {@code maxBytes} is a usage error naming it.
      */
-    static String text(Path file, String what, String noSuch, int maxBytes) throws UserError, IOException {
+    static String text(Path file, String what, int maxBytes) throws UserError, IOException {
         try {
             return StandardCharsets.UTF_8
                     .newDecoder()
                     .decode(ByteBuffer.wrap(SmallFile.read(file, maxBytes)))
                     .toString();
         } catch (NoSuchFileException e) {
-            throw usage(noSuch + ": " + file);
+            throw usage(FileReason.missing(file));
         } catch (SmallFile.UnfitException e) {
             throw usage(file + " is not " + what + ": " + e.getMessage());
         } catch (CharacterCodingException e) {

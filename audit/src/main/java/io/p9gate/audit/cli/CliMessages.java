@@ -1,18 +1,10 @@
 package io.p9gate.audit.cli;
 
-import io.p9gate.audit.note.LinkLoop;
+import io.p9gate.audit.note.FileReason;
 import io.p9gate.audit.read.PrintableText;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.FileSystemLoopException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
-import java.nio.file.NotLinkException;
-import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,24 +35,9 @@ public final class CliMessages {
      */
     public static String ioProblem(IOException e) {
         if (!(e instanceof FileSystemException f) || f.getFile() == null) {
-            return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            return FileReason.of(e);
         }
-        // The JDK words a loop as "Too many levels of symbolic links or unable to access attributes of symbolic
-        // link" (in the locale's words): said as every other loop the tools meet.
-        String reason = LinkLoop.at(Path.of(f.getFile()))
-                ? LinkLoop.REASON
-                : f.getReason() != null
-                        ? f.getReason()
-                        : switch (f) {
-                            case AccessDeniedException a -> "permission denied";
-                            case NoSuchFileException n -> "no such file or directory";
-                            case NotDirectoryException n -> "not a directory";
-                            case DirectoryNotEmptyException d -> "directory not empty";
-                            case FileAlreadyExistsException x -> "file exists";
-                            case NotLinkException n -> "not a symbolic link";
-                            case FileSystemLoopException l -> "too many levels of symbolic links";
-                            default -> "cannot be read or written";
-                        };
+        String reason = FileReason.of(f);
         return f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": " + reason;
     }
 

@@ -11,7 +11,7 @@ final class LogDirOption {
     Path dir;
 
     Path existing() throws UserError {
-        var why = LogDirectory.notADirectory(dir, "no such audit directory");
+        var why = LogDirectory.notADirectory(dir);
         if (why.isPresent()) {
             throw new UserError(why.get(), io.p9gate.audit.verify.FindingClass.IO_ERROR);
         }

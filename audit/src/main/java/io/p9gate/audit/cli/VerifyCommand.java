@@ -74,7 +74,7 @@ final class VerifyCommand extends CliCommand {
         List<VerifierKey> keys = readKeys(keyFiles);
         String pinText = null;
         if (pin != null) {
-            pinText = text(pin, "a pin file", "no such pin file", MAX_PIN_BYTES);
+            pinText = text(pin, "a pin file", MAX_PIN_BYTES);
         }
         if (savePin != null) {
             PartialFile.checkWritable(savePin, SAVE_PIN_IS);

@@ -91,7 +91,7 @@ public final class KeyFiles {
                     .decode(ByteBuffer.wrap(SmallFile.read(file, MAX_KEY_FILE_BYTES)))
                     .toString();
         } catch (NoSuchFileException e) {
-            throw new KeyFormatException("no such key file: " + file);
+            throw new KeyFormatException(FileReason.missing(file));
         } catch (SmallFile.UnfitException e) {
             throw new KeyFormatException(file + " is not a key file: " + e.getMessage());
         } catch (CharacterCodingException e) {
@@ -170,7 +170,7 @@ public final class KeyFiles {
         try {
             return Files.getPosixFilePermissions(file);
         } catch (NoSuchFileException e) {
-            throw new KeyFormatException("no such key file: " + file);
+            throw new KeyFormatException(FileReason.missing(file));
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.p9gate.audit.read;
 
+import io.p9gate.audit.note.FileReason;
 import io.p9gate.audit.note.LinkLoop;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,7 +39,7 @@ public final class LogDirectory {
      * Why {@code dir}, given by a user as an audit log, is no directory; empty when it is one. A file there is named
      * as such and a loop of links as one: both were "no such ... directory", though something is there.
      */
-    public static Optional<String> notADirectory(Path dir, String noSuch) {
+    public static Optional<String> notADirectory(Path dir) {
         if (LinkLoop.at(dir)) {
             return Optional.of(dir + ": " + LinkLoop.REASON);
         }
@@ -48,7 +49,7 @@ public final class LogDirectory {
         return Optional.of(
                 Files.exists(dir)
                         ? dir + " is not a directory (an audit log is a directory of segment-*.jsonl files)"
-                        : noSuch + ": " + dir);
+                        : FileReason.missing(dir));
     }
 
     /**

@@ -120,7 +120,7 @@ class ServeAuditOptionsTest {
                         "--audit-key",
                         dir.resolve("nope.key").toString()),
                 Main.EXIT_USAGE,
-                "no such key file");
+                "nope.key: no such file or directory");
     }
 
     @Test

@@ -58,7 +58,7 @@ class ServerTlsFilesTest {
         TestPki pki = pki();
         Path key = pki.dir().resolve(TestPki.SERVER_KEY);
         IOException missing = assertThrows(IOException.class, () -> ServerTls.load(dir.resolve("server-crt.pem"), key));
-        assertTrue(missing.getMessage().endsWith("server-crt.pem: no such file"), missing.getMessage());
+        assertTrue(missing.getMessage().endsWith("server-crt.pem: no such file or directory"), missing.getMessage());
         IOException directory = assertThrows(IOException.class, () -> ServerTls.load(dir, key));
         assertTrue(directory.getMessage().endsWith(dir + ": is a directory"), directory.getMessage());
     }

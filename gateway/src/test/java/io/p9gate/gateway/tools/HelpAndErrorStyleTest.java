@@ -121,7 +121,7 @@ class HelpAndErrorStyleTest {
         ToolRun unreadable = ToolRun.of("policy", "check", "/nonexistent/policy.yaml");
         assertEquals(1, unreadable.exit());
         assertEquals(
-                "p9gate policy check: error: /nonexistent/policy.yaml: cannot read: no such file",
+                "p9gate policy check: error: /nonexistent/policy.yaml: no such file or directory",
                 unreadable.err().strip());
         ToolRun audit = ToolRun.of("audit", "show", "--log", "/nonexistent/audit");
         assertTrue(audit.oneErrorLine("p9gate audit show"), audit.err());

@@ -68,7 +68,7 @@ public final class CedarPolicySetBuilder {
         try {
             text = PolicyFileText.text(file);
         } catch (IOException e) {
-            throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read Cedar policies: " + IoReason.of(e));
+            throw new PolicyLoadException(new SourcePos(file, 0, 0), IoReason.of(e));
         }
         PolicySet parsed;
         try {

@@ -63,7 +63,7 @@ final class FmtCommand extends Subcommand {
                 // between must not get another file's text.
                 text = PolicyFileText.text(file.toRealPath());
             } catch (IOException e) {
-                error(file + ": cannot read: " + IoReason.of(e));
+                error(file + ": " + IoReason.of(e));
                 failed = true;
                 continue;
             }

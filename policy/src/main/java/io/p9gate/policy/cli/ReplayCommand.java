@@ -89,7 +89,7 @@ final class ReplayCommand extends Subcommand {
         if (keyFiles.isEmpty() && !noVerify) {
             return usageError("give the log's public key (--key PUB) to verify it first, or --no-verify");
         }
-        var notADirectory = LogDirectory.notADirectory(log, "no such log directory");
+        var notADirectory = LogDirectory.notADirectory(log);
         if (notADirectory.isPresent()) {
             error(notADirectory.get());
             return USAGE;

@@ -40,7 +40,7 @@ public final class YamlTreeReader {
         } catch (NotUtf8Exception e) {
             throw new PolicyLoadException(new SourcePos(file, e.at().line(), e.at().column()), e.reason());
         } catch (IOException e) {
-            throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read: " + IoReason.of(e));
+            throw new PolicyLoadException(new SourcePos(file, 0, 0), IoReason.of(e));
         }
         YamlTreeReader r = new YamlTreeReader(file);
         try (JsonParser p = FACTORY.createParser(text)) {
@@ -85,7 +85,7 @@ public final class YamlTreeReader {
                     .replace("\\t(TAB)", "TAB");
             throw new PolicyLoadException(r.problemPos(e), "YAML syntax: " + msg);
         } catch (IOException e) {
-            throw new PolicyLoadException(new SourcePos(file, 0, 0), "cannot read: " + IoReason.of(e));
+            throw new PolicyLoadException(new SourcePos(file, 0, 0), IoReason.of(e));
         }
     }
 
