@@ -141,14 +141,22 @@ public sealed interface Finding {
         }
     }
 
-    /** The log ends at {@code records} but a signed checkpoint ({@code source}) covers {@code size}. */
-    record Truncated(long size, long records, String source) implements Finding {
+    /**
+     * The log ends at {@code records} ({@code end}: where) but {@code checkpoints} signed checkpoints, {@code first}
+     * to {@code last}, cover more, up to {@code size}. One finding for them all: one per checkpoint listed a thousand
+     * lines for a log cut in half, and none said where it ends.
+     */
+    record Truncated(long size, long records, String first, String last, long checkpoints, String end)
+            implements Finding {
         public FindingClass findingClass() {
             return FindingClass.TRUNCATED;
         }
 
         public String describe() {
-            return "log truncated: " + source + " covers " + size + " records, only " + records + " remain";
+            String which = checkpoints == 1
+                    ? first + " covers " + size
+                    : checkpoints + " signed checkpoints (" + first + " to " + last + ") cover up to " + size;
+            return "log truncated: " + which + " records, only " + records + " remain (the log ends " + end + ")";
         }
     }
 

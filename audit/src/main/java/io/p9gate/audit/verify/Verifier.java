@@ -101,7 +101,8 @@ public final class Verifier {
         }
         if (pin != null) {
             if (pin.size() > Math.max(pass.position, pass.seqs.end())) {
-                truncated.add(new Finding.Truncated(pin.size(), pass.position, pin.source()));
+                truncated.add(
+                        new Finding.Truncated(pin.size(), pass.position, pin.source(), pin.source(), 1, pass.end()));
             } else {
                 outcomes.outcome(pin, pin.size() == 0 || Boolean.TRUE.equals(pass.pinMatches), null);
             }
@@ -342,14 +343,23 @@ public final class Verifier {
 
         /** The notes after the last size reached: beyond the log's end (or out of order). */
         void drain(Pass p, FindingList truncated) throws IOException {
+            TrustedCheckpoint first = null;
+            TrustedCheckpoint last = null;
+            long beyond = 0;
             for (TrustedCheckpoint t = notes.take(); t != null; t = notes.take()) {
                 if (t.size() <= p.position) {
                     compare(t, p);
                 } else if (t.size() > Math.max(p.position, p.seqs.end())) {
-                    truncated.add(new Finding.Truncated(t.size(), p.position, t.source()));
+                    first = first == null ? t : first;
+                    last = last == null || t.size() > last.size() ? t : last;
+                    beyond++;
                 } else {
                     outcomes.mismatch(t); // signed, within the sequence numbers seen, but no record there
                 }
+            }
+            if (first != null) {
+                truncated.add(
+                        new Finding.Truncated(last.size(), p.position, first.source(), last.source(), beyond, p.end()));
             }
         }
     }
@@ -407,6 +417,11 @@ public final class Verifier {
         private String where = "";
         private String previousWhere = "";
         long tornBytes;
+        /** The last whole line: its segment, 1-based number, and the byte offset after it. */
+        private Path endSegment;
+
+        private long endLine;
+        private long endOffset;
         /** Decision records, and the requests they stand for (a summary of repeated refusals counts many). */
         long decisions;
 
@@ -434,10 +449,23 @@ public final class Verifier {
             this.noteSizes = noteSizes;
         }
 
+        /** Where the log ends, for a truncation: after the last whole line read, and any record cut short. */
+        String end() {
+            return endSegment == null
+                    ? "before its first record"
+                    : "at " + endSegment.getFileName() + " line " + endLine + " (byte offset " + endOffset + ")"
+                            + (tornBytes > 0 ? ", then " + tornBytes + " bytes of a record cut short" : "");
+        }
+
         void accept(StoredLine line) {
             if (!line.segment().equals(segment)) {
                 segment = line.segment();
                 lineNumber = 0;
+            }
+            if (line.terminated()) {
+                endSegment = segment;
+                endLine = lineNumber + 1;
+                endOffset = line.offset() + line.length() + 1;
             }
             lineNumber++;
             previousWhere = where;
