@@ -1,6 +1,7 @@
 package io.p9gate.policy.cli;
 
 import io.p9gate.audit.note.DiskSync;
+import io.p9gate.audit.read.PrintableText;
 import io.p9gate.policy.cli.fmt.CedarFormatter;
 import io.p9gate.policy.cli.fmt.Formatting;
 import io.p9gate.policy.cli.fmt.YamlFormatter;
@@ -85,7 +86,7 @@ final class FmtCommand extends Subcommand {
                         failed = true;
                         continue;
                     }
-                    cmd.getOut().println(file);
+                    cmd.getOut().println(PrintableText.escape(file.toString())); // one name, one line
                 }
             }
         }
