@@ -1,5 +1,8 @@
 package io.p9gate.audit.cli;
 
+import io.p9gate.audit.note.Checkpoint;
+import io.p9gate.audit.note.NoteFormatException;
+import io.p9gate.audit.note.SignedNote;
 import io.p9gate.audit.note.VerifierKey;
 import io.p9gate.audit.verify.FindingClass;
 import io.p9gate.audit.verify.VerificationReport;
@@ -75,6 +78,12 @@ final class VerifyCommand extends CliCommand {
         String pinText = null;
         if (pin != null) {
             pinText = text(pin, "a pin file", MAX_PIN_BYTES);
+            try {
+                // The reviewer's own file, not the log: one that is no checkpoint at all read as a TAMPERED log.
+                Checkpoint.parse(SignedNote.parse(pinText).body());
+            } catch (NoteFormatException e) {
+                throw usage(pin + " is not a pin file: " + e.getMessage() + " (--save-pin writes them)");
+            }
         }
         if (savePin != null) {
             PartialFile.checkWritable(savePin, SAVE_PIN_IS);
