@@ -62,9 +62,15 @@ final class PackageOutputs implements AutoCloseable {
     private final Thread onStop = new Thread(this::stopped, "p9gate-package-stopped");
     private final Consumer<Path> renamed;
     private final Linker linker;
+    private final OutDirLock.Waiting waiting;
 
     PackageOutputs(Path dir) throws IOException {
-        this(dir, name -> {});
+        this(dir, OutDirLock.Waiting.saying(note -> {}));
+    }
+
+    /** @param waiting how a commit waits for another run's into {@code dir} */
+    PackageOutputs(Path dir, OutDirLock.Waiting waiting) throws IOException {
+        this(dir, name -> {}, Files::createLink, waiting);
     }
 
     /** @param renamed told each name as it is replaced, within the commit (a test's seam: a stop then) */
@@ -73,9 +79,14 @@ final class PackageOutputs implements AutoCloseable {
     }
 
     PackageOutputs(Path dir, Consumer<Path> renamed, Linker linker) throws IOException {
+        this(dir, renamed, linker, OutDirLock.Waiting.saying(note -> {}));
+    }
+
+    PackageOutputs(Path dir, Consumer<Path> renamed, Linker linker, OutDirLock.Waiting waiting) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.renamed = renamed;
         this.linker = linker;
+        this.waiting = waiting;
         try {
             Runtime.getRuntime().addShutdownHook(onStop);
         } catch (IllegalStateException e) {
@@ -176,9 +187,22 @@ final class PackageOutputs implements AutoCloseable {
      * the names it had replaced, which left --out with neither the deployed package nor the new one
      * (PackageOutputsTogetherTest). The stop hook waits for it: run between two renames, it removed the files not
      * renamed yet, which left the new manifest beside the old tarball (or, an unsigned run, the old pair without its
-     * signature). After the hook, it changes nothing.
+     * signature). After the hook, it changes nothing. Another run's commit into the same directory waits for this
+     * one, and this one for it ({@link OutDirLock}, taken before the stop hook's lock: a hook never waits for it).
      */
     void commit() throws IOException {
+        try (OutDirLock _ = OutDirLock.take(dir, waiting, this::isStopped)) {
+            commitInTurn();
+        }
+    }
+
+    private boolean isStopped() {
+        synchronized (pending) {
+            return stopped;
+        }
+    }
+
+    private void commitInTurn() throws IOException {
         synchronized (pending) {
             if (stopped) {
                 // The run went on after a Ctrl-C or SIGTERM removed its new files: an unsigned one deleted the

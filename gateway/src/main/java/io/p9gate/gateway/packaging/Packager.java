@@ -168,7 +168,8 @@ public final class Packager {
             }
             entries.sort(Comparator.naturalOrder());
             steps.begin("writing " + request.outDir().resolve(name + ".tar.gz") + " (" + entries.size() + " entries)");
-            Path tarball = publish(request.outDir(), name, entries, manifest, signature, request.mtime(), steps);
+            Path tarball =
+                    publish(request.outDir(), name, entries, manifest, signature, request.mtime(), steps, warnings);
             return new Result(
                     tarball,
                     Manifest.sha256(tarball),
@@ -372,7 +373,8 @@ public final class Packager {
 
     /**
      * Writes the tarball and, beside it, the copies of its manifest and signature (null: unsigned, and an earlier
-     * package's signature goes), replaced together ({@link PackageOutputs}).
+     * package's signature goes), replaced together ({@link PackageOutputs}); {@code warnings} told at once that the
+     * commit waits for another run's into {@code outDir}.
      */
     static Path publish(
             Path outDir,
@@ -381,9 +383,10 @@ public final class Packager {
             String manifest,
             String signature,
             long mtime,
-            Steps steps)
+            Steps steps,
+            Consumer<String> warnings)
             throws IOException {
-        try (PackageOutputs outputs = new PackageOutputs(outDir)) {
+        try (PackageOutputs outputs = new PackageOutputs(outDir, OutDirLock.Waiting.saying(warnings))) {
             outputs.add(name + ".manifest", manifest);
             if (signature == null) {
                 outputs.remove(name + ".manifest.sig");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.audit.cli.CliMessages;
 import io.p9gate.audit.testing.ScratchMount;
@@ -14,9 +15,16 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PackageOutputsTogetherTest {
     private static final String NAME = "p9gate-t-1-linux-x";
+    private static final Path FLOCK = Path.of("/usr/bin/flock");
 
     @TempDir
     Path dir;
@@ -44,7 +53,8 @@ class PackageOutputsTogetherTest {
 
         assertThrows(
                 IOException.class,
-                () -> Packager.publish(out, NAME, entries, "manifest\n", "sig\n", 1_700_000_000L, Packager.Steps.NONE));
+                () -> Packager.publish(
+                        out, NAME, entries, "manifest\n", "sig\n", 1_700_000_000L, Packager.Steps.NONE, w -> {}));
 
         assertArrayEquals(old, Files.readAllBytes(tarball), "the earlier tarball stays, not one without its manifest");
         assertTrue(Files.isDirectory(blocked));
@@ -262,6 +272,181 @@ class PackageOutputsTogetherTest {
         }
     }
 
+    /**
+     * Two runs packaging the same name into one --out at once (two CI pipelines): their commits held only their own
+     * lock, so the second's, run between the first's renames, left the first's tarball beside its own manifest. The
+     * second now waits for the first's commit, saying so once, and then puts its own three files in place.
+     */
+    @Test
+    void aSecondRunCommittingAtOnceWaitsItsTurn() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        writeEarlierPackage(out);
+        List<String> said = new CopyOnWriteArrayList<>();
+        CountDownLatch waits = new CountDownLatch(1);
+        OutDirLock.Waiting waiting = new OutDirLock.Waiting(Duration.ofSeconds(60), note -> {
+            said.add(note);
+            waits.countDown();
+        });
+        List<FutureTask<Void>> second = new ArrayList<>();
+        try (PackageOutputs secondRun = new PackageOutputs(out, waiting);
+                PackageOutputs first = new PackageOutputs(out, name -> {
+                    if (name.getFileName().toString().equals(NAME + ".manifest")) {
+                        second.add(committing(secondRun)); // the other run's commit, between this one's renames
+                        awaitWaitingOrDone(waits, second.getFirst());
+                    }
+                })) {
+            addFiles(first, "first");
+            addFiles(secondRun, "second");
+            first.commit();
+            second.getFirst().get(60, TimeUnit.SECONDS);
+        }
+
+        assertOneRunsFiles(out, "second");
+        assertEquals(List.of("waiting for another package run committing into " + out), said);
+    }
+
+    /**
+     * As above, but the first run's commit outlasts the second's wait (the test's seam: 0.3 s rather than 120 s): the
+     * second is refused in one line and changes nothing, and its new files go.
+     */
+    @Test
+    void aSecondRunThatWaitsTooLongIsRefusedAndLeavesTheFirstRunsFiles() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        writeEarlierPackage(out);
+        IOException[] refused = {null};
+        try (PackageOutputs secondRun =
+                        new PackageOutputs(out, new OutDirLock.Waiting(Duration.ofMillis(300), note -> {}));
+                PackageOutputs first = new PackageOutputs(out, name -> {
+                    if (name.getFileName().toString().equals(NAME + ".manifest")) {
+                        // On this thread: the first's commit holds the lock throughout the second's wait.
+                        refused[0] = assertThrows(IOException.class, secondRun::commit);
+                    }
+                })) {
+            addFiles(first, "first");
+            addFiles(secondRun, "second");
+            first.commit();
+        }
+
+        assertOneRunsFiles(out, "first");
+        String message = refused[0].getMessage();
+        assertTrue(message.startsWith("gave up after ") && !message.contains("\n"), message);
+        assertTrue(message.contains(" s waiting for another package run committing into " + out + ": "), message);
+    }
+
+    /**
+     * A Ctrl-C or SIGTERM while a commit waits for another run's: the stop hook does not wait for that wait (it takes
+     * only the run's own lock), and the waiting commit ends at once, changing nothing.
+     */
+    @Test
+    void aStopWhileACommitWaitsEndsTheWait() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        writeEarlierPackage(out);
+        CountDownLatch waits = new CountDownLatch(1);
+        List<FutureTask<Void>> second = new ArrayList<>();
+        long[] stopTook = {-1};
+        try (PackageOutputs secondRun = new PackageOutputs(
+                        out, new OutDirLock.Waiting(Duration.ofSeconds(60), note -> waits.countDown()));
+                PackageOutputs first = new PackageOutputs(out, name -> {
+                    if (name.getFileName().toString().equals(NAME + ".manifest")) {
+                        second.add(committing(secondRun));
+                        awaitWaitingOrDone(waits, second.getFirst());
+                        long started = System.nanoTime();
+                        secondRun.stopped(); // what its shutdown hook runs, from another thread than its commit's
+                        stopTook[0] = System.nanoTime() - started;
+                        try {
+                            second.getFirst().get(10, TimeUnit.SECONDS);
+                        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                            // a stopped commit fails: asserted below
+                        }
+                        assertTrue(second.getFirst().isDone(), "the waiting commit ended");
+                    }
+                })) {
+            addFiles(first, "first");
+            addFiles(secondRun, "second");
+            first.commit();
+        }
+
+        assertOneRunsFiles(out, "first");
+        assertTrue(stopTook[0] < TimeUnit.SECONDS.toNanos(5), "the stop took " + stopTook[0] / 1_000_000 + " ms");
+        ExecutionException failed =
+                assertThrows(ExecutionException.class, () -> second.getFirst().get());
+        assertTrue(
+                failed.getCause().getMessage().startsWith("package stopped"),
+                failed.getCause().toString());
+    }
+
+    /**
+     * The lock is flock(2)'s on --out itself, as flock(1) takes it: another process holding it keeps a commit out, and
+     * its death (SIGKILL) frees it, leaving no lock file in --out to clear by hand.
+     */
+    @Test
+    void anotherProcessHoldingTheDirectoryLockIsWaitedForUntilItDies() throws Exception {
+        assumeTrue(Files.isExecutable(FLOCK), "no " + FLOCK);
+        Path out = Files.createDirectories(dir.resolve("out"));
+        writeEarlierPackage(out);
+        Process holder = new ProcessBuilder(
+                        FLOCK.toString(), "--exclusive", "--close", out.toString(), "-c", "echo locked; exec sleep 60")
+                .redirectErrorStream(true)
+                .start();
+        try (PackageOutputs run = new PackageOutputs(out, new OutDirLock.Waiting(Duration.ofMillis(500), note -> {}))) {
+            assertEquals("locked", holder.inputReader().readLine());
+            addFiles(run, "only");
+
+            assertThrows(IOException.class, run::commit);
+            assertEquals(
+                    Set.of(NAME + ".tar.gz", NAME + ".manifest", NAME + ".manifest.sig"),
+                    names(out).stream().filter(n -> !n.endsWith(".partial")).collect(Collectors.toSet()));
+            assertEquals("the earlier package", Files.readString(out.resolve(NAME + ".tar.gz")));
+
+            holder.descendants().forEach(ProcessHandle::destroyForcibly);
+            holder.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            run.commit();
+        } finally {
+            holder.descendants().forEach(ProcessHandle::destroyForcibly);
+            holder.destroyForcibly();
+        }
+
+        assertOneRunsFiles(out, "only");
+    }
+
+    private static void addFiles(PackageOutputs run, String who) throws IOException {
+        run.add(NAME + ".manifest", "manifest of the " + who + " run\n");
+        run.add(NAME + ".manifest.sig", "signature of the " + who + " run\n");
+        run.add(NAME + ".tar.gz", "tarball of the " + who + " run\n");
+    }
+
+    /** {@code run}'s commit, on a thread of its own. */
+    private static FutureTask<Void> committing(PackageOutputs run) {
+        FutureTask<Void> commit = new FutureTask<>(() -> {
+            run.commit();
+            return null;
+        });
+        Thread.ofPlatform().name("second-package-run").start(commit);
+        return commit;
+    }
+
+    /** Until {@code commit} says it waits, or is done without (as every commit was before the directory's lock). */
+    private static void awaitWaitingOrDone(CountDownLatch waits, FutureTask<Void> commit) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        try {
+            while (!waits.await(10, TimeUnit.MILLISECONDS) && !commit.isDone() && System.nanoTime() < deadline) {
+                // polled
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** {@code who}'s three files, whole, and nothing else: no tarball beside another run's manifest. */
+    private static void assertOneRunsFiles(Path out, String who) throws IOException {
+        String tarball = Files.readString(out.resolve(NAME + ".tar.gz"));
+        assertEquals("manifest of the " + who + " run\n", Files.readString(out.resolve(NAME + ".manifest")), tarball);
+        assertEquals(
+                "signature of the " + who + " run\n", Files.readString(out.resolve(NAME + ".manifest.sig")), tarball);
+        assertEquals("tarball of the " + who + " run\n", tarball);
+        assertEquals(Set.of(NAME + ".tar.gz", NAME + ".manifest", NAME + ".manifest.sig"), names(out));
+    }
+
     /** An unsigned run whose tarball's rename fails: the earlier signature was deleted first, so its pair was left. */
     @Test
     void anUnsignedRunThatFailsKeepsTheEarlierSignature() throws Exception {
@@ -374,7 +559,8 @@ class PackageOutputsTogetherTest {
                 "manifest\n",
                 null,
                 1_700_000_000L,
-                Packager.Steps.NONE);
+                Packager.Steps.NONE,
+                warning -> {});
     }
 
     private static Set<String> names(Path dir) throws IOException {

@@ -38,7 +38,8 @@ class TarballOutputAttackTest {
                 "manifest\n",
                 null,
                 1_700_000_000L,
-                Packager.Steps.NONE);
+                Packager.Steps.NONE,
+                warning -> {});
 
         assertEquals(VICTIM, new String(Files.readAllBytes(victim), StandardCharsets.ISO_8859_1), "victim untouched");
         assertFalse(Files.isSymbolicLink(tarball), "the tarball is a file of its own");
