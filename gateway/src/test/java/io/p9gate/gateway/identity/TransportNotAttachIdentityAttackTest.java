@@ -10,6 +10,7 @@ import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.ClientTls;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.TMessage;
@@ -18,6 +19,7 @@ import io.p9gate.gateway.server.ServerTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A VM is what its transport says (R-DEP-1), here each of two VMs with a tls: listener of its own, both pinned by one
  * CA: a certificate the CA issued to VM a, presented on VM b's listener, is no VM's there; and nothing a connection
- * says in 9P (Tauth, an afid, Tattach's uname, n_uname or aname, a second Tattach) reaches another VM's share.
+ * says in 9P (Tauth, an afid, Tattach's uname, n_uname or aname, a second Tattach) reaches another VM's share; and
+ * each attach of one VM, on one connection or two, keeps its own share in decisions and records.
  */
 class TransportNotAttachIdentityAttackTest {
     private static final int MSIZE = 65536;
@@ -137,6 +140,59 @@ class TransportNotAttachIdentityAttackTest {
             assertTrue(
                     rig.records.stream().noneMatch(e -> "b".equals(e.request().vm())), rig.records.toString());
         }
+    }
+
+    /**
+     * One connection may attach each of its VM's shares (Tattach per share, as the Linux client does per mount), and a
+     * second connection of the VM others: each fid keeps its own share, for the policy (a read-only share stays so
+     * beside a writable one) and in every record (the share each request reached, not the connection's first).
+     */
+    @Test
+    void eachAttachOfAVmKeepsItsOwnShareInDecisionsAndRecords() throws Exception {
+        try (IdentityRig rig = new IdentityRig(tmp).start("""
+                        a:
+                          listen: unix:%s/a.sock
+                          shares:
+                            ro: {path: %%A, access: read-only}
+                            rw: {path: %%B, access: read-write}
+                        """.formatted(tmp), null);
+                P9Client one = unix();
+                P9Client two = unix()) {
+            one.attach(0, "root", "ro", 0);
+            one.attach(10, "root", "rw", 0);
+            two.attach(0, "root", "rw", 0);
+            assertEquals("VM a's view", read(one, 0, 1, "a.txt"));
+            assertEquals("VM b's view", read(one, 10, 11, "b.txt"));
+            assertEquals("VM b's view", read(two, 0, 1, "b.txt"));
+            one.walk(0, 2);
+            one.walk(10, 12);
+            assertErrno(Errno.EROFS, () -> one.lcreate(2, "new", 0101, 0644, 0), "a create in the read-only share");
+            one.lcreate(12, "new", 0101, 0644, 0);
+
+            for (String file : List.of("a.txt", "b.txt")) {
+                List<String> shares = rig.records.stream()
+                        .filter(e -> e.request().paths().stream().anyMatch(p -> p.endsWith(file)))
+                        .map(e -> e.request().share())
+                        .distinct()
+                        .toList();
+                assertEquals(List.of(file.equals("a.txt") ? "ro" : "rw"), shares, file + ": " + rig.records);
+            }
+            List<AuditEntry> creates = rig.records.stream()
+                    .filter(e -> e.request().operation() == Operation.CREATE)
+                    .toList();
+            assertEquals(
+                    List.of("ro denied", "rw allowed"),
+                    creates.stream()
+                            .map(e -> e.request().share() + (e.decision().allowed() ? " allowed" : " denied"))
+                            .distinct()
+                            .sorted()
+                            .toList(),
+                    creates.toString());
+        }
+    }
+
+    private P9Client unix() throws Exception {
+        return P9Client.open(UnixDomainSocketAddress.of(tmp.resolve("a.sock")), MSIZE);
     }
 
     private static void assertErrno(Errno expected, Call call, String what) {
