@@ -63,7 +63,8 @@ final class ListenerChecks {
             int gid = (Integer) Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS);
             String owner = Files.getOwner(path, LinkOption.NOFOLLOW_LINKS).getName();
             String group = String.valueOf(Files.getAttribute(path, "posix:group", LinkOption.NOFOLLOW_LINKS));
-            String seen = "owner " + owner + " (" + uid + "), group " + group + " (" + gid + "), mode 0"
+            String seen = "owner " + owner + " (" + Integer.toUnsignedString(uid) + "), group " + group + " ("
+                    + Integer.toUnsignedString(gid) + "), mode 0"
                     + Integer.toOctalString(mode);
             List<String> wrong = new ArrayList<>();
             if (mode != want.mode()) {
@@ -102,7 +103,7 @@ final class ListenerChecks {
 
     /** Whether a policy's owner or group (a name or a numeric id) is the file's. */
     private static boolean names(String policy, String name, int id) {
-        return policy.equals(name) || policy.equals(String.valueOf(id));
+        return policy.equals(name) || policy.equals(Integer.toUnsignedString(id)); // ids past 2^31 are negative ints
     }
 
     /**

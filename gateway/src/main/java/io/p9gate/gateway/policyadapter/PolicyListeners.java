@@ -85,14 +85,16 @@ public final class PolicyListeners {
         String what = ": VM '" + vm.id() + "' socket: ";
         int uid;
         try {
-            uid = file.owner() == null ? -1 : HostAccounts.uid(file.owner());
+            uid = file.owner() == null ? ListenSpec.SocketAccess.KEEP : HostAccounts.uid(file.owner());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
                     AccountNames.or(unix.names().owner(), vm.pos()) + what + "owner: " + e.getMessage(), e);
         }
         try {
             return new ListenSpec.SocketAccess(
-                    uid, file.group() == null ? -1 : HostAccounts.gid(file.group()), file.mode());
+                    uid,
+                    file.group() == null ? ListenSpec.SocketAccess.KEEP : HostAccounts.gid(file.group()),
+                    file.mode());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
                     AccountNames.or(unix.names().group(), vm.pos()) + what + "group: " + e.getMessage(), e);

@@ -82,14 +82,19 @@ public sealed interface ListenSpec {
     }
 
     /**
-     * Owner and group ids of a Unix socket file (-1 keeps the gateway's) and its permission bits.
+     * Owner and group ids of a Unix socket file ({@link #KEEP} keeps the gateway's) and its permission bits. Ids are
+     * unsigned 32 bits as the kernel's: past 2^31 they are negative ints, and only -1 (4294967295, which the policy
+     * refuses) means none.
      *
-     * @param owner the uid, or -1
-     * @param group the gid, or -1
+     * @param owner the uid, or {@link #KEEP}
+     * @param group the gid, or {@link #KEEP}
      */
     record SocketAccess(int owner, int group, int mode) {
+        /** No owner or group named: chown(2)'s -1, the gateway's own stays. */
+        public static final int KEEP = -1;
+
         /** Owner and group may connect (the VM's launcher runs as the gateway's user or in its group). */
-        public static final SocketAccess DEFAULT = new SocketAccess(-1, -1, 0660);
+        public static final SocketAccess DEFAULT = new SocketAccess(KEEP, KEEP, 0660);
     }
 
     /** Linux interface names: 1 to 15 bytes (IFNAMSIZ - 1). */

@@ -16,7 +16,6 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -71,14 +70,13 @@ final class UnixSocketFiles {
      * configuration does not name can connect.
      */
     static void restrictGroupAndMode(Path path, ListenSpec.SocketAccess access) throws IOException {
-        // Path-based chown/chmod: a socket cannot be opened, which the NOFOLLOW attribute setters would do.
-        PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
-        if (access.group() >= 0) {
-            view.setGroup(path.getFileSystem()
-                    .getUserPrincipalLookupService()
-                    .lookupPrincipalByGroupName(Integer.toUnsignedString(access.group())));
+        // Path-based chown/chmod: a socket cannot be opened, which the NOFOLLOW attribute setters would do. The gid is
+        // set as a number: a principal looked up by its digits took a group named so first, and failed past 2^31.
+        if (access.group() != ListenSpec.SocketAccess.KEEP) {
+            Files.setAttribute(path, "unix:gid", access.group());
         }
-        view.setPermissions(PosixFilePermissions.fromString(modeText(access.mode())));
+        Files.getFileAttributeView(path, PosixFileAttributeView.class)
+                .setPermissions(PosixFilePermissions.fromString(modeText(access.mode())));
     }
 
     /**
@@ -86,10 +84,8 @@ final class UnixSocketFiles {
      * change, so it cannot have been swapped) once it is linked into place.
      */
     static void giveToOwner(Path staged, ListenSpec.SocketAccess access) throws IOException {
-        if (access.owner() >= 0) {
-            UserPrincipalLookupService ids = staged.getFileSystem().getUserPrincipalLookupService();
-            Files.getFileAttributeView(staged, PosixFileAttributeView.class)
-                    .setOwner(ids.lookupPrincipalByName(Integer.toUnsignedString(access.owner())));
+        if (access.owner() != ListenSpec.SocketAccess.KEEP) {
+            Files.setAttribute(staged, "unix:uid", access.owner()); // a number, as the gid (restrictGroupAndMode)
         }
     }
 

@@ -53,6 +53,29 @@ class UnixPeerIdentityTest {
         }
     }
 
+    /**
+     * Ids are 32 bits unsigned, and the policy takes any up to 4294967294: one past 2^31 is negative as a Java int, and
+     * was taken for "not set", so the socket silently kept the gateway's own owner and group (with mode 0660, the
+     * gateway's group could connect as the VM, the group the policy named could not).
+     */
+    @Test
+    void idsPastTwoToThe31AreTheSocketFilesToo() throws Exception {
+        assumeTrue(MY_UID == 0, "giving the socket file to another uid needs root (CAP_CHOWN)");
+        long high = 3_000_000_000L;
+        try (IdentityRig _ = new IdentityRig(tmp).start("""
+                a:
+                  listen: unix:%s/a.sock
+                  socket: {owner: %d, group: %d, mode: "0660"}
+                  shares: {a: {path: %%A, access: read-only}}
+                """.formatted(tmp, high, high + 1), null)) {
+            Path socket = tmp.resolve("a.sock");
+            assertEquals(high, Integer.toUnsignedLong((Integer)
+                    Files.getAttribute(socket, "unix:uid", LinkOption.NOFOLLOW_LINKS)));
+            assertEquals(high + 1, Integer.toUnsignedLong((Integer)
+                    Files.getAttribute(socket, "unix:gid", LinkOption.NOFOLLOW_LINKS)));
+        }
+    }
+
     @Test
     void aPeerWithAnotherUidIsRefusedAndAudited() throws Exception {
         long otherUid = MY_UID + 4242;
