@@ -92,16 +92,16 @@ final class PeerRules {
         if (expected.uid() != null && expected.uid() != peer.uid()) {
             wrong.add("uid " + Integer.toUnsignedString(peer.uid()) + " is not "
                     + expected.spec().uid()
-                    + (expected.spec().uid().equals(String.valueOf(expected.uid()))
+                    + (expected.spec().uid().equals(Integer.toUnsignedString(expected.uid()))
                             ? ""
-                            : " (" + expected.uid() + ")"));
+                            : " (" + Integer.toUnsignedString(expected.uid()) + ")"));
         }
         if (expected.gid() != null && expected.gid() != peer.gid()) {
             wrong.add("gid " + Integer.toUnsignedString(peer.gid()) + " is not "
                     + expected.spec().gid()
-                    + (expected.spec().gid().equals(String.valueOf(expected.gid()))
+                    + (expected.spec().gid().equals(Integer.toUnsignedString(expected.gid()))
                             ? ""
-                            : " (" + expected.gid() + ")"));
+                            : " (" + Integer.toUnsignedString(expected.gid()) + ")"));
         }
         if (wrong.isEmpty()) {
             return new PeerVerdict.Accepted(vm.id());

@@ -28,6 +28,7 @@ class UnixPeerIdentityTest {
     Path tmp;
 
     private static final long MY_UID = (Integer) uncheckedAttr(Path.of("/proc/self"), "unix:uid");
+    private static final long MY_GID = (Integer) uncheckedAttr(Path.of("/proc/self"), "unix:gid");
 
     private static Object uncheckedAttr(Path p, String attr) {
         try {
@@ -116,6 +117,28 @@ class UnixPeerIdentityTest {
                             .filter(e -> e.request().sessionId() != 0)
                             .count(),
                     "no session was opened");
+        }
+    }
+
+    /** A numeric peer: id past 2^31 is named in the refusal as written, not again as a negative int. */
+    @Test
+    void aRefusalNamesAnIdPastTwoToThe31AsWritten() throws Exception {
+        try (IdentityRig rig = new IdentityRig(tmp).start("""
+                a:
+                  listen: unix:%s/a.sock
+                  peer: {uid: 3000000000, gid: 3000000001}
+                  shares: {a: {path: %%A, access: read-only}}
+                """.formatted(tmp), null)) {
+            assertThrows(IOException.class, () -> {
+                try (P9Client c = P9Client.open(UnixDomainSocketAddress.of(tmp.resolve("a.sock")), 65536)) {
+                    c.attach(0, "root", "a", 0);
+                }
+            });
+            String detail = DetailWords.text(rig.refusals().getFirst().request().detail());
+            assertTrue(
+                    detail.endsWith(
+                            "reason=peer uid " + MY_UID + " is not 3000000000, gid " + MY_GID + " is not 3000000001"),
+                    detail);
         }
     }
 
