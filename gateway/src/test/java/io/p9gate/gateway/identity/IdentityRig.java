@@ -67,6 +67,9 @@ final class IdentityRig implements AutoCloseable {
     /** The process's descriptors and memory as the budgets see them (a test may give it fewer descriptors). */
     HostResources host = HostResources.current();
 
+    /** The gateway's {@code --msize} (a test may serve a smaller one). */
+    int msize = GatewayConfig.DEFAULT_MSIZE;
+
     PolicyHolder holder;
     Budgets budgets;
     private ShareServerFactory shares;
@@ -110,12 +113,12 @@ final class IdentityRig implements AutoCloseable {
                 audit);
         try {
             // Budgets from the policy's limits, as serve --policy makes them (R-ROB-2).
-            budgets = PolicyBudgets.of(holder.current(), Map.of(), GatewayConfig.DEFAULT_MSIZE, host);
+            budgets = PolicyBudgets.of(holder.current(), Map.of(), msize, host);
             gateway = Gateway.start(
                     new GatewayConfig(
                             PolicyListeners.of(holder.current(), tls),
                             shares,
-                            GatewayConfig.DEFAULT_MSIZE,
+                            msize,
                             2,
                             SessionSettings.DEFAULT_MAX_OUTSTANDING,
                             0,

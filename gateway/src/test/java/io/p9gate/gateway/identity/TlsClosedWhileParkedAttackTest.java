@@ -3,18 +3,12 @@ package io.p9gate.gateway.identity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.client.P9Client;
-import io.p9gate.gateway.codec.MessageEncoder;
 import io.p9gate.gateway.net.Transports;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.testing.HonestLoop;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,20 +61,7 @@ class TlsClosedWhileParkedAttackTest {
                 }
                 assertEquals(CONNECTIONS, a.connections().used(), "a's connections, all attached");
                 for (UnreadTlsPeer peer : peers.subList(0, CONNECTIONS / 2)) {
-                    OutputStream out = peer.tls().getOutputStream();
-                    writers.add(Thread.ofPlatform()
-                            .name("tflush-flood-" + writers.size())
-                            .start(() -> {
-                                try {
-                                    for (int n = 0; ; n++) {
-                                        out.write(flushes(n));
-                                        out.flush();
-                                        sent.addAndGet(BATCH);
-                                    }
-                                } catch (IOException e) {
-                                    // the socket closed under a blocked write: the end of the flood
-                                }
-                            }));
+                    writers.add(peer.flushFlood("tflush-flood-" + writers.size(), BATCH, sent));
                 }
                 long last = -1;
                 while (sent.get() != last) {
@@ -139,17 +120,5 @@ class TlsClosedWhileParkedAttackTest {
             honest.attach(0, "root", "b", 0);
             honest.getattr(0, 0x7ff);
         }
-    }
-
-    /** {@value #BATCH} Tflushes of a free tag, each under its own tag (2 and up, below the free one). */
-    private static byte[] flushes(int n) {
-        ByteBuf wire = Unpooled.buffer();
-        for (int i = 0; i < BATCH; i++) {
-            MessageEncoder.writeHeaderAndBody(
-                    new Frame(2 + (int) (((long) n * BATCH + i) % 64000), new TMessage.Tflush(65000)), wire);
-        }
-        byte[] bytes = ByteBufUtil.getBytes(wire);
-        wire.release();
-        return bytes;
     }
 }

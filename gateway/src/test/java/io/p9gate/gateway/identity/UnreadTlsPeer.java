@@ -10,9 +10,11 @@ import io.p9gate.gateway.codec.MessageEncoder;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.TMessage;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -24,6 +26,37 @@ record UnreadTlsPeer(Socket raw, SSLSocket tls) {
     static byte[] frame(int tag, TMessage m) {
         ByteBuf wire = Unpooled.buffer();
         MessageEncoder.writeHeaderAndBody(new Frame(tag, m), wire);
+        byte[] bytes = ByteBufUtil.getBytes(wire);
+        wire.release();
+        return bytes;
+    }
+
+    /**
+     * A thread writing {@code batch} Tflushes of a free tag at a time, each under its own tag (2 and up, below the free
+     * one), counted in {@code sent}, until the socket closes under a blocked write.
+     */
+    Thread flushFlood(String name, int batch, AtomicLong sent) throws IOException {
+        OutputStream out = tls.getOutputStream();
+        return Thread.ofPlatform().name(name).start(() -> {
+            try {
+                for (int n = 0; ; n++) {
+                    out.write(flushes(n, batch));
+                    out.flush();
+                    sent.addAndGet(batch);
+                }
+            } catch (IOException e) {
+                // the socket closed under a blocked write: the end of the flood
+            }
+        });
+    }
+
+    /** The {@code n}th {@code batch} Tflushes of a free tag, each under its own tag (2 and up, below the free one). */
+    static byte[] flushes(int n, int batch) {
+        ByteBuf wire = Unpooled.buffer();
+        for (int i = 0; i < batch; i++) {
+            MessageEncoder.writeHeaderAndBody(
+                    new Frame(2 + (int) (((long) n * batch + i) % 64000), new TMessage.Tflush(65000)), wire);
+        }
         byte[] bytes = ByteBufUtil.getBytes(wire);
         wire.release();
         return bytes;
