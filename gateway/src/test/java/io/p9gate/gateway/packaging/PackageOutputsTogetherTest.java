@@ -447,6 +447,33 @@ class PackageOutputsTogetherTest {
         assertEquals(Set.of(NAME + ".tar.gz", NAME + ".manifest", NAME + ".manifest.sig"), names(out));
     }
 
+    /**
+     * Names that are symbolic links (one to a file elsewhere, one dangling): link(2) keeps the link itself aside, not
+     * its target, so the target is never written or removed, and a failing run puts each link back as it was.
+     */
+    @Test
+    void namesThatAreSymlinksAreKeptAsLinksAndTheirTargetsUntouched() throws Exception {
+        Path elsewhere = Files.writeString(dir.resolve("deployed.tar.gz"), "the deployed package");
+        Path dangling = dir.resolve("gone.manifest");
+        for (boolean fails : List.of(false, true)) {
+            Path out = Files.createDirectories(dir.resolve("links-" + fails));
+            Files.createSymbolicLink(out.resolve(NAME + ".tar.gz"), elsewhere);
+            Files.createSymbolicLink(out.resolve(NAME + ".manifest"), dangling);
+            commitManifestAndTarball(out, fails);
+            assertEquals("the deployed package", Files.readString(elsewhere), "failing: " + fails);
+            assertFalse(Files.exists(dangling, LinkOption.NOFOLLOW_LINKS), "failing: " + fails);
+            assertEquals(Set.of(NAME + ".tar.gz", NAME + ".manifest"), names(out), "nothing aside, failing: " + fails);
+            if (fails) {
+                assertEquals(elsewhere, Files.readSymbolicLink(out.resolve(NAME + ".tar.gz")));
+                assertEquals(dangling, Files.readSymbolicLink(out.resolve(NAME + ".manifest")));
+            } else {
+                assertFalse(Files.isSymbolicLink(out.resolve(NAME + ".tar.gz")), "replaced, not written through");
+                assertEquals("new\n", Files.readString(out.resolve(NAME + ".tar.gz")));
+                assertEquals("manifest\n", Files.readString(out.resolve(NAME + ".manifest")));
+            }
+        }
+    }
+
     /** An unsigned run whose tarball's rename fails: the earlier signature was deleted first, so its pair was left. */
     @Test
     void anUnsignedRunThatFailsKeepsTheEarlierSignature() throws Exception {
@@ -506,6 +533,20 @@ class PackageOutputsTogetherTest {
             assertEarlierPackage(out, "a file begun after the stop");
         }
         assertEarlierPackage(out, "after close");
+    }
+
+    /** A new manifest and tarball committed to {@code out}; if {@code fails}, the tarball's rename fails (ENOENT). */
+    private static void commitManifestAndTarball(Path out, boolean fails) throws IOException {
+        try (PackageOutputs outputs =
+                new PackageOutputs(out, name -> removePartial(out, fails ? NAME + ".tar.gz" : "none"))) {
+            outputs.add(NAME + ".manifest", "manifest\n");
+            outputs.add(NAME + ".tar.gz", "new\n");
+            if (fails) {
+                assertThrows(IOException.class, outputs::commit);
+            } else {
+                outputs.commit();
+            }
+        }
     }
 
     private static void writeEarlierPackage(Path out) throws IOException {
