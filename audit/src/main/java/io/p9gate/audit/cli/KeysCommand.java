@@ -76,6 +76,11 @@ public final class KeysCommand implements Runnable {
                 throw badKey(e);
             }
             out().println(key.verifierKey().format());
+            if (out().checkError()) {
+                // Standard output failed (full, or its reader gone): that is the one line said (StandardOutput);
+                // the key files are whole and stay, PREFIX.pub holds what was not printed.
+                return 0;
+            }
             // Escaped as an error line is: a newline in --out would forge a line of the terminal.
             err().println("wrote " + PrintableText.escape(priv.toString()) + " (private, 0600) and "
                     + PrintableText.escape(pub.toString()) + " (public)");

@@ -59,6 +59,34 @@ class StandardOutputTest {
     }
 
     /**
+     * {@code keys generate} with standard output full: the key pair is written before the public key is printed, and
+     * stays (docs/audit-format.md, "Keys"); one line says the output failed. Before, the stdout error and the
+     * {@code wrote ...} line: two lines on stderr.
+     */
+    @Test
+    void keysGenerateWithStdoutFullSaysOneLineAndKeepsTheKeys() throws IOException {
+        StringWriter err = new StringWriter();
+        var cl = AuditCommand.commandLine(new KeysCommand());
+        cl.setErr(new PrintWriter(err, true));
+        Path prefix = tmp.resolve("audit");
+        int exit = StandardOutput.execute(
+                cl,
+                new Failing(Failing.ENOSPC, "No space left on device"),
+                "generate",
+                "--name",
+                "ecu-a-audit",
+                "--out",
+                prefix.toString());
+        assertEquals(1, exit, err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertTrue(
+                err.toString().startsWith("p9gate keys generate: error: cannot write standard output: "),
+                err.toString());
+        assertTrue(Files.isRegularFile(tmp.resolve("audit.key")), "the private key is kept");
+        assertTrue(Files.isRegularFile(tmp.resolve("audit.pub")), "the public key is kept");
+    }
+
+    /**
      * On a host architecture whose kernel values are unknown, the first class taking them from HostAbi fails to
      * load: that Error went past picocli's handler as a stack trace (riscv64 before it was refused by name).
      */
