@@ -95,6 +95,24 @@ class PolicyFmtCommandTest {
         assertEquals("", again.out());
     }
 
+    /**
+     * A file that is no policy (a scalar, a list, nothing) is refused and left byte for byte: before, {@code x} was
+     * rewritten {@code x\n}, exit 0, and named as formatted.
+     */
+    @Test
+    void aFileThatIsNoPolicyIsRefusedAndLeftAsItIs() throws Exception {
+        for (String text : new String[] {"x", "- a\n-   b\n", "\n\n# only a comment\n\n"}) {
+            Path file = Files.writeString(dir.resolve("not-a-policy.yaml"), text);
+            CliRun r = CliRun.of("fmt", file.toString());
+            assertEquals(1, r.exit(), text + ": " + r.out() + r.err());
+            assertEquals("", r.out(), text);
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(
+                    r.err().startsWith("p9gate policy fmt: error: " + file + ": cannot format: not a policy"), r.err());
+            assertEquals(text, Files.readString(file), "changed");
+        }
+    }
+
     @Test
     void aFileThatCannotBeFormattedIsRefusedInOneLineAndLeftAlone() throws Exception {
         String broken = "image: t\nvms: [unclosed\n";

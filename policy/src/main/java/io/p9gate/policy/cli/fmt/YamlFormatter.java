@@ -77,7 +77,15 @@ public final class YamlFormatter {
             if (alias != null) {
                 return alias;
             }
-            Formatting.Refused duplicate = firstDuplicateKey(compose(unixLines));
+            Node root = compose(unixLines);
+            if (!(root instanceof MappingNode)) {
+                // A policy and a policy test are mappings: anything else is no policy, and is left as it is
+                // (a scalar 'x' was rewritten 'x\n').
+                return new Formatting.Refused("not a policy or policy test: its top level is "
+                        + (root == null ? "empty" : root instanceof SequenceNode ? "a list" : "a scalar")
+                        + ", not a mapping");
+            }
+            Formatting.Refused duplicate = firstDuplicateKey(root);
             if (duplicate != null) {
                 return duplicate;
             }
