@@ -157,7 +157,7 @@ abstract class CliCommand implements Callable<Integer> {
         } catch (NoSuchFileException e) {
             throw usage(FileReason.missing(file));
         } catch (SmallFile.UnfitException e) {
-            throw usage(file + " is not " + what + ": " + e.getMessage());
+            throw usage(FileReason.said(file, e.getMessage()) + " (not " + what + ")");
         } catch (CharacterCodingException e) {
             throw usage(file + " is not " + what + ": it is not UTF-8 text");
         }

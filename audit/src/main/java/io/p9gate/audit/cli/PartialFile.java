@@ -1,6 +1,7 @@
 package io.p9gate.audit.cli;
 
 import io.p9gate.audit.note.DiskSync;
+import io.p9gate.audit.note.FileReason;
 import io.p9gate.audit.note.FileWriteFailure;
 import io.p9gate.audit.verify.FindingClass;
 import java.io.BufferedWriter;
@@ -52,16 +53,18 @@ final class PartialFile implements AutoCloseable {
         Path named = file.toAbsolutePath();
         Path parent = named.getParent();
         if (Files.isDirectory(named)) {
-            throw new UserError(file + ": is a directory (" + option + ")", FindingClass.IO_ERROR);
+            throw new UserError(
+                    FileReason.said(file, FileReason.IS_A_DIRECTORY) + " (" + option + ")", FindingClass.IO_ERROR);
         }
         refuseSpecial(file, option);
         if (parent == null || !Files.isDirectory(parent)) {
             throw new UserError(
-                    "cannot write " + file + ": no such directory " + parent + " (create it first)",
-                    FindingClass.IO_ERROR);
+                    FileReason.missing(parent) + " (create it to write " + file + " there)", FindingClass.IO_ERROR);
         }
         if (!Files.isWritable(parent)) {
-            throw new UserError("cannot write " + file + ": permission denied in " + parent, FindingClass.IO_ERROR);
+            throw new UserError(
+                    FileReason.said(parent, FileReason.PERMISSION_DENIED) + " (cannot write " + file + " there)",
+                    FindingClass.IO_ERROR);
         }
     }
 
@@ -74,7 +77,7 @@ final class PartialFile implements AutoCloseable {
             if (Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
                     .isOther()) {
                 throw new UserError(
-                        file + ": is a FIFO, socket or device, not a file (" + option + ")", FindingClass.IO_ERROR);
+                        FileReason.said(file, FileReason.IS_SPECIAL) + " (" + option + ")", FindingClass.IO_ERROR);
             }
         } catch (IOException e) {
             // Nothing there (or nothing this process can see): the rename makes the file.

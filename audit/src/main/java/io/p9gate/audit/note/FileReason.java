@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * Why a file could not be used, in the one wording of every command (docs/cli.md, "Conventions"): {@code FILE:
@@ -19,12 +20,29 @@ import java.nio.file.Path;
  */
 public final class FileReason {
     public static final String NO_SUCH_FILE = "no such file or directory";
+    public static final String IS_A_DIRECTORY = "is a directory";
+    public static final String IS_SPECIAL = "is a FIFO, socket or device";
+    public static final String NOT_A_DIRECTORY = "not a directory";
+    public static final String PERMISSION_DENIED = "permission denied";
 
     private FileReason() {}
 
+    /** {@code FILE: REASON}, the shape of every such message; a command may add {@code  (what it expected)}. */
+    public static String said(Object file, String reason) {
+        return file + ": " + reason;
+    }
+
     /** {@code FILE: no such file or directory}. */
     public static String missing(Object file) {
-        return file + ": " + NO_SUCH_FILE;
+        return said(file, NO_SUCH_FILE);
+    }
+
+    /**
+     * Why a node that is no regular file cannot be read as one: {@link #IS_A_DIRECTORY} or {@link #IS_SPECIAL}. The
+     * commands had said it four ways ("it is a directory", "F is a directory, not a key file", "F: is a directory").
+     */
+    public static String notRegular(BasicFileAttributes a) {
+        return a.isDirectory() ? IS_A_DIRECTORY : IS_SPECIAL;
     }
 
     /** The reason alone, in words. */
@@ -41,9 +59,9 @@ public final class FileReason {
             return f.getReason();
         }
         return switch (f) {
-            case AccessDeniedException a -> "permission denied";
+            case AccessDeniedException a -> PERMISSION_DENIED;
             case NoSuchFileException n -> NO_SUCH_FILE;
-            case NotDirectoryException n -> "not a directory";
+            case NotDirectoryException n -> NOT_A_DIRECTORY;
             case DirectoryNotEmptyException d -> "directory not empty";
             case FileAlreadyExistsException x -> "file exists";
             case NotLinkException n -> "not a symbolic link";

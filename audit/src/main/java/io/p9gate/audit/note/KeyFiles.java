@@ -82,9 +82,6 @@ public final class KeyFiles {
      * naming it, not the JDK's "Is a directory" or "Input length = 1".
      */
     private static String keyText(Path file) throws KeyFormatException, IOException {
-        if (Files.isDirectory(file)) {
-            throw new KeyFormatException(file + " is a directory, not a key file");
-        }
         try {
             return StandardCharsets.US_ASCII
                     .newDecoder()
@@ -93,7 +90,7 @@ public final class KeyFiles {
         } catch (NoSuchFileException e) {
             throw new KeyFormatException(FileReason.missing(file));
         } catch (SmallFile.UnfitException e) {
-            throw new KeyFormatException(file + " is not a key file: " + e.getMessage());
+            throw new KeyFormatException(FileReason.said(file, e.getMessage()) + " (not a key file)");
         } catch (CharacterCodingException e) {
             throw new KeyFormatException(
                     file + " is not a key file: it is not text ('p9gate keys generate' writes them)");

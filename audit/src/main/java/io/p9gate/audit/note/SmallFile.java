@@ -28,7 +28,7 @@ public final class SmallFile {
 
     /**
      * @throws NoSuchFileException there is no such file
-     * @throws UnfitException a directory, FIFO, socket or device, a loop of links, or longer than {@code maxBytes}
+     * @throws UnfitException ({@code FileReason.said(file, e.getMessage())} says it) a directory, FIFO, socket or device, a loop of links, or longer than {@code maxBytes}
      */
     public static byte[] read(Path file, int maxBytes) throws IOException, UnfitException {
         if (LinkLoop.at(file)) {
@@ -36,12 +36,12 @@ public final class SmallFile {
         }
         BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
         if (!a.isRegularFile()) {
-            throw new UnfitException(a.isDirectory() ? "it is a directory" : "it is a FIFO, socket or device");
+            throw new UnfitException(FileReason.notRegular(a));
         }
         try (InputStream in = Files.newInputStream(file)) {
             byte[] bytes = in.readNBytes(maxBytes + 1);
             if (bytes.length > maxBytes) {
-                throw new UnfitException("it is longer than " + maxBytes + " bytes");
+                throw new UnfitException("is longer than " + maxBytes + " bytes");
             }
             return bytes;
         }

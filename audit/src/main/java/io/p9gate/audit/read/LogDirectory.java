@@ -41,14 +41,15 @@ public final class LogDirectory {
      */
     public static Optional<String> notADirectory(Path dir) {
         if (LinkLoop.at(dir)) {
-            return Optional.of(dir + ": " + LinkLoop.REASON);
+            return Optional.of(FileReason.said(dir, LinkLoop.REASON));
         }
         if (Files.isDirectory(dir)) {
             return Optional.empty();
         }
         return Optional.of(
                 Files.exists(dir)
-                        ? dir + " is not a directory (an audit log is a directory of segment-*.jsonl files)"
+                        ? FileReason.said(dir, FileReason.NOT_A_DIRECTORY)
+                                + " (an audit log is a directory of segment-*.jsonl files)"
                         : FileReason.missing(dir));
     }
 

@@ -39,7 +39,7 @@ class OutputOntoSpecialFileTest {
         CliRun r = CliRun.audit(args.toArray(String[]::new));
         assertEquals(1, r.exit(), r.out() + r.err());
         assertTrue(r.oneLineError(), r.err());
-        assertTrue(r.err().contains(fifo + ": is a FIFO, socket or device, not a file (" + option), r.err());
+        assertTrue(r.err().contains(fifo + ": is a FIFO, socket or device (" + option), r.err());
         assertTrue(
                 Files.readAttributes(fifo, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
                         .isOther(),

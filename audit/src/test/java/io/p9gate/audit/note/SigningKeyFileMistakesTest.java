@@ -62,7 +62,7 @@ class SigningKeyFileMistakesTest {
     void aDirectoryIsNamedAsADirectory() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("keys"));
         String why = refusal(dir);
-        assertTrue(why.contains(dir + " is a directory, not a key file"), why);
+        assertTrue(why.contains(dir + ": is a directory (not a key file)"), why);
     }
 
     @Test

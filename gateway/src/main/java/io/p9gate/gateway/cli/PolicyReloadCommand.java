@@ -1,5 +1,6 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.audit.note.FileReason;
 import io.p9gate.audit.note.SmallFile;
 import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
 import io.p9gate.policy.load.IoReason;
@@ -151,7 +152,7 @@ public final class PolicyReloadCommand implements Callable<Integer> {
         } catch (NoSuchFileException e) {
             throw new IOException("no pid file " + pidFile + " (start the gateway with serve --pid-file)");
         } catch (SmallFile.UnfitException e) {
-            throw new IOException("pid file " + pidFile + " is no pid file: " + e.getMessage());
+            throw new IOException(FileReason.said(pidFile, e.getMessage()) + " (not a pid file)");
         } catch (CharacterCodingException e) {
             throw new IOException("pid file " + pidFile + " does not hold a process id: it is not text");
         }

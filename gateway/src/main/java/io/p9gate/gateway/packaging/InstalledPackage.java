@@ -1,14 +1,17 @@
 package io.p9gate.gateway.packaging;
 
+import io.p9gate.audit.note.FileReason;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SignedNote;
+import io.p9gate.audit.note.SmallFile;
 import io.p9gate.audit.note.VerifierKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +29,11 @@ public final class InstalledPackage {
         }
     }
 
+    private static final String NOT_A_PACKAGE = " (not an extracted p9gate package)";
+
+    /** 64 MiB: a manifest lists a few hundred files; a bound, as every file a user names is read with one. */
+    private static final int MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+
     private InstalledPackage() {}
 
     /** The manifest's header (image, version, java, ...) of the package installed at {@code root}, if it is one. */
@@ -40,17 +48,37 @@ public final class InstalledPackage {
 
     /** @param keys the public keys a signature must verify against; empty: the signature is not checked */
     public static Report verify(Path root, List<Path> keys) throws PackagingException, IOException {
-        String manifest;
-        try {
-            manifest = Files.readString(root.resolve(Manifest.FILE), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new PackagingException("no " + Manifest.FILE + " in " + root + ": not an extracted p9gate package");
-        }
+        String manifest = manifestText(root);
         Manifest.Parsed parsed = Manifest.parse(manifest);
         List<String> problems = new ArrayList<>();
         String signature = signature(root, manifest, keys, problems);
         problems.addAll(Manifest.differences(parsed, root));
         return new Report(parsed.header(), parsed.entries().size(), problems, signature);
+    }
+
+    /**
+     * The manifest, read only from a directory's regular file: a FIFO given as the package was said in the JDK's words
+     * ({@code FIFO/MANIFEST: Not a directory}), and a FIFO as its MANIFEST held the command in open(2) for ever.
+     */
+    private static String manifestText(Path root) throws PackagingException, IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(root, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw new PackagingException(FileReason.missing(root));
+        }
+        if (!a.isDirectory()) {
+            String why = a.isRegularFile() ? FileReason.NOT_A_DIRECTORY : FileReason.notRegular(a);
+            throw new PackagingException(FileReason.said(root, why) + NOT_A_PACKAGE);
+        }
+        Path file = root.resolve(Manifest.FILE);
+        try {
+            return new String(SmallFile.read(file, MAX_MANIFEST_BYTES), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new PackagingException("no " + Manifest.FILE + " in " + root + NOT_A_PACKAGE);
+        } catch (SmallFile.UnfitException e) {
+            throw new PackagingException(FileReason.said(file, e.getMessage()) + NOT_A_PACKAGE);
+        }
     }
 
     private static String signature(Path root, String manifest, List<Path> keyFiles, List<String> problems)

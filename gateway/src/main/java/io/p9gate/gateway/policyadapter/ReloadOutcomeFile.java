@@ -1,5 +1,6 @@
 package io.p9gate.gateway.policyadapter;
 
+import io.p9gate.audit.note.FileReason;
 import io.p9gate.audit.note.SmallFile;
 import io.p9gate.gateway.files.RunFile;
 import io.p9gate.policy.PolicyHolder;
@@ -165,7 +166,7 @@ public final class ReloadOutcomeFile {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (SmallFile.UnfitException e) {
-            throw new IOException("reload outcome file " + file + " is no outcome file: " + e.getMessage());
+            throw new IOException(FileReason.said(file, e.getMessage()) + " (not a reload outcome file)");
         }
     }
 }

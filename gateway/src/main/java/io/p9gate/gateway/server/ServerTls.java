@@ -4,6 +4,7 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.p9gate.audit.note.FileReason;
 import io.p9gate.policy.load.IoReason;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,7 +50,7 @@ public final class ServerTls {
 
     private static void readable(Path p) throws IOException {
         if (Files.isDirectory(p)) {
-            throw new IOException("cannot read TLS file " + p + ": is a directory");
+            throw new IOException(FileReason.said(p, FileReason.IS_A_DIRECTORY) + " (not a TLS file)");
         }
         try (InputStream in = Files.newInputStream(p)) {
             in.read();

@@ -293,7 +293,7 @@ class PolicyReplayTest {
         assertTrue(looped.err().contains(loop + ": too many levels of symbolic links"), looped.err());
         Run file = replay("--log", policy.toString(), "--no-verify", "--policy", policy.toString());
         assertEquals(2, file.code(), file.err());
-        assertTrue(file.err().contains(policy + " is not a directory"), file.err());
+        assertTrue(file.err().contains(policy + ": not a directory"), file.err());
         Path broken = Files.writeString(scratch.resolve("broken.yaml"), "vms: [\n");
         Run badPolicy =
                 replay("--log", scratch.resolve("audit").toString(), "--no-verify", "--policy", broken.toString());

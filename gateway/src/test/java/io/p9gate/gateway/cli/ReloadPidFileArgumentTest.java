@@ -23,17 +23,26 @@ class ReloadPidFileArgumentTest {
     Path dir;
 
     private void assertOneLineNaming(Path pidFile, String why) {
+        assertOneLine(pidFile, "pid file " + pidFile + " ", why);
+    }
+
+    /** No regular file: {@code FILE: REASON (not a pid file)}, as every command says it. */
+    private void assertNoRegularFile(Path pidFile, String why) {
+        assertOneLine(pidFile, pidFile + ": " + why + " (not a pid file)", why);
+    }
+
+    private void assertOneLine(Path pidFile, String start, String why) {
         CliRun run = CliRun.of("policy", "reload", "--pid-file", pidFile.toString());
         assertEquals(Main.EXIT_FAILURE, run.code(), run.err());
         assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
         assertFalse(run.err().contains("\tat "), run.err());
-        assertTrue(run.err().startsWith("p9gate policy reload: error: pid file " + pidFile + " "), run.err());
+        assertTrue(run.err().startsWith("p9gate policy reload: error: " + start), run.err());
         assertTrue(run.err().contains(why), run.err());
     }
 
     @Test
     void aDirectoryIsNamedAsNoPidFile() throws Exception {
-        assertOneLineNaming(Files.createDirectory(dir.resolve("p9gate.pid")), "it is a directory");
+        assertNoRegularFile(Files.createDirectory(dir.resolve("p9gate.pid")), "is a directory");
     }
 
     @Test
@@ -41,7 +50,7 @@ class ReloadPidFileArgumentTest {
     void aFifoIsRefusedWithoutWaitingForAWriter() throws Exception {
         Path fifo = dir.resolve("p9gate.pid");
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
-        assertOneLineNaming(fifo, "it is a FIFO, socket or device");
+        assertNoRegularFile(fifo, "is a FIFO, socket or device");
     }
 
     /**
@@ -54,8 +63,7 @@ class ReloadPidFileArgumentTest {
         Path fifo = ReloadOutcomeFile.beside(dir.resolve("p9gate.pid"));
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
         IOException e = assertThrows(IOException.class, () -> ReloadOutcomeFile.read(fifo));
-        assertEquals(
-                "reload outcome file " + fifo + " is no outcome file: it is a FIFO, socket or device", e.getMessage());
+        assertEquals(fifo + ": is a FIFO, socket or device (not a reload outcome file)", e.getMessage());
     }
 
     @Test

@@ -60,6 +60,6 @@ class ServerTlsFilesTest {
         IOException missing = assertThrows(IOException.class, () -> ServerTls.load(dir.resolve("server-crt.pem"), key));
         assertTrue(missing.getMessage().endsWith("server-crt.pem: no such file or directory"), missing.getMessage());
         IOException directory = assertThrows(IOException.class, () -> ServerTls.load(dir, key));
-        assertTrue(directory.getMessage().endsWith(dir + ": is a directory"), directory.getMessage());
+        assertTrue(directory.getMessage().endsWith(dir + ": is a directory (not a TLS file)"), directory.getMessage());
     }
 }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * until the heap ran out (the tool then said it ran out of memory, having decided nothing).
  */
 class PolicyFileKindTest {
-    private static final String NOT_REGULAR = "it is a FIFO, socket or device";
+    private static final String NOT_REGULAR = "is a FIFO, socket or device";
 
     @TempDir
     Path dir;
