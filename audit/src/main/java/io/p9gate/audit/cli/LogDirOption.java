@@ -5,7 +5,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** The {@code --log DIR} option shared by the audit subcommands. */
+/**
+ * The {@code --log DIR} option shared by the audit subcommands. A DIR that is not there, no directory or holds no log
+ * is bad input, exit 2 in every command (docs/cli.md): it was 1, a failure while reading, here and 2 in {@code policy
+ * replay}.
+ */
 final class LogDirOption {
     @Option(names = "--log", required = true, paramLabel = "DIR", description = "Audit log directory.")
     Path dir;
@@ -13,7 +17,7 @@ final class LogDirOption {
     Path existing() throws UserError {
         var why = LogDirectory.notADirectory(dir);
         if (why.isPresent()) {
-            throw new UserError(why.get(), io.p9gate.audit.verify.FindingClass.IO_ERROR);
+            throw new UserError(why.get(), io.p9gate.audit.verify.FindingClass.USAGE);
         }
         return dir;
     }
@@ -22,7 +26,7 @@ final class LogDirOption {
     Path holdingLog() throws UserError, IOException {
         var why = LogDirectory.noLog(existing());
         if (why.isPresent()) {
-            throw new UserError(why.get(), io.p9gate.audit.verify.FindingClass.IO_ERROR);
+            throw new UserError(why.get(), io.p9gate.audit.verify.FindingClass.USAGE);
         }
         return dir;
     }

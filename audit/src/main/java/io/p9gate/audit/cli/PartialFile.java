@@ -47,19 +47,20 @@ final class PartialFile implements AutoCloseable {
     /**
      * Says, before a long read of the log, what would stop the file being written at its end: its directory is
      * missing or not writable, or the name is a directory or a FIFO, socket or device ({@code option} names it: the
-     * page's file, {@code --html}).
+     * page's file, {@code --html}). A name that is a directory or a node, or a directory that is not there, is bad
+     * input (exit 2); a directory the command may not write in is a failure (exit 1).
      */
     static void checkWritable(Path file, String option) throws UserError {
         Path named = file.toAbsolutePath();
         Path parent = named.getParent();
         if (Files.isDirectory(named)) {
             throw new UserError(
-                    FileReason.said(file, FileReason.IS_A_DIRECTORY) + " (" + option + ")", FindingClass.IO_ERROR);
+                    FileReason.said(file, FileReason.IS_A_DIRECTORY) + " (" + option + ")", FindingClass.USAGE);
         }
         refuseSpecial(file, option);
         if (parent == null || !Files.isDirectory(parent)) {
             throw new UserError(
-                    FileReason.missing(parent) + " (create it to write " + file + " there)", FindingClass.IO_ERROR);
+                    FileReason.missing(parent) + " (create it to write " + file + " there)", FindingClass.USAGE);
         }
         if (!Files.isWritable(parent)) {
             throw new UserError(
@@ -77,7 +78,7 @@ final class PartialFile implements AutoCloseable {
             if (Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
                     .isOther()) {
                 throw new UserError(
-                        FileReason.said(file, FileReason.IS_SPECIAL) + " (" + option + ")", FindingClass.IO_ERROR);
+                        FileReason.said(file, FileReason.IS_SPECIAL) + " (" + option + ")", FindingClass.USAGE);
             }
         } catch (IOException e) {
             // Nothing there (or nothing this process can see): the rename makes the file.

@@ -61,7 +61,7 @@ final class ProveCommand extends CliCommand {
 
     @Override
     int run() throws UserError, IOException {
-        Path dir = log.existing();
+        Path dir = log.holdingLog(); // a mistyped --log said "no record with seq N", exit 1
         if ((seq == null) == (consistency == null)) {
             throw badOption("name a record (SEQ) or two checkpoint sizes (--consistency OLD NEW), not "
                     + (seq == null ? "neither" : "both"));

@@ -6,11 +6,13 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystemLoopException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Optional;
 
 /**
  * Why a file could not be used, in the one wording of every command (docs/cli.md, "Conventions"): {@code FILE:
@@ -43,6 +45,25 @@ public final class FileReason {
      */
     public static String notRegular(BasicFileAttributes a) {
         return a.isDirectory() ? IS_A_DIRECTORY : IS_SPECIAL;
+    }
+
+    /**
+     * Why {@code file}, named on a command line to be read, is no file to read: not there, a directory, a FIFO,
+     * socket or device, a loop of links ({@code FILE: REASON}); empty when it is a regular file, or when looking
+     * fails otherwise (the read says why). Bad input, exit 2, in every command (docs/cli.md).
+     */
+    public static Optional<String> notARegularFile(Path file) {
+        if (LinkLoop.at(file)) {
+            return Optional.of(said(file, LinkLoop.REASON));
+        }
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return a.isRegularFile() ? Optional.empty() : Optional.of(said(file, notRegular(a)));
+        } catch (NoSuchFileException e) {
+            return Optional.of(missing(file));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /** The reason alone, in words. */

@@ -121,7 +121,7 @@ class AuditCliTest {
         assertTrue(Files.readString(pin).contains("\n\n\u2014 ecu-a-audit "));
         CliRun intoDirectory =
                 CliRun.audit("verify", "--log", log.toString(), "--key", pub.toString(), "--save-pin", tmp.toString());
-        assertEquals(1, intoDirectory.exit(), intoDirectory.err());
+        assertEquals(2, intoDirectory.exit(), intoDirectory.err());
         assertTrue(intoDirectory.oneLineError(), intoDirectory.err());
         assertTrue(intoDirectory.err().contains("--save-pin"), intoDirectory.err());
         assertEquals("", intoDirectory.out(), "refused before the log is read");
@@ -130,7 +130,7 @@ class AuditCliTest {
     @Test
     void badInputIsOneLine() throws Exception {
         CliRun missing = CliRun.audit("verify", "--log", tmp.resolve("nope").toString(), "--key", pub.toString());
-        assertEquals(1, missing.exit());
+        assertEquals(2, missing.exit());
         assertTrue(missing.oneLineError(), missing.err());
         Path junk = tmp.resolve("junk.pub");
         Files.writeString(junk, "hello");

@@ -45,7 +45,7 @@ class MistypedLogDirectoryTest {
             default -> {}
         }
         CliRun r = CliRun.audit(args.toArray(String[]::new));
-        assertEquals(1, r.exit(), command + " of a directory with no log: " + r.out() + r.err());
+        assertEquals(2, r.exit(), command + " of a directory with no log: " + r.out() + r.err());
         assertTrue(r.oneLineError(), r.err());
         assertTrue(r.err().contains("no audit log in " + notTheLog), r.err());
         assertEquals("", r.out());
@@ -67,7 +67,7 @@ class MistypedLogDirectoryTest {
             args.addAll(List.of("--key", pub.toString()));
         }
         CliRun r = CliRun.audit(args.toArray(String[]::new));
-        assertEquals(1, r.exit(), r.out() + r.err());
+        assertEquals(2, r.exit(), r.out() + r.err());
         assertTrue(r.oneLineError(), r.err());
         assertTrue(r.err().contains("no audit log in " + log + ": writer.lock but no segment-*.jsonl"), r.err());
         assertTrue(r.err().contains("a start that stopped before its first record"), r.err());
@@ -99,7 +99,7 @@ class MistypedLogDirectoryTest {
             args.addAll(List.of("--key", pub.toString()));
         }
         CliRun r = CliRun.audit(args.toArray(String[]::new));
-        assertEquals(1, r.exit(), r.out() + r.err());
+        assertEquals(2, r.exit(), r.out() + r.err());
         assertTrue(r.err().contains("or its log's files were removed"), r.err());
     }
 }

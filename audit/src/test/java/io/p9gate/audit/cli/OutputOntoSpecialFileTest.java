@@ -37,7 +37,7 @@ class OutputOntoSpecialFileTest {
         List<String> args = new ArrayList<>(List.of(command));
         args.addAll(List.of("--log", reviewed.log().toString(), option, fifo.toString()));
         CliRun r = CliRun.audit(args.toArray(String[]::new));
-        assertEquals(1, r.exit(), r.out() + r.err());
+        assertEquals(2, r.exit(), r.out() + r.err());
         assertTrue(r.oneLineError(), r.err());
         assertTrue(r.err().contains(fifo + ": is a FIFO, socket or device (" + option), r.err());
         assertTrue(

@@ -101,7 +101,7 @@ class ReportCommandTest {
                 page.toString(),
                 "--log",
                 tmp.resolve("nope").toString());
-        assertEquals(1, missingLog.exit());
+        assertEquals(2, missingLog.exit());
         assertTrue(missingLog.oneLineError(), missingLog.err());
         CliRun unwritable = CliRun.audit(
                 "report",
@@ -110,7 +110,7 @@ class ReportCommandTest {
                 "--log",
                 reviewed.log().toString());
         assertTrue(unwritable.oneLineError(), unwritable.err());
-        assertEquals(1, unwritable.exit());
+        assertEquals(2, unwritable.exit()); // a directory that is not there: bad input
         CliRun noHtml = CliRun.audit("report", "--log", reviewed.log().toString());
         assertEquals(2, noHtml.exit());
         assertTrue(noHtml.oneLineError(), noHtml.err());
@@ -132,7 +132,7 @@ class ReportCommandTest {
                     "--key",
                     reviewed.pub().toString(),
                     "--progress");
-            assertEquals(1, r.exit(), r.err());
+            assertEquals(2, r.exit(), r.err());
             assertTrue(r.oneLineError(), r.err());
             assertTrue(r.err().contains(bad.toString()), r.err());
             assertFalse(r.err().contains("verifying"), "nothing was read: " + r.err());

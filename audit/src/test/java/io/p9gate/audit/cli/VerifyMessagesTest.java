@@ -79,7 +79,7 @@ class VerifyMessagesTest {
         Path elsewhere = Files.createDirectories(tmp.resolve("not-the-log"));
         Files.writeString(elsewhere.resolve("notes.txt"), "x");
         CliRun r = CliRun.audit("verify", "--log", elsewhere.toString(), "--key", pub.toString());
-        assertEquals(1, r.exit(), "a mistyped --log reads as 'OK: 0 records' otherwise: " + r.out() + r.err());
+        assertEquals(2, r.exit(), "a mistyped --log reads as 'OK: 0 records' otherwise: " + r.out() + r.err());
         assertTrue(r.oneLineError(), r.err());
         assertTrue(r.err().contains("no audit log in " + elsewhere), r.err());
         assertTrue(r.err().contains("--audit-dir"), "names serve's option (there is no --audit-log): " + r.err());
@@ -204,7 +204,7 @@ class VerifyMessagesTest {
                 default -> {}
             }
             CliRun r = CliRun.audit(args.toArray(String[]::new));
-            assertEquals(1, r.exit(), r.err());
+            assertEquals(2, r.exit(), r.err());
             assertTrue(r.oneLineError(), r.err());
             assertTrue(r.err().contains(pub + ": not a directory"), command + ": " + r.err());
         }
@@ -234,7 +234,7 @@ class VerifyMessagesTest {
             assertTrue(r.err().contains("too many levels of symbolic links"), r.err());
         }
         CliRun asLog = CliRun.audit("verify", "--log", loop.toString(), "--key", k);
-        assertEquals(1, asLog.exit(), asLog.err());
+        assertEquals(2, asLog.exit(), asLog.err()); // bad input, as a --log that is not there
         assertTrue(asLog.err().contains(loop + ": too many levels of symbolic links"), asLog.err());
 
         Path sidecar = LogDirectory.checkpointsFile(log);

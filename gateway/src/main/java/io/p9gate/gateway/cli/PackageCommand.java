@@ -1,7 +1,9 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.audit.cli.CliMessages;
 import io.p9gate.audit.cli.ProgressOption;
 import io.p9gate.gateway.packaging.InstalledPackage;
+import io.p9gate.gateway.packaging.NotAPackageException;
 import io.p9gate.gateway.packaging.Packager;
 import io.p9gate.gateway.packaging.PackagingException;
 import java.io.IOException;
@@ -218,7 +220,14 @@ final class PackageCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws PackagingException, IOException {
-            InstalledPackage.Report report = InstalledPackage.verify(root, keys);
+            InstalledPackage.Report report;
+            try {
+                report = InstalledPackage.verify(root, keys);
+            } catch (NotAPackageException e) {
+                // Bad input, not a finding: 1 says the package's files differ from their manifest.
+                CliMessages.printError(spec, e.getMessage());
+                return Main.EXIT_USAGE;
+            }
             PrintWriter o = spec.commandLine().getOut();
             report.problems().forEach(p -> o.println(root + ": " + p));
             o.println(root + ": " + (report.ok() ? "ok" : report.problems().size() + " problem(s)") + ": "

@@ -47,7 +47,8 @@ public final class InstalledPackage {
     }
 
     /** @param keys the public keys a signature must verify against; empty: the signature is not checked */
-    public static Report verify(Path root, List<Path> keys) throws PackagingException, IOException {
+    public static Report verify(Path root, List<Path> keys)
+            throws PackagingException, NotAPackageException, IOException {
         String manifest = manifestText(root);
         Manifest.Parsed parsed = Manifest.parse(manifest);
         List<String> problems = new ArrayList<>();
@@ -60,24 +61,24 @@ public final class InstalledPackage {
      * The manifest, read only from a directory's regular file: a FIFO given as the package was said in the JDK's words
      * ({@code FIFO/MANIFEST: Not a directory}), and a FIFO as its MANIFEST held the command in open(2) for ever.
      */
-    private static String manifestText(Path root) throws PackagingException, IOException {
+    private static String manifestText(Path root) throws NotAPackageException, IOException {
         BasicFileAttributes a;
         try {
             a = Files.readAttributes(root, BasicFileAttributes.class);
         } catch (NoSuchFileException e) {
-            throw new PackagingException(FileReason.missing(root));
+            throw new NotAPackageException(FileReason.missing(root));
         }
         if (!a.isDirectory()) {
             String why = a.isRegularFile() ? FileReason.NOT_A_DIRECTORY : FileReason.notRegular(a);
-            throw new PackagingException(FileReason.said(root, why) + NOT_A_PACKAGE);
+            throw new NotAPackageException(FileReason.said(root, why) + NOT_A_PACKAGE);
         }
         Path file = root.resolve(Manifest.FILE);
         try {
             return new String(SmallFile.read(file, MAX_MANIFEST_BYTES), StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            throw new PackagingException("no " + Manifest.FILE + " in " + root + NOT_A_PACKAGE);
+            throw new NotAPackageException("no " + Manifest.FILE + " in " + root + NOT_A_PACKAGE);
         } catch (SmallFile.UnfitException e) {
-            throw new PackagingException(FileReason.said(file, e.getMessage()) + NOT_A_PACKAGE);
+            throw new NotAPackageException(FileReason.said(file, e.getMessage()) + NOT_A_PACKAGE);
         }
     }
 

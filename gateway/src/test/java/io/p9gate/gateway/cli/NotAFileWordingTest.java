@@ -5,13 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.audit.AuditLog;
-import io.p9gate.audit.AuditOptions;
-import io.p9gate.audit.note.KeyFiles;
-import io.p9gate.audit.note.SigningKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -36,29 +31,13 @@ class NotAFileWordingTest {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void everyCommandSaysADirectoryOrAFifoInOneWording() throws Exception {
-        SigningKey key = SigningKey.generate("ecu-a-audit", new SecureRandom());
-        Path pub = tmp.resolve("audit.pub");
-        KeyFiles.writeKeyPair(key, tmp.resolve("audit.key"), pub);
-        Path log = tmp.resolve("log");
-        AuditLog.open(log, key, AuditOptions.defaults("p9gate.example/ecu-a/audit"))
-                .close();
+        ReviewScratch scratch = ReviewScratch.in(tmp);
+        Path pub = scratch.pub();
+        Path fifo = scratch.fifo();
         Path directory = Files.createDirectory(tmp.resolve("adir"));
-        Path fifo = tmp.resolve("fifo");
-        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
         Path pidDirectory = Files.createDirectory(tmp.resolve("p9gate.pid"));
-        String l = log.toString();
-        String p = pub.toString();
-        List<Function<String, List<String>>> commands = List.of(
-                f -> List.of("policy", "check", f),
-                f -> List.of("policy", "test", f),
-                f -> List.of("policy", "fmt", f),
-                f -> List.of("policy", "replay", "--no-verify", "--log", l, "--policy", f),
-                f -> List.of("audit", "verify", "--log", l, "--key", f),
-                f -> List.of("audit", "verify", "--log", l, "--key", p, "--pin", f),
-                f -> List.of("audit", "verify", "--log", l, "--key", p, "--save-pin", f),
-                f -> List.of("audit", "check-proof", "--key", p, f),
-                f -> List.of("audit", "export", "--log", l, "--format", "jsonl", "--output", f),
-                f -> List.of("audit", "report", "--log", l, "--key", p, "--html", f));
+        List<Function<String, List<String>>> commands = new ArrayList<>(scratch.readingAFile());
+        commands.addAll(scratch.writingAFile());
         List<Executable> checks = new ArrayList<>();
         for (Function<String, List<String>> command : commands) {
             checks.add(() -> assertSaid(command.apply(directory.toString()), directory, "is a directory"));

@@ -119,7 +119,7 @@ class HelpAndErrorStyleTest {
         assertEquals(Main.EXIT_USAGE, missing.exit());
         assertTrue(missing.oneErrorLine("p9gate policy check"), missing.err());
         ToolRun unreadable = ToolRun.of("policy", "check", "/nonexistent/policy.yaml");
-        assertEquals(1, unreadable.exit());
+        assertEquals(Main.EXIT_USAGE, unreadable.exit()); // bad input, as in every command
         assertEquals(
                 "p9gate policy check: error: /nonexistent/policy.yaml: no such file or directory",
                 unreadable.err().strip());

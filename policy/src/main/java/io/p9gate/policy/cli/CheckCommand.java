@@ -32,6 +32,7 @@ final class CheckCommand extends Subcommand {
 
     @Override
     int run(CommandLine cmd) {
+        if (refusedAsNoFile(policyFile.file)) return USAGE;
         PolicyEngine engine = Loading.engine(this, policyFile.file);
         if (engine == null) return Loading.INVALID;
         List<LintFinding> findings = Linter.lint(engine.policy());

@@ -82,6 +82,7 @@ final class ExplainCommand extends Subcommand {
         OpKind op = OpKind.parse(opName).orElse(null);
         if (op == null)
             return usageError("unknown operation '" + opName + "' (one of " + Arrays.toString(OpKind.values()) + ")");
+        if (refusedAsNoFile(policyFile.file)) return USAGE;
         PolicyEngine engine = Loading.engine(this, policyFile.file);
         if (engine == null) return Loading.INVALID;
         String shareName = share != null ? share : onlyShare(engine);

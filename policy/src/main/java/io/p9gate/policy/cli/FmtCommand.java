@@ -57,7 +57,12 @@ final class FmtCommand extends Subcommand {
     int run(CommandLine cmd) {
         boolean failed = false;
         boolean unformatted = false;
+        boolean noFile = false;
         for (Path file : files) {
+            if (refusedAsNoFile(file)) {
+                noFile = true;
+                continue;
+            }
             String text;
             try {
                 // Read from the file the link names now, which is the file written: a link retargeted in
@@ -89,6 +94,9 @@ final class FmtCommand extends Subcommand {
                     cmd.getOut().println(PrintableText.escape(file.toString())); // one name, one line
                 }
             }
+        }
+        if (noFile) {
+            return USAGE; // bad input outranks a file that could not be formatted
         }
         return failed || (check && unformatted) ? Loading.INVALID : 0;
     }

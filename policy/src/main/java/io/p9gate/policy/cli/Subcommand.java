@@ -1,6 +1,9 @@
 package io.p9gate.policy.cli;
 
 import io.p9gate.audit.cli.CliMessages;
+import io.p9gate.audit.note.FileReason;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
@@ -26,6 +29,16 @@ abstract class Subcommand implements Callable<Integer> {
 
     int usageError(String message) {
         return CliMessages.usageError(spec, message);
+    }
+
+    /**
+     * Says why a file named on the command line is no file to read (not there, a directory, a FIFO): bad input, exit
+     * {@link #USAGE} as in every command. It was 1 here, which says the policy is invalid, and 2 in {@code replay}.
+     */
+    boolean refusedAsNoFile(Path file) {
+        Optional<String> why = FileReason.notARegularFile(file);
+        why.ifPresent(this::error);
+        return why.isPresent();
     }
 
     /** One error line; {@code message} may start with the {@code FILE:LINE:COL} it is about. */

@@ -42,6 +42,7 @@ final class TestCommand extends Subcommand {
         } catch (IllegalArgumentException e) {
             return usageError(e.getMessage());
         }
+        if (refusedAsNoFile(file)) return USAGE;
         PolicyTestFile tests;
         try {
             tests = PolicyTestFile.read(file);

@@ -504,7 +504,7 @@ class PolicyCommandTest {
     @Test
     void missingFileIsOneLine() {
         CliRun r = CliRun.of("check", dir.resolve("none.yaml").toString());
-        assertEquals(1, r.exit());
+        assertEquals(2, r.exit());
         assertEquals(
                 "p9gate policy check: error: " + dir.resolve("none.yaml").toAbsolutePath()
                         + ": no such file or directory",
@@ -527,7 +527,7 @@ class PolicyCommandTest {
         assertEquals(1, fmt.exit(), fmt.err());
         assertTrue(fmt.err().contains(binary + ": not UTF-8 text (byte 0xff at line 1, column 1)"), fmt.err());
         CliRun missing = CliRun.of("fmt", dir.resolve("missing.yaml").toString());
-        assertEquals(1, missing.exit(), missing.err());
+        assertEquals(2, missing.exit(), missing.err());
         assertTrue(missing.err().endsWith("missing.yaml: no such file or directory\n"), missing.err());
     }
 

@@ -28,7 +28,7 @@ class PolicyFileKindTest {
     }
 
     private static void assertRefused(CliRun r, String command, Path file) {
-        assertEquals(1, r.exit(), r.out() + r.err());
+        assertEquals(2, r.exit(), r.out() + r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().startsWith("p9gate policy " + command + ": error: " + file), r.err());
         assertTrue(r.err().contains(NOT_REGULAR), r.err());
@@ -63,7 +63,7 @@ class PolicyFileKindTest {
                 .redirectErrorStream(true)
                 .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(1, p.waitFor(), out);
+        assertEquals(2, p.waitFor(), out);
         assertEquals("p9gate policy check: error: /dev/zero: " + NOT_REGULAR, out.strip());
     }
 }
