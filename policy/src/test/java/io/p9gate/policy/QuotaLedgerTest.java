@@ -43,6 +43,33 @@ class QuotaLedgerTest {
         assertThrows(QuotaExceededException.class, () -> l.reserve(new Usage(0, 10)));
     }
 
+    /**
+     * A file gives back only what the ledger counted of it: nothing for one born after the scan that the gateway never
+     * grew, its growth for one it did, and for files born before the scan, together, at most what the scan counted.
+     */
+    @Test
+    void aFileGivesBackOnlyWhatWasCountedOfIt() throws Exception {
+        long scan = 1_000;
+        QuotaLedger l =
+                new QuotaLedger(spec("/", 4000, 10), new UsageScanner.Measured(new Usage(1000, 2), Map.of()), scan);
+        InodeId dropped = new InodeId(1, 10);
+        l.lastNameGone(dropped, scan, 1000); // born as the scan began: another writer's
+        l.free(new Usage(1000, 1)); // its last close frees its whole size
+        assertEquals(new Usage(1000, 1), l.used(), "nothing of a file the scope never counted");
+
+        InodeId written = new InodeId(1, 11);
+        l.reserve(new Usage(300, 0)).commit(new Usage(300, 0));
+        l.resized(written, scan + 5, 0, 300);
+        l.resized(written, scan + 5, 2000, 0); // grown to 2000 by another writer, then truncated
+        assertEquals(new Usage(1000, 1), l.used(), "its 300 written bytes only");
+
+        InodeId scanned = new InodeId(1, 12);
+        InodeId grownScanned = new InodeId(1, 13);
+        l.resized(grownScanned, scan - 1, 3000, 0); // the scan counted less of it than another writer made it
+        l.gone(scanned, scan - 1, new Usage(600, 1));
+        assertEquals(new Usage(0, 0), l.used(), "the scan's 1000 bytes given back once, not 3600");
+    }
+
     @Test
     void commitKeepsWhatWasUsedAndReleaseGivesEverythingBack() throws Exception {
         QuotaLedger l = new QuotaLedger(spec("/", 1000, 10), Usage.ZERO);

@@ -11,6 +11,7 @@ import io.p9gate.gateway.backend.Node;
 import io.p9gate.gateway.backend.OpenInodes;
 import io.p9gate.gateway.backend.ShareRoot;
 import io.p9gate.gateway.backend.TakeBackLock;
+import io.p9gate.gateway.backend.Timespec;
 import io.p9gate.gateway.backend.Xattrs;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -225,6 +226,9 @@ final class QuotaAccounting {
             if (was.nlink() == 0) {
                 keepUnlinked(share, path, pinned, was, scopes);
             }
+            if (was.nlink() > 0) {
+                scopes.note(bornOf(was), was.size());
+            }
             long before = was.size();
             long ask = Math.max(0, growthFromSize.applyAsLong(before));
             Quotas.Held held = scopes.reserve(ask, 0);
@@ -245,7 +249,7 @@ final class QuotaAccounting {
                 now = after == null ? before + ask : after.size(); // the call happened: count what it may have used
                 unlinked = after != null && after.nlink() == 0;
             }
-            settle(scopes, held, ask, now - before);
+            settle(scopes, held, ask, was, now);
             if (unlinked) {
                 quotas.kept(FileIdentity.of(pinned.key())).ifPresent(kept -> kept.resized(now));
             }
@@ -286,15 +290,21 @@ final class QuotaAccounting {
                 was -> null);
     }
 
-    private static void settle(Quotas.Scopes scopes, Quotas.Held held, long ask, long grown) {
+    /** Keeps what the file grew by; a shrink gives back only what the scopes counted of it (Quotas.Scopes#resized). */
+    private static void settle(Quotas.Scopes scopes, Quotas.Held held, long ask, FileStat was, long now) {
+        long grown = now - was.size();
         if (grown < 0) {
             held.release();
-            scopes.free(-grown, 0);
         } else if (grown <= ask) {
             held.commit(grown, 0);
         } else {
             held.commit(ask, 0);
             scopes.charge(grown - ask);
+        }
+        if (was.nlink() > 0) {
+            scopes.resized(bornOf(was), was.size(), now);
+        } else if (grown < 0) {
+            scopes.free(-grown, 0); // unlinked: what was never counted of it was charged as its last name went
         }
     }
 
@@ -431,6 +441,7 @@ final class QuotaAccounting {
                     String path = victim.path();
                     DirSize in = DirSize.of(quotas, share, victim.dir(), path);
                     try {
+                        noteFile(share, path, now);
                         DirSize.removing(share, quotas, path, now);
                         call.run(now);
                         removed(share, path, now);
@@ -551,10 +562,14 @@ final class QuotaAccounting {
             // another, the host (adversarial.QuotaLostNameAttackTest).
             throw new P9Exception(Errno.EXDEV, "a file held open through a name it lost cannot change quota scopes");
         }
+        noteFile(share, from, moved);
+        if (replaced != null) {
+            noteFile(share, to, replaced);
+        }
         Quotas.Held held = same
                 ? Quotas.Held.NOTHING
                 : quotas.scopes(share, from, FileIdentity.of(moved.key()), false)
-                        .moveTo(quotas.scopes(share, to, null, false), bytes(moved), 1);
+                        .moveTo(quotas.scopes(share, to, null, false), bornOf(moved), bytes(moved), 1);
         if (replaced != null) {
             DirSize.removing(share, quotas, to, replaced);
         }
@@ -585,8 +600,31 @@ final class QuotaAccounting {
             quotas.linkGone(share, path, FileIdentity.of(victim.key()), bytes(victim));
             return;
         }
+        if (victim.type() == FileType.REGULAR) {
+            quotas.scopes(share, path, FileIdentity.of(victim.key()), false)
+                    .lastNameGone(bornOf(victim), victim.size());
+        }
         Quotas.Kept kept = quotas.keep(share, path, FileIdentity.of(victim.key()), directory, bytes(victim), 1);
         OpenInodes.whenFreed(victim.key(), kept::release);
+    }
+
+    /**
+     * Before a request renames or removes the regular file {@code stat} at {@code path} (its inode locked): the scopes
+     * follow what they count of it from its size now, not what another writer adds later (Quotas.Scopes#note).
+     */
+    private void noteFile(String share, String path, FileStat stat) {
+        if (stat.type() == FileType.REGULAR) {
+            quotas.scopes(share, path, FileIdentity.of(stat.key()), false).note(bornOf(stat), stat.size());
+        }
+    }
+
+    /**
+     * When a file was born (epoch ns), which tells a ledger whether its scan saw it: statx's btime; where the
+     * filesystem has none, its ctime, later if anything (a file changed since the scan then counts as born after it).
+     */
+    static long bornOf(FileStat s) {
+        Timespec t = s.btime().sec() == 0 && s.btime().nsec() == 0 ? s.ctime() : s.btime();
+        return t.sec() * 1_000_000_000L + t.nsec();
     }
 
     private static void giveUpAfter(int attempt) throws P9Exception {

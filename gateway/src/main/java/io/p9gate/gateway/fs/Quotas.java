@@ -161,7 +161,16 @@ public interface Quotas {
             public void charge(long bytes) {}
 
             @Override
-            public Held moveTo(Scopes target, long bytes, long inodes) {
+            public void note(long born, long size) {}
+
+            @Override
+            public void resized(long born, long before, long now) {}
+
+            @Override
+            public void lastNameGone(long born, long size) {}
+
+            @Override
+            public Held moveTo(Scopes target, long born, long bytes, long inodes) {
                 return Held.NOTHING;
             }
         };
@@ -178,10 +187,30 @@ public interface Quotas {
         void charge(long bytes);
 
         /**
+         * The regular file these scopes were asked for, born at {@code born} (epoch ns: QuotaAccounting.bornOf) and of
+         * {@code size} bytes under its lock before a request changes it: from now on they follow what they count of
+         * it, so that it gives back no more (not what another writer adds).
+         */
+        void note(long born, long size);
+
+        /**
+         * That regular file went from {@code before} to {@code now} bytes (growth reserved and committed as usual): it
+         * counts its growth; shrinking gives back only what these scopes counted of it.
+         */
+        void resized(long born, long before, long now);
+
+        /**
+         * That regular file's last name went (under its lock): what these scopes never counted of its {@code size} is
+         * charged now, so that its usage, given back whole at its last close ({@link Kept}), gives back only what
+         * they counted.
+         */
+        void lastNameGone(long born, long size);
+
+        /**
          * Moving something using (bytes, inodes) from these scopes to {@code target}'s: scopes only the
          * target has must take it (EDQUOT otherwise); commit gives it back to scopes only these have.
          */
-        Held moveTo(Scopes target, long bytes, long inodes) throws P9Exception;
+        Held moveTo(Scopes target, long born, long bytes, long inodes) throws P9Exception;
     }
 
     /** Usage held for one pending operation; commit or release it exactly once. */

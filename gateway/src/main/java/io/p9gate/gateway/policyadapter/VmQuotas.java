@@ -71,7 +71,9 @@ final class VmQuotas implements Quotas {
         QuotaBook b = book;
         return b == null
                 ? Scopes.NONE
-                : new BookScopes(b.counting(share, PolicyAccess.policyPath(path), idOf(file), directory));
+                : new BookScopes(
+                        b.counting(share, PolicyAccess.policyPath(path), idOf(file), directory),
+                        directory ? null : idOf(file));
     }
 
     @Override
@@ -227,8 +229,8 @@ final class VmQuotas implements Quotas {
         }
     }
 
-    /** The ledgers counting one entry. */
-    private record BookScopes(List<QuotaLedger> ledgers) implements Scopes {
+    /** The ledgers counting one entry; {@code file} is that entry if it is an existing non-directory, else null. */
+    private record BookScopes(List<QuotaLedger> ledgers, InodeId file) implements Scopes {
         @Override
         public boolean isEmpty() {
             return ledgers.isEmpty();
@@ -256,10 +258,37 @@ final class VmQuotas implements Quotas {
         }
 
         @Override
-        public Held moveTo(Scopes target, long bytes, long inodes) throws P9Exception {
+        public void note(long born, long size) {
+            if (file != null) {
+                ledgers.forEach(l -> l.note(file, born, size));
+            }
+        }
+
+        @Override
+        public void resized(long born, long before, long now) {
+            if (file != null) {
+                ledgers.forEach(l -> l.resized(file, born, before, now));
+            } else if (now < before) {
+                free(before - now, 0);
+            }
+        }
+
+        @Override
+        public void lastNameGone(long born, long size) {
+            if (file != null) {
+                ledgers.forEach(l -> l.lastNameGone(file, born, size));
+            }
+        }
+
+        @Override
+        public Held moveTo(Scopes target, long born, long bytes, long inodes) throws P9Exception {
             List<QuotaLedger> to = target instanceof BookScopes t ? t.ledgers() : List.of();
+            Usage amount = new Usage(bytes, inodes);
             try {
-                return held(QuotaBook.reserveMove(ledgers, to, new Usage(bytes, inodes)));
+                return held(
+                        file == null
+                                ? QuotaBook.reserveMove(ledgers, to, amount)
+                                : QuotaBook.reserveMove(ledgers, to, file, born, amount));
             } catch (QuotaExceededException e) {
                 throw new P9Exception(Errno.EDQUOT, e.getMessage());
             }

@@ -97,7 +97,8 @@ class ComplianceMutantsTest {
                         Mutants.quotas(
                                 "quota: rename into the scope",
                                 r -> r.operation() == Operation.RENAME,
-                                s -> Mutants.Forwarding.moving(s, (scopes, to, bytes, inodes) -> Quotas.Held.NOTHING)),
+                                s -> Mutants.Forwarding.moving(
+                                        s, (scopes, to, born, bytes, inodes) -> Quotas.Held.NOTHING)),
                         "R-POL-6   vm1/data/quota[0]/bytes-rename-in"),
                 killed(
                         Mutants.ids("ids: host uid on create", ids -> new ShiftedIds(ids, 1, 0, 0)),

@@ -401,7 +401,8 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
 
         @FunctionalInterface
         interface Move {
-            Quotas.Held moveTo(Quotas.Scopes scopes, Quotas.Scopes target, long bytes, long inodes) throws P9Exception;
+            Quotas.Held moveTo(Quotas.Scopes scopes, Quotas.Scopes target, long born, long bytes, long inodes)
+                    throws P9Exception;
         }
 
         static Forwarding reserving(Quotas.Scopes scopes, Reserve reserve) {
@@ -433,9 +434,24 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
         }
 
         @Override
-        public Quotas.Held moveTo(Quotas.Scopes target, long bytes, long inodes) throws P9Exception {
+        public void note(long born, long size) {
+            scopes.note(born, size);
+        }
+
+        @Override
+        public void resized(long born, long before, long now) {
+            scopes.resized(born, before, now);
+        }
+
+        @Override
+        public void lastNameGone(long born, long size) {
+            scopes.lastNameGone(born, size);
+        }
+
+        @Override
+        public Quotas.Held moveTo(Quotas.Scopes target, long born, long bytes, long inodes) throws P9Exception {
             Quotas.Scopes to = target instanceof Forwarding f ? f.scopes : target;
-            return move.moveTo(scopes, to, bytes, inodes);
+            return move.moveTo(scopes, to, born, bytes, inodes);
         }
     }
 

@@ -31,7 +31,8 @@ public final class QuotaBook {
         List<QuotaLedger> out = new ArrayList<>();
         for (QuotaSpec s : specs) {
             try {
-                out.add(new QuotaLedger(s, UsageScanner.measure(shareDirOf.apply(s.share()), s.subtree())));
+                long started = QuotaLedger.scanStartingNow();
+                out.add(new QuotaLedger(s, UsageScanner.measure(shareDirOf.apply(s.share()), s.subtree()), started));
             } catch (IOException e) {
                 throw new ScopeScanException(s, e);
             }
@@ -127,6 +128,24 @@ public final class QuotaBook {
         List<QuotaLedger> leaving =
                 source.stream().filter(l -> !target.contains(l)).toList();
         return new Reservations(taken.parts(), () -> leaving.forEach(l -> l.free(amount)));
+    }
+
+    /**
+     * As {@link #reserveMove(List, List, Usage)} for a regular {@code file}: the scopes it leaves give back what they
+     * counted of it ({@link QuotaLedger#gone}), those it enters count it whole.
+     */
+    public static Reservations reserveMove(
+            List<QuotaLedger> source, List<QuotaLedger> target, InodeId file, long born, Usage amount)
+            throws QuotaExceededException {
+        List<QuotaLedger> arriving =
+                target.stream().filter(l -> !source.contains(l)).toList();
+        Reservations taken = reserve(arriving, amount);
+        List<QuotaLedger> leaving =
+                source.stream().filter(l -> !target.contains(l)).toList();
+        return new Reservations(taken.parts(), () -> {
+            leaving.forEach(l -> l.gone(file, born, amount));
+            arriving.forEach(l -> l.counts(file, amount.bytes()));
+        });
     }
 
     /** The reservations one write holds across scopes; settled together. */

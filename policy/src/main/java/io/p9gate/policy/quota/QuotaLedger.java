@@ -1,5 +1,6 @@
 package io.p9gate.policy.quota;
 
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,6 +10,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * against the limit at once, so two concurrent writers can never both pass a check that only one of them
  * fits. After the write the reservation is committed with what was really used (the unused part goes
  * back) or released entirely if the write failed. Deletions and truncations {@link #free} usage.
+ *
+ * <p>A regular file gives back, removed, truncated or moved out, only the bytes this ledger counted for it: what the
+ * gateway made it grow by or moved in, plus for a file born before the scan its share of what the scan counted. What
+ * another writer (the host, a VM without this quota) made or grew there was never counted; freed as a whole size,
+ * floored at 0 for the scope only, it was room a VM with a full scope gained again and again.
  *
  * <p>One lock guards both counters: bytes and inodes must be checked and taken together, and the
  * critical section is a few comparisons, far shorter than the write it protects.
@@ -25,13 +31,39 @@ public final class QuotaLedger {
     private final Map<InodeId, Integer> linkedOutside = new ConcurrentHashMap<>();
     /** Where the scan that made this ledger could not see: the scope counts as full until the next scan. */
     private final Optional<ScanGap> scanGap;
+    /**
+     * A file born before this (epoch ns) was there for the scan. The kernel stamps files from a clock that may lag
+     * this one by a tick: a file made in that tick after the scan began draws on {@link #scannedLeft} as if the scan
+     * had counted it, which bounds what it gives back to what the scan counted.
+     */
+    private final long scannedBefore;
+    /**
+     * What this ledger counts of each regular file the gateway touched since the scan (resized, renamed, moved in),
+     * until its last name goes through the gateway. If the host removed it and its number now names another file,
+     * that one gives back what was counted of the removed one, which this ledger still counts.
+     */
+    private final Map<InodeId, Long> countedFiles = new ConcurrentHashMap<>();
+    /**
+     * What the scan counted that no file has taken or given back yet: a file born before the scan takes its count
+     * from this, so all of them together give back no more than the scan counted, however another writer grew them
+     * (a ledger keeps no per-file size of what its scan found). Guarded by this.
+     */
+    private long scannedLeft;
 
     /** @param initial usage found by {@link UsageScanner} when the gateway (re)starts */
     public QuotaLedger(QuotaSpec spec, Usage initial) {
         this(spec, new UsageScanner.Measured(initial, Map.of()));
     }
 
+    /** A ledger whose scan is as if it had just begun. */
     public QuotaLedger(QuotaSpec spec, UsageScanner.Measured initial) {
+        this(spec, initial, scanStartingNow());
+    }
+
+    /** @param scanStarted when the scan that measured {@code initial} began ({@link #scanStartingNow()}) */
+    public QuotaLedger(QuotaSpec spec, UsageScanner.Measured initial, long scanStarted) {
+        this.scannedBefore = scanStarted;
+        this.scannedLeft = initial.usage().bytes();
         this.spec = spec;
         this.bytes = initial.usage().bytes();
         this.inodes = initial.usage().inodes();
@@ -74,6 +106,83 @@ public final class QuotaLedger {
     /** The file's last name is gone (or it moved as a whole): it no longer needs following by identity. */
     public void forget(InodeId file) {
         linkedOutside.remove(file);
+    }
+
+    /** The time to give {@link #QuotaLedger(QuotaSpec, UsageScanner.Measured, long)} taken just before a scan. */
+    public static long scanStartingNow() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    /**
+     * A regular file of {@code size} bytes, born at {@code born} (epoch ns; statx btime, else ctime), about to change
+     * through the gateway (its inode locked): from now on this ledger follows what it counts of it, whatever another
+     * writer adds later.
+     */
+    public synchronized void note(InodeId file, long born, long size) {
+        counted(file, born, size);
+    }
+
+    /**
+     * A regular file went from {@code before} to {@code now} bytes through the gateway (growth is reserved and
+     * committed as usual): it counts what it grew by; shrinking gives back only counted bytes past {@code now}.
+     */
+    public synchronized void resized(InodeId file, long born, long before, long now) {
+        long counted = counted(file, born, before);
+        if (now >= before) {
+            countedFiles.put(file, counted + (now - before));
+            return;
+        }
+        long left = Math.min(counted, now);
+        countedFiles.put(file, left);
+        free(new Usage(counted - left, 0));
+    }
+
+    /** A regular file moved out of this scope, {@code usage} its size and name: of its bytes, what was counted goes. */
+    public synchronized void gone(InodeId file, long born, Usage usage) {
+        long counted = counted(file, born, usage.bytes());
+        countedFiles.remove(file);
+        free(new Usage(Math.min(counted, usage.bytes()), usage.inodes()));
+    }
+
+    /**
+     * A regular file's last name went: what this ledger never counted of its {@code size} is charged now, so that its
+     * usage, freed whole at its last close, gives back only what was counted (by then the number may be another
+     * file's, so nothing about it stays here).
+     */
+    public synchronized void lastNameGone(InodeId file, long born, long size) {
+        long counted = counted(file, born, size);
+        countedFiles.remove(file);
+        charge(new Usage(size - Math.min(counted, size), 0));
+    }
+
+    /** A regular file moved in, now counted here whole, {@code bytes}. */
+    public void counts(InodeId file, long bytes) {
+        countedFiles.put(file, bytes);
+    }
+
+    /** What this ledger counts of the file, followed from now on. */
+    private long counted(InodeId file, long born, long size) {
+        Long c = countedFiles.get(file);
+        if (c != null) {
+            return c;
+        }
+        long counted = fromScan(born, size);
+        countedFiles.put(file, counted);
+        return counted;
+    }
+
+    /**
+     * What the scan counted of a file not followed yet: for one born after it, nothing (another writer made it); for
+     * one born before, its size, as far as the scan's count not yet taken by others goes.
+     */
+    private long fromScan(long born, long size) {
+        if (born >= scannedBefore) {
+            return 0;
+        }
+        long counted = Math.min(size, scannedLeft);
+        scannedLeft -= counted;
+        return counted;
     }
 
     /** Current usage, including outstanding reservations. */
