@@ -201,6 +201,8 @@ final class VmRun {
                 mainRoots.put(share.name(), step);
             }
             foreignShares();
+            new ClaimedVmChecks(log, transport, vm, suite.options().uid())
+                    .run(suite.engine().policy().vms().values());
             for (Map.Entry<SharePolicy, Step> e : attached.entrySet()) {
                 Step step = e.getValue();
                 if (step.ok()) {

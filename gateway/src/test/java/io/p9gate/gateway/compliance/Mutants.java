@@ -19,6 +19,11 @@ import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.StatFs;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.proto.TMessage.FileRequest;
+import io.p9gate.gateway.session.ConnectionContext;
+import io.p9gate.gateway.session.RequestHandler;
+import io.p9gate.gateway.session.RequestHandlerFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -96,6 +101,8 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
                     q -> new Books(q, mine::get, change, UnaryOperator.identity(), fired),
                     UnaryOperator.identity(),
                     false,
+                    UnaryOperator.identity(),
+                    UnaryOperator.identity(),
                     UnaryOperator.identity());
         });
     }
@@ -152,6 +159,85 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
                     fired.incrementAndGet();
                     return change.apply(ids);
                 }));
+    }
+
+    /**
+     * A session whose first Tattach names a VM of {@code vms} in its uname acts as that VM, whatever listener it came
+     * in on: the identity taken from 9P, not from the transport (R-DEP-1 broken).
+     */
+    static Mutants vmFromUname(String name, java.util.Set<String> vms) {
+        return new Mutants(
+                name, fired -> GatewayMutation.ofSessions(sessions -> new UnameIdentity(sessions, vms, fired)));
+    }
+
+    /** Opens each connection's session at its first request, as the VM a Tattach's uname names if there is one. */
+    record UnameIdentity(RequestHandlerFactory factory, java.util.Set<String> vms, AtomicInteger fired)
+            implements RequestHandlerFactory {
+        @Override
+        public RequestHandler open(ConnectionContext context) {
+            return new RequestHandler() {
+                private RequestHandler handler;
+
+                private synchronized RequestHandler handler(FileRequest first) {
+                    if (handler == null) {
+                        ConnectionContext c = context;
+                        if (first instanceof TMessage.Tattach a
+                                && vms.contains(a.uname())
+                                && !a.uname().equals(context.vm())) {
+                            fired.incrementAndGet();
+                            c = new ConnectionContext(
+                                    c.listener(),
+                                    c.peer(),
+                                    c.sessionId(),
+                                    c.msize(),
+                                    c.ioLimit(),
+                                    a.uname(),
+                                    c.budget(),
+                                    c.dialect());
+                        }
+                        handler = factory.open(c);
+                    }
+                    return handler;
+                }
+
+                @Override
+                public RMessage handle(FileRequest request) throws P9Exception {
+                    return handler(request).handle(request);
+                }
+
+                @Override
+                public RMessage handle(int tag, FileRequest request) throws P9Exception {
+                    return handler(request).handle(tag, request);
+                }
+
+                @Override
+                public boolean quick(FileRequest request) {
+                    return handler(request).quick(request);
+                }
+
+                @Override
+                public synchronized void close() {
+                    if (handler != null) {
+                        handler.close();
+                    }
+                }
+            };
+        }
+
+        @Override
+        public void writeRecords() throws P9Exception {
+            factory.writeRecords();
+        }
+
+        @Override
+        public RequestHandlerFactory forConnection() {
+            return new UnameIdentity(factory.forConnection(), vms, fired);
+        }
+
+        @Override
+        public void close() {
+            factory.close();
+        }
     }
 
     static Mutants everyDialect(String name) {

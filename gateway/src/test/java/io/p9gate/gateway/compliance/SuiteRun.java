@@ -39,11 +39,11 @@ record SuiteRun(int exitCode, String out, String err) {
         }
     }
 
-    /** Serves {@code policy} with {@code mutation} (audit log and keys in {@code dir/gw}) and runs the suite against it. */
-    static SuiteRun mutated(Path policy, Path dir, GatewayMutation mutation) throws Exception {
+    /** Serves {@code policy} with {@code mutation} (audit log and keys in {@code dir/gw}) and runs the suite against it; more options after. */
+    static SuiteRun mutated(Path policy, Path dir, GatewayMutation mutation, String... more) throws Exception {
         try (MutantGateway gateway =
                 MutantGateway.serve(policy, Files.createDirectories(dir.resolve("gw")), mutation)) {
-            return of(
+            List<String> args = new ArrayList<>(List.of(
                     "compliance",
                     "run",
                     "--policy",
@@ -53,7 +53,9 @@ record SuiteRun(int exitCode, String out, String err) {
                     "--audit-pub",
                     gateway.publicKey.toString(),
                     "--audit-wait",
-                    "3");
+                    "3"));
+            args.addAll(Arrays.asList(more));
+            return of(args.toArray(String[]::new));
         }
     }
 

@@ -49,7 +49,10 @@ public final class MutantGateway implements AutoCloseable {
         KeyFiles.writeKeyPair(signingKey, key, publicKey);
         auditDir = dir.resolve("audit-log");
         PolicyHolder holder = PolicyHolder.load(policy.toAbsolutePath().normalize());
-        signed = SignedAuditTrail.open(auditDir, signingKey, AuditOptions.defaults("p9gate/compliance-mutant"))
+        signed = SignedAuditTrail.open(
+                        auditDir,
+                        signingKey,
+                        mutation.auditOptions().apply(AuditOptions.defaults("p9gate/compliance-mutant")))
                 .holdingLooks();
         AuditTrail trail = mutation.audit().apply(signed);
         Supplier<PolicyEngine> engine = holder::current;
@@ -60,7 +63,7 @@ public final class MutantGateway implements AutoCloseable {
         int msize = GatewayConfig.DEFAULT_MSIZE;
         GatewayConfig config = new GatewayConfig(
                 PolicyListeners.of(holder.current()),
-                new Replying(factory, mutation.replies()),
+                mutation.sessions().apply(new Replying(factory, mutation.replies())),
                 msize,
                 4,
                 SessionSettings.DEFAULT_MAX_OUTSTANDING,
