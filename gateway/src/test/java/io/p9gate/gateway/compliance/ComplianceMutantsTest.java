@@ -15,6 +15,7 @@ import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.StatFs;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -286,7 +287,42 @@ class ComplianceMutantsTest {
                                 m -> m instanceof RMessage.Rlerror(Errno errno) && errno == Errno.EACCES
                                         ? new RMessage.Rlerror(Errno.EPERM)
                                         : m),
-                        "R-POL-2   vm1/data/rule/rules.no-scripts/create-over-existing"));
+                        "R-POL-2   vm1/data/rule/rules.no-scripts/create-over-existing"),
+                // Session 41: each claim an operator reads into a pass, broken as a whole (caught by the checks there
+                // were).
+                killed(
+                        Mutants.allows(
+                                "read-only: the rule dropped (every request under /ro allowed)",
+                                r -> r.paths().stream().anyMatch(p -> Mutants.under(p, "/ro"))),
+                        "R-POL-3   vm1/data/read-only[0]/"),
+                killed(
+                        Mutants.allows(
+                                "hidden: not listed, but every request under /secret allowed",
+                                r -> r.paths().stream().anyMatch(p -> Mutants.under(p, "/secret"))),
+                        "R-POL-4   vm1/data/hidden[0]/"),
+                killed(
+                        // The way back not taken: a guest is shown the host uid itself (200000 for guest 0).
+                        Mutants.ids("ids: the host's uids shown", ids -> new ShiftedIds(ids, 0, HOST_BASE, 0)),
+                        "R-POL-5   vm1/data/ids-existing"),
+                killed(
+                        Mutants.quotas(
+                                "quota: not enforced (nothing counted)",
+                                r -> true,
+                                s -> Mutants.uncounted(s, true, true)),
+                        "R-POL-6   vm1/data/quota[0]/"),
+                killed(
+                        Mutants.records(
+                                "audit: refusals not recorded (allowed requests are)",
+                                e -> e.decision().allowed() ? e : null),
+                        "R-AUD-1   vm1/audit/records"),
+                killed(
+                        new Mutants(
+                                "audit: no checkpoint signed after the log's open (records left unsigned)", fired -> {
+                                    fired.incrementAndGet();
+                                    return GatewayMutation.ofAuditOptions(o -> o.withCheckpointEvery(Duration.ZERO)
+                                            .withCheckpointRecords(Integer.MAX_VALUE));
+                                }),
+                        "R-AUD-2   audit/checkpoint"));
     }
 
     private static Object[] killed(Mutants mutant, String check) {
@@ -344,8 +380,7 @@ class ComplianceMutantsTest {
                 }
             }
         }
-        return Files.writeString(
-                dir.resolve("policy.yaml"), """
+        return Files.writeString(dir.resolve("policy.yaml"), """
                 image: mutants
                 vms:
                   vm1:
@@ -358,17 +393,28 @@ class ComplianceMutantsTest {
                       data:
                         path: %s
                         access: read-write
-                        read-only: [/ro]
-                        hidden: [/secret]
-                        rules:
-                          - {id: no-scripts, effect: deny, ops: [CREATE, OPEN_WRITE, RENAME], paths: ["/cache/**/*.sh"]}
-                        quotas:
-                          - {path: /q, bytes: 64KiB, inodes: 40}
+                        %5$s
                       media:
-                        path: %s
+                        path: %6$s
                         access: read-only
-                """.formatted(dir.resolve("vm1.sock"), HOST_BASE, HOST_BASE, data, media));
+                """.formatted(
+                        dir.resolve("vm1.sock"),
+                        HOST_BASE,
+                        HOST_BASE,
+                        data,
+                        DATA_RULES.indent(8).strip(),
+                        media));
     }
+
+    /** The data share's read-only and hidden subtrees, deny rule and quota: the share lines below its path and access. */
+    static final String DATA_RULES = """
+            read-only: [/ro]
+            hidden: [/secret]
+            rules:
+              - {id: no-scripts, effect: deny, ops: [CREATE, OPEN_WRITE, RENAME], paths: ["/cache/**/*.sh"]}
+            quotas:
+              - {path: /q, bytes: 64KiB, inodes: 40}
+            """;
 
     /** An id map off by one on the way to the host, or back to the guest. */
     private record ShiftedIds(IdTranslation ids, int toHost, int toGuest, int gidToHost) implements IdTranslation {
