@@ -58,6 +58,7 @@ final class ShareRun {
         Probing probing = new Probing(session, root, share, before, own, vm.token(), p -> false, touched);
         try {
             subtrees(probing);
+            readOnlyAsAnotherUser(before, own);
             List<SharePath> preferred = own.map(o -> List.of(o.place().dir())).orElse(List.of());
             for (Rule rule : policy.rules()) {
                 RuleChecks.run(log, probing, prefix + "/rule", rule, preferred);
@@ -156,6 +157,79 @@ final class ShareRun {
             SubtreeChecks.hidden(
                     log, probing, prefix + "/hidden[" + i + "]", policy.hidden().get(i), vm.host(policy));
         }
+    }
+
+    /**
+     * The read-only subtrees again as a second guest user, one the map makes an ordinary host user: a read-only rule
+     * binds every guest user, and one enforced for the suite's --uid only (guest root by default) but not for the
+     * VM's applications passed every check (ComplianceMutantsTest). Skipped, saying why, where the map has no such
+     * user or that user cannot attach the share.
+     */
+    private void readOnlyAsAnotherUser(ShareView view, Optional<Probing.OwnPlace> own) throws IOException {
+        if (policy.readOnly().isEmpty() && policy.access() != Access.READ_ONLY) {
+            return;
+        }
+        // Two guest users the map tells apart where it has them; a map that squashes every uid still takes another
+        // guest uid to the policy (its rules may name guest uids).
+        int uid;
+        int gid;
+        switch (GuestUsers.of(vm.session().oracle().engine().idMap(vm.name()))) {
+            case GuestUsers.None none -> {
+                uid = vm.options().uid() == 1000 ? 1001 : 1000;
+                gid = (int) Oracle.NO_GID;
+            }
+            case GuestUsers.Found found -> {
+                GuestUsers users = found.users();
+                uid = users.uidA() != vm.options().uid() ? users.uidA() : users.uidB();
+                gid = users.gidA();
+            }
+        }
+        VmRun.IdSession as = vm.sessionAs(uid, gid);
+        try {
+            Step root = as.root(policy.name(), vm);
+            if (root == null || !root.ok()) {
+                skipAnotherUser("cannot attach " + policy.name() + " as uid " + uid + ": "
+                        + (root == null ? "connection failed" : root.reply().describe()));
+                return;
+            }
+            readOnlyAs(as, root, uid, view, own);
+        } finally {
+            vm.closeSessionAs(uid, gid);
+        }
+    }
+
+    private void readOnlyAs(VmRun.IdSession as, Step root, int uid, ShareView view, Optional<Probing.OwnPlace> own)
+            throws IOException {
+        Probing probing =
+                new Probing(as.session(), root.newFid(), policy.name(), view, own, vm.token(), p -> false, touched);
+        for (int i = 0; i < policy.readOnly().size(); i++) {
+            Subtree t = policy.readOnly().get(i);
+            SubtreeChecks.readOnly(
+                    vm.log(),
+                    probing,
+                    prefix + "/read-only[" + i + "]/as-uid-" + uid,
+                    t.path(),
+                    "read-only " + t.path() + " as guest uid " + uid);
+        }
+        if (policy.access() == Access.READ_ONLY) {
+            SubtreeChecks.readOnly(
+                    vm.log(),
+                    probing,
+                    prefix + "/access-read-only/as-uid-" + uid,
+                    SharePath.ROOT,
+                    "access: read-only as guest uid " + uid);
+        }
+    }
+
+    private void skipAnotherUser(String why) {
+        new Attempt(
+                        vm.log(),
+                        vm.session(),
+                        prefix + "/read-only-as-another-user",
+                        policy.name(),
+                        "R-POL-3",
+                        "read-only subtrees as a second guest user")
+                .skip(why);
     }
 
     /** Each quota probed in a place inside its scope and outside any narrower quota within it. */

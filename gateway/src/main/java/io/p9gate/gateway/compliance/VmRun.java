@@ -287,6 +287,18 @@ final class VmRun {
         }
     }
 
+    /**
+     * Closes the session as {@code uid}:{@code gid} now, unless it is the main one: it holds one of the VM's connections
+     * ({@code limits.connections}) that later checks may need.
+     */
+    void closeSessionAs(int uid, int gid) {
+        IdSession s = replaySessions.get(uid + ":" + gid);
+        if (s != null && s.session() != session) {
+            replaySessions.remove(uid + ":" + gid);
+            s.session().close();
+        }
+    }
+
     /** A session as guest {@code uid}, its creates naming {@code gid}: opened once, closed at the end of the VM's run. */
     IdSession sessionAs(int uid, int gid) throws IOException {
         if (uid == suite.options().uid() && gid == suite.options().gid()) {

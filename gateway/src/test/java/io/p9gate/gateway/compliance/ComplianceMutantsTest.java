@@ -288,6 +288,13 @@ class ComplianceMutantsTest {
                                         ? new RMessage.Rlerror(Errno.EPERM)
                                         : m),
                         "R-POL-2   vm1/data/rule/rules.no-scripts/create-over-existing"),
+                // Session 41: passed every check (the suite probed as guest root only) until read-only subtrees were
+                // probed as a second guest user too.
+                killed(
+                        Mutants.allows(
+                                "read-only: enforced for guest root only",
+                                r -> r.uid() != 0 && r.paths().stream().anyMatch(p -> Mutants.under(p, "/ro"))),
+                        "R-POL-3   vm1/data/read-only[0]/as-uid-1000/"),
                 // Session 41: each claim an operator reads into a pass, broken as a whole (caught by the checks there
                 // were).
                 killed(
