@@ -2,6 +2,7 @@ package io.p9gate.gateway.cli;
 
 import io.p9gate.audit.cli.CliMessages;
 import io.p9gate.audit.cli.ProgressOption;
+import io.p9gate.audit.note.FileReason;
 import io.p9gate.gateway.packaging.InstalledPackage;
 import io.p9gate.gateway.packaging.NotAPackageException;
 import io.p9gate.gateway.packaging.Packager;
@@ -117,6 +118,10 @@ final class PackageCommand implements Callable<Integer> {
             // Found when the tarball is written, after the jlink, and said with the path alone.
             throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out + " is not a directory");
         }
+        refuseNoFile(policy);
+        if (signKey != null) {
+            refuseNoFile(signKey);
+        }
         long started = System.nanoTime();
         Packager.Result result = Packager.build(
                 new Packager.Request(
@@ -164,6 +169,16 @@ final class PackageCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "p9gate package: %5.1f s: %s%n", (System.nanoTime() - started) / 1e9, step);
             err.flush();
         };
+    }
+
+    /**
+     * A --policy or --sign that is not there, a directory or a FIFO is bad input, exit 2 as in every command
+     * (docs/cli.md): it was 1, which says a build failed (BadInputExitCodeTest).
+     */
+    private void refuseNoFile(Path file) {
+        FileReason.notARegularFile(file).ifPresent(why -> {
+            throw new CommandLine.ParameterException(spec.commandLine(), why);
+        });
     }
 
     /** At once on stderr, progress shown or not: the run goes on for a minute. */

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.audit.note.FileReason;
 import io.p9gate.audit.read.HostAbi;
 import io.p9gate.gateway.auditing.DataOnLogFilesystem;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
@@ -307,6 +308,10 @@ final class ServeCommand implements Callable<Integer> {
                     spec.commandLine(),
                     "--policy names each VM's listener and shares: do not combine it with --share or --listen");
         }
+        // Bad input, exit 2 as --audit-key and --tls-cert: it was 1, a start that failed (BadInputExitCodeTest).
+        FileReason.notARegularFile(policy).ifPresent(why -> {
+            throw new CommandLine.ParameterException(spec.commandLine(), why);
+        });
         PolicyCheck state = new ServedPolicyCheck(gatewayState(), ownershipMode(), ThisProcess.INSTANCE);
         PolicyCheck sockets = new BoundSocketFiles();
         PolicyCheck served = file -> {

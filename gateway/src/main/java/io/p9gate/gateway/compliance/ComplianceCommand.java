@@ -1,5 +1,6 @@
 package io.p9gate.gateway.compliance;
 
+import io.p9gate.audit.note.FileReason;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
@@ -130,6 +131,10 @@ public final class ComplianceCommand implements Runnable {
                 throw usage("--max-entries and --max-host-entries must be positive, --max-creates and --audit-wait"
                         + " not negative");
             }
+            // Bad input, exit 2: it was 1, which says a check failed (BadInputExitCodeTest).
+            FileReason.notARegularFile(policy).ifPresent(why -> {
+                throw usage(why);
+            });
             if (report != null) {
                 // Before the run, not after it: a --report that names a file (or a place no directory can be
                 // made) was found only once every probe had run, and the result was lost with a bare path as error.

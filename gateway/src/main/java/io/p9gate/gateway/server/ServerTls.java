@@ -52,6 +52,10 @@ public final class ServerTls {
         if (Files.isDirectory(p)) {
             throw new IOException(FileReason.said(p, FileReason.IS_A_DIRECTORY) + " (not a TLS file)");
         }
+        if (Files.exists(p) && !Files.isRegularFile(p)) {
+            // A FIFO held serve in open(2) for ever (BadInputExitCodeTest).
+            throw new IOException(FileReason.said(p, FileReason.IS_SPECIAL) + " (not a TLS file)");
+        }
         try (InputStream in = Files.newInputStream(p)) {
             in.read();
         } catch (IOException e) {

@@ -57,22 +57,78 @@ class BadInputExitCodeTest {
                 d -> List.of("audit", "prove", "--log", d, "1"),
                 d -> List.of("package", "verify", d));
         List<Executable> checks = new ArrayList<>();
-        for (var command : files) {
-            for (String f : List.of(missing, directory.toString(), fifo)) {
-                checks.add(() -> assertUsage(command.apply(f)));
-            }
-        }
-        for (var command : outputs) {
-            for (String f : List.of(directory.toString(), fifo)) {
-                checks.add(() -> assertUsage(command.apply(f)));
-            }
-        }
-        for (var command : logs) {
-            for (String d : List.of(missing, fifo, directory.toString())) {
-                checks.add(() -> assertUsage(command.apply(d)));
-            }
-        }
+        checks.addAll(usageChecks(files, missing, directory.toString(), fifo));
+        checks.addAll(usageChecks(outputs, directory.toString(), fifo));
+        checks.addAll(usageChecks(logs, missing, fifo, directory.toString()));
         assertAll(checks);
+    }
+
+    /**
+     * The commands that read a policy or a key to serve, probe or package with, checked by none of the lines above:
+     * they exited 1, which {@code package} and {@code compliance run} say for a failed build or check.
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void servingProbingAndPackagingExitTwoForAPolicyOrKeyThatIsNotThereOrNotAFile() throws Exception {
+        ReviewScratch scratch = ReviewScratch.in(tmp);
+        Path directory = Files.createDirectory(tmp.resolve("empty"));
+        Path app = Files.createDirectory(tmp.resolve("app"));
+        String policy = Path.of("../policies/infotainment.yaml").toString();
+        List<Function<String, List<String>>> files = List.of(
+                f -> List.of("serve", "--policy", f),
+                f -> List.of("compliance", "run", "--policy", f),
+                f -> List.of(
+                        "package",
+                        "--app",
+                        app.toString(),
+                        "--out",
+                        tmp.resolve("o1").toString(),
+                        "--policy",
+                        f),
+                f -> List.of(
+                        "package",
+                        "--app",
+                        app.toString(),
+                        "--out",
+                        tmp.resolve("o2").toString(),
+                        "--policy",
+                        policy,
+                        "--sign",
+                        f));
+        assertAll(usageChecks(
+                files,
+                tmp.resolve("missing").toString(),
+                directory.toString(),
+                scratch.fifo().toString()));
+    }
+
+    /** A FIFO as the TLS certificate held serve in open(2) for ever; a directory there was refused, exit 2. */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void serveRefusesAFifoAsItsTlsCertificate() throws Exception {
+        ReviewScratch scratch = ReviewScratch.in(tmp);
+        Path share = Files.createDirectory(tmp.resolve("share"));
+        assertUsage(List.of(
+                "serve",
+                "--share",
+                "a=" + share,
+                "--tls-cert",
+                scratch.fifo().toString(),
+                "--tls-key",
+                scratch.pub().toString(),
+                "--listen",
+                "tcp:127.0.0.1:0"));
+    }
+
+    /** Each command line with each name, to exit 2. */
+    private static List<Executable> usageChecks(List<Function<String, List<String>>> commands, String... names) {
+        List<Executable> checks = new ArrayList<>();
+        for (var command : commands) {
+            for (String name : names) {
+                checks.add(() -> assertUsage(command.apply(name)));
+            }
+        }
+        return checks;
     }
 
     private static void assertUsage(List<String> args) {
