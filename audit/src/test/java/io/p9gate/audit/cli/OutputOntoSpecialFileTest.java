@@ -60,4 +60,25 @@ class OutputOntoSpecialFileTest {
     void aPinSavedOntoAFifoIsRefusedAndTheFifoStays() throws Exception {
         assertRefusedOntoAFifo("--save-pin", "verify", "--key", reviewed.pub().toString());
     }
+
+    /**
+     * A symbolic link at the name to a FIFO (as one to {@code /dev/null} would be): the rename replaces the link, never
+     * what it points at, so the export is written and the FIFO stays (no defect: the guard looks at the name without
+     * following it, and rename(2) does not follow a last component).
+     */
+    @Test
+    void exportOntoALinkToAFifoReplacesTheLinkAndLeavesTheFifo() throws Exception {
+        Path fifo = tmp.resolve("linked.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path link = Files.createSymbolicLink(tmp.resolve("export.jsonl"), fifo);
+        CliRun r = CliRun.audit(
+                "export", "--format", "jsonl", "--log", reviewed.log().toString(), "--output", link.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(Files.isRegularFile(link, LinkOption.NOFOLLOW_LINKS), link + " is still a link");
+        assertTrue(Files.readAllLines(link).size() >= 20, "the 20 decisions exported");
+        assertTrue(
+                Files.readAttributes(fifo, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                        .isOther(),
+                fifo + " was replaced");
+    }
 }
