@@ -78,7 +78,8 @@ final class OutDirLock implements AutoCloseable {
             if (System.nanoTime() - deadline >= 0) {
                 throw new IOException("gave up after " + waiting.longest().toSeconds()
                         + " s waiting for another package run committing into " + dir
-                        + ": this run replaced none of its files there; run it again");
+                        + " (or any process that can read it holding its flock): this run replaced none of its files"
+                        + " there; run it again");
             }
             if (!said) {
                 waiting.said().accept("waiting for another package run committing into " + dir);
