@@ -149,8 +149,23 @@ final class PolicyServe {
         }
     }
 
+    /**
+     * Every reload of {@code reloader} becomes a lifecycle record: one taken right before its swap, so that no decision
+     * of the new policy is written before the record naming it (written after the swap and the install, a busy
+     * guest's next decisions of the new policy came first: {@code GuestGatewayLifeIT}); one refused, or kept because
+     * its install failed, once it is over.
+     */
+    static void recordReloads(AuditTrail trail, PolicyReloader reloader, PrintWriter err) {
+        reloader.beforeTaking(loaded -> recordReload(trail, loaded, err));
+        reloader.onReload(result -> {
+            if (result instanceof PolicyHolder.ReloadResult.Kept) {
+                recordReload(trail, result, err);
+            }
+        });
+    }
+
     /** A reload, taken or refused, becomes a lifecycle record; a record that fails is reported, not fatal. */
-    static void recordReload(AuditTrail trail, PolicyHolder.ReloadResult result, PrintWriter err) {
+    private static void recordReload(AuditTrail trail, PolicyHolder.ReloadResult result, PrintWriter err) {
         GatewayEvent event = switch (result) {
             case PolicyHolder.ReloadResult.Loaded loaded ->
                 new GatewayEvent.PolicyLoaded(loaded.newDigest(), true, "replaced " + loaded.oldDigest());

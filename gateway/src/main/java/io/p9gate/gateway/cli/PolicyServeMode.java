@@ -111,7 +111,7 @@ final class PolicyServeMode implements ServeMode {
     @Override
     public void loaded(AuditTrail trail) throws P9Exception {
         trail.lifecycle(new GatewayEvent.PolicyLoaded(holder.current().digest(), false, policy.toString()));
-        reloader.onReload(result -> PolicyServe.recordReload(trail, result, cli.getErr()));
+        PolicyServe.recordReloads(trail, reloader, cli.getErr());
     }
 
     @Override

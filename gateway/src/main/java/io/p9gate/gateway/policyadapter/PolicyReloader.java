@@ -12,7 +12,8 @@ import java.util.function.Consumer;
 /**
  * Reloads the policy without a restart (R-POL-7), on SIGHUP or when called. {@link PolicyHolder}
  * swaps the engine atomically, or keeps the old one and says why; every result is passed to the
- * listeners (the log line, the audit record of the new digest, the budgets). What the new engine needs before it
+ * listeners (the log line, the audit record of a refused one, the budgets), and a reload about to be taken to those of
+ * {@link #beforeTaking} first (its audit record, before the new engine's first decision). What the new engine needs before it
  * may serve (the quota books, from a scan of every scope) is made before the swap ({@link #beforeSwap}).
  *
  * <p>One reload at a time, its listeners included: the JVM runs each SIGHUP on a thread of its own, and two
@@ -25,6 +26,7 @@ public final class PolicyReloader {
     private final List<Consumer<ReloadResult>> listeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> beginnings = new CopyOnWriteArrayList<>();
     private final List<PolicyHolder.Preparation> preparations = new CopyOnWriteArrayList<>();
+    private final List<Consumer<ReloadResult.Loaded>> takings = new CopyOnWriteArrayList<>();
     private final ReentrantLock reloading = new ReentrantLock();
     /** A requested reload waits to begin: later requests are served by it, since it reads the file after them. */
     private final AtomicBoolean waiting = new AtomicBoolean();
@@ -51,6 +53,15 @@ public final class PolicyReloader {
         preparations.add(preparation);
     }
 
+    /**
+     * Called for each reload about to be taken, after every preparation succeeded and right before the swap (the old
+     * engine still decides): what must come before the new engine's first decision, its audit record. Should the
+     * install after the swap fail, the listeners of {@link #onReload} get the reload as kept.
+     */
+    public void beforeTaking(Consumer<ReloadResult.Loaded> listener) {
+        takings.add(listener);
+    }
+
     /** Reloads now, after any reload under way has finished with its listeners; logs the outcome and, if refused, why. */
     public ReloadResult reload() {
         reloading.lock();
@@ -61,6 +72,9 @@ public final class PolicyReloader {
                 for (PolicyHolder.Preparation preparation : preparations) {
                     installs.add(preparation.prepare(fresh));
                 }
+                ReloadResult.Loaded taking =
+                        new ReloadResult.Loaded(holder.current().digest(), fresh.digest());
+                takings.forEach(listener -> listener.accept(taking));
                 return () -> installs.forEach(Runnable::run);
             });
             for (Consumer<ReloadResult> listener : listeners) {

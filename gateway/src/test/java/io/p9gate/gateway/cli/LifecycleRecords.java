@@ -17,7 +17,7 @@ final class LifecycleRecords implements AuditTrail {
     /** Records every reload of {@code reloader} here, as {@code serve} does into its audit log. */
     static LifecycleRecords of(PolicyReloader reloader) {
         LifecycleRecords records = new LifecycleRecords();
-        reloader.onReload(result -> PolicyServe.recordReload(records, result, new PrintWriter(new StringWriter())));
+        PolicyServe.recordReloads(records, reloader, new PrintWriter(new StringWriter()));
         return records;
     }
 

@@ -81,13 +81,23 @@ final class ServeProcess implements AutoCloseable {
     static ServeProcess withTls(Path policy, TestPki pki, SignedLogs logs, Path pidFile, String... more)
             throws IOException {
         List<String> args = new ArrayList<>(List.of(
-                "serve",
-                "--policy",
-                policy.toString(),
                 "--tls-cert",
                 pki.dir().resolve(TestPki.SERVER_CERT).toString(),
                 "--tls-key",
-                pki.dir().resolve(TestPki.SERVER_KEY).toString(),
+                pki.dir().resolve(TestPki.SERVER_KEY).toString()));
+        args.addAll(List.of(more));
+        return signed(policy, logs, pidFile, args.toArray(String[]::new));
+    }
+
+    /**
+     * {@code p9gate serve --policy POLICY} with the signed audit log of {@code logs} and {@code pidFile} (for
+     * {@code policy reload}), then {@code more} options.
+     */
+    static ServeProcess signed(Path policy, SignedLogs logs, Path pidFile, String... more) throws IOException {
+        List<String> args = new ArrayList<>(List.of(
+                "serve",
+                "--policy",
+                policy.toString(),
                 "--audit-dir",
                 logs.dir.toString(),
                 "--audit-key",

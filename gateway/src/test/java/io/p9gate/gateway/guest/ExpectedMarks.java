@@ -8,7 +8,7 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /** A guest script's "@@ NAME VALUE" marks ({@link GuestResult#marks()}) held against what a test expects of them. */
-final class ExpectedMarks {
+public final class ExpectedMarks {
     private ExpectedMarks() {}
 
     /**
@@ -16,7 +16,7 @@ final class ExpectedMarks {
      * {@code want}'s order (a missing mark reads "NAME null"), so that a failure shows every difference at once;
      * names {@code want} does not have are not looked at.
      */
-    static void assertMarks(Map<String, String> want, Map<String, String> seen, Supplier<String> message) {
+    public static void assertMarks(Map<String, String> want, Map<String, String> seen, Supplier<String> message) {
         Map<String, String> got = new LinkedHashMap<>();
         want.keySet().forEach(name -> got.put(name, seen.get(name)));
         assertEquals(lines(want), lines(got), message);

@@ -6,11 +6,11 @@ import java.time.Duration;
 import java.time.Instant;
 
 /** A file a guest script makes in its share to tell the host it got somewhere. */
-final class GuestSignal {
+public final class GuestSignal {
     private GuestSignal() {}
 
     /** Whether {@code file} appeared within {@code wait}; if not, the guest's output says why. */
-    static boolean appeared(Path file, Duration wait) throws InterruptedException {
+    public static boolean appeared(Path file, Duration wait) throws InterruptedException {
         Instant until = Instant.now().plus(wait);
         while (!Files.exists(file)) {
             if (Instant.now().isAfter(until)) {
