@@ -18,12 +18,13 @@ exec 5>>busy/held
 exec 6<busy/r
 echo a >&5
 
+# `true`, not `:`: a failed redirection of a special built-in (`:`) ends the shell, the loop with it
 loop() {
     i=0
     while [ ! -e /tmp/stop ]; do
         i=$((i + 1))
         k=$((i % 8))
-        { echo "w$i" >"busy/f$k" && mv "busy/f$k" "busy/g$k" && cat "busy/g$k" >/dev/null && : >>busy/log; } \
+        { echo "w$i" >"busy/f$k" && mv "busy/f$k" "busy/g$k" && cat "busy/g$k" >/dev/null && true >>busy/log; } \
             2>>/tmp/loop.err
         echo "$i" >/tmp/loop.count
     done
