@@ -70,6 +70,23 @@ class QuotaLedgerTest {
         assertEquals(new Usage(0, 0), l.used(), "the scan's 1000 bytes given back once, not 3600");
     }
 
+    /**
+     * A scope of unlimited bytes gives back a file's whole size, as before per-file counts: it has no room to gain,
+     * and following its files would grow the map by every file a VM touches there, with no limit to bound it.
+     */
+    @Test
+    void aScopeOfUnlimitedBytesGivesBackWholeSizes() throws Exception {
+        long scan = 1_000;
+        QuotaLedger l = new QuotaLedger(
+                spec("/", QuotaSpec.UNLIMITED, QuotaSpec.UNLIMITED),
+                new UsageScanner.Measured(new Usage(1000, 2), Map.of()),
+                scan);
+        l.resized(new InodeId(1, 20), scan + 5, 1000, 400); // another writer's file, truncated
+        assertEquals(new Usage(400, 2), l.used(), "its whole shrink");
+        l.gone(new InodeId(1, 21), scan + 5, new Usage(400, 1));
+        assertEquals(new Usage(0, 1), l.used(), "its whole size");
+    }
+
     @Test
     void commitKeepsWhatWasUsedAndReleaseGivesEverythingBack() throws Exception {
         QuotaLedger l = new QuotaLedger(spec("/", 1000, 10), Usage.ZERO);

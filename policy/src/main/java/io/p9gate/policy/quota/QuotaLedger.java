@@ -130,11 +130,11 @@ public final class QuotaLedger {
     public synchronized void resized(InodeId file, long born, long before, long now) {
         long counted = counted(file, born, before);
         if (now >= before) {
-            countedFiles.put(file, counted + (now - before));
+            counts(file, counted + (now - before));
             return;
         }
         long left = Math.min(counted, now);
-        countedFiles.put(file, left);
+        counts(file, left);
         free(new Usage(counted - left, 0));
     }
 
@@ -158,11 +158,24 @@ public final class QuotaLedger {
 
     /** A regular file moved in, now counted here whole, {@code bytes}. */
     public void counts(InodeId file, long bytes) {
-        countedFiles.put(file, bytes);
+        if (follows()) {
+            countedFiles.put(file, bytes);
+        }
+    }
+
+    /**
+     * Whether this ledger follows files at all: a scope of unlimited bytes has no room a VM could gain, and its map,
+     * bounded by no limit, would grow by every file a VM touches there (about 100 bytes each).
+     */
+    private boolean follows() {
+        return spec.maxBytes() != QuotaSpec.UNLIMITED;
     }
 
     /** What this ledger counts of the file, followed from now on. */
     private long counted(InodeId file, long born, long size) {
+        if (!follows()) {
+            return size;
+        }
         Long c = countedFiles.get(file);
         if (c != null) {
             return c;
