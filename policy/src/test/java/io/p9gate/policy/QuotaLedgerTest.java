@@ -87,6 +87,30 @@ class QuotaLedgerTest {
         assertEquals(new Usage(0, 1), l.used(), "its whole size");
     }
 
+    /**
+     * Files whose count is 0 are not followed: a VM renaming symlinks or empty files it made between two scopes, or
+     * truncating another writer's files, added an entry a round, bounded by nothing but a reload.
+     */
+    @Test
+    void filesCountingNothingAreNotFollowed() throws Exception {
+        long scan = 1_000;
+        QuotaLedger l =
+                new QuotaLedger(spec("/", 1 << 20, 1000), new UsageScanner.Measured(new Usage(0, 0), Map.of()), scan);
+        for (int i = 0; i < 1000; i++) {
+            InodeId moved = new InodeId(1, 100 + i);
+            QuotaBook.reserveMove(List.of(l), List.of(), moved, scan + 5, new Usage(0, 1))
+                    .commit(new Usage(0, 1)); // a symlink moved out
+            QuotaBook.reserveMove(List.of(), List.of(l), moved, scan + 5, new Usage(0, 1))
+                    .commit(new Usage(0, 1)); // and in again
+            l.resized(new InodeId(2, i), scan + 5, 4096, 0); // another writer's file truncated
+        }
+        assertEquals(0, l.filesFollowed());
+        InodeId written = new InodeId(3, 1);
+        l.reserve(new Usage(10, 0)).commit(new Usage(10, 0));
+        l.resized(written, scan + 5, 0, 10);
+        assertEquals(1, l.filesFollowed(), "a file the VM wrote is followed");
+    }
+
     @Test
     void commitKeepsWhatWasUsedAndReleaseGivesEverythingBack() throws Exception {
         QuotaLedger l = new QuotaLedger(spec("/", 1000, 10), Usage.ZERO);

@@ -156,11 +156,22 @@ public final class QuotaLedger {
         charge(new Usage(size - Math.min(counted, size), 0));
     }
 
-    /** A regular file moved in, now counted here whole, {@code bytes}. */
-    public void counts(InodeId file, long bytes) {
-        if (follows()) {
+    /**
+     * A regular file moved in, now counted here whole, {@code bytes}. A count of 0 is kept as no entry (a file not
+     * followed counts 0 but what the scan counted, within the scan's total): otherwise a VM's rename loop of symlinks
+     * or empty files between two scopes grew the map by an entry a round, at no cost to its quota.
+     */
+    public synchronized void counts(InodeId file, long bytes) {
+        if (!follows() || bytes == 0) {
+            countedFiles.remove(file);
+        } else {
             countedFiles.put(file, bytes);
         }
+    }
+
+    /** How many files this ledger follows a count of (its memory: about 100 bytes each). */
+    public synchronized int filesFollowed() {
+        return countedFiles.size();
     }
 
     /**
@@ -181,7 +192,7 @@ public final class QuotaLedger {
             return c;
         }
         long counted = fromScan(born, size);
-        countedFiles.put(file, counted);
+        counts(file, counted);
         return counted;
     }
 
