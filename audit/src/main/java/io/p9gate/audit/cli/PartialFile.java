@@ -16,7 +16,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Set;
@@ -74,14 +73,8 @@ final class PartialFile implements AutoCloseable {
      * as root made the host's {@code /dev/null} a regular file holding the export (OutputOntoSpecialFileTest).
      */
     private static void refuseSpecial(Path file, String option) throws UserError {
-        try {
-            if (Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-                    .isOther()) {
-                throw new UserError(
-                        FileReason.said(file, FileReason.IS_SPECIAL) + " (" + option + ")", FindingClass.USAGE);
-            }
-        } catch (IOException e) {
-            // Nothing there (or nothing this process can see): the rename makes the file.
+        if (FileReason.isSpecialAt(file)) {
+            throw new UserError(FileReason.said(file, FileReason.IS_SPECIAL) + " (" + option + ")", FindingClass.USAGE);
         }
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystemLoopException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
@@ -63,6 +64,20 @@ public final class FileReason {
             return Optional.of(missing(file));
         } catch (IOException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Whether a rename onto {@code name} would replace a FIFO, socket or device (the link itself, never its target;
+     * false where nothing is there or nothing can be seen): an output renamed onto {@code /dev/null} by a command run
+     * as root made the host's {@code /dev/null} a regular file (OutputOntoSpecialFileTest, RunFileOntoSpecialFileTest).
+     */
+    public static boolean isSpecialAt(Path name) {
+        try {
+            return Files.readAttributes(name, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .isOther();
+        } catch (IOException e) {
+            return false;
         }
     }
 

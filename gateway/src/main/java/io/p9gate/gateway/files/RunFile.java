@@ -1,6 +1,7 @@
 package io.p9gate.gateway.files;
 
 import io.p9gate.audit.note.DiskSync;
+import io.p9gate.audit.note.FileReason;
 import io.p9gate.audit.note.FileWriteFailure;
 import io.p9gate.policy.load.IoReason;
 import java.io.IOException;
@@ -11,11 +12,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -78,14 +77,8 @@ public final class RunFile {
      * {@code /dev/null} a regular file (RunFileOntoSpecialFileTest).
      */
     private static void refuseSpecial(Path file) throws IOException {
-        BasicFileAttributes there;
-        try {
-            there = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            return;
-        }
-        if (there.isOther()) {
-            throw new IOException("cannot replace " + file + ": is a FIFO, socket or device, not a file");
+        if (FileReason.isSpecialAt(file)) {
+            throw new IOException("cannot replace " + FileReason.said(file, FileReason.IS_SPECIAL));
         }
     }
 
