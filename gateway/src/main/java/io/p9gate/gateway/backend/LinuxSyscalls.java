@@ -62,9 +62,6 @@ public final class LinuxSyscalls {
     static final long RESOLVE_NO_SYMLINKS = 0x04;
     static final long RESOLVE_BENEATH = 0x08;
 
-    public static final int LOCK_EX = 2;
-    public static final int LOCK_NB = 4;
-
     public static final int RENAME_NOREPLACE = 1;
     public static final int RENAME_EXCHANGE = 2;
 
@@ -123,7 +120,6 @@ public final class LinuxSyscalls {
             bind("pread64", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle PWRITE =
             bind("pwrite64", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle FLOCK = bind("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle FSYNC = bind("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FSTATFS = bind("fstatfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
@@ -386,11 +382,6 @@ public final class LinuxSyscalls {
 
     static long pwrite(int fd, MemorySegment buf, long offset) throws P9Exception {
         return call("pwrite", (st, a) -> (long) PWRITE.invokeExact(st, fd, buf, buf.byteSize(), offset));
-    }
-
-    /** flock(2): a lock of the open file description, released when its last descriptor closes (or the process dies). */
-    public static void flock(int fd, int operation) throws P9Exception {
-        call("flock", (st, a) -> (int) FLOCK.invokeExact(st, fd, operation));
     }
 
     static void fsync(int fd, boolean dataOnly) throws P9Exception {

@@ -1,6 +1,5 @@
 package io.p9gate.gateway.packaging;
 
-import io.p9gate.gateway.backend.LinuxSyscalls;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import java.io.IOException;
@@ -46,18 +45,14 @@ final class OutDirLock implements AutoCloseable {
     static OutDirLock take(Path dir, Waiting waiting, BooleanSupplier stopped) throws IOException {
         int fd;
         try {
-            fd = LinuxSyscalls.openat(
-                    LinuxSyscalls.AT_FDCWD,
-                    dir.toString(),
-                    LinuxSyscalls.O_RDONLY | LinuxSyscalls.O_DIRECTORY | LinuxSyscalls.O_CLOEXEC,
-                    0);
+            fd = DirectoryFlock.open(dir);
         } catch (P9Exception e) {
             return unlocked(dir, waiting, e);
         }
         try {
             return waitFor(fd, dir, waiting, stopped);
         } catch (IOException | RuntimeException e) {
-            LinuxSyscalls.close(fd);
+            DirectoryFlock.close(fd);
             throw e;
         }
     }
@@ -67,11 +62,11 @@ final class OutDirLock implements AutoCloseable {
         boolean said = false;
         while (!stopped.getAsBoolean()) {
             try {
-                LinuxSyscalls.flock(fd, LinuxSyscalls.LOCK_EX | LinuxSyscalls.LOCK_NB);
+                DirectoryFlock.flock(fd, DirectoryFlock.LOCK_EX | DirectoryFlock.LOCK_NB);
                 return new OutDirLock(fd);
             } catch (P9Exception e) {
                 if (e.errno() != Errno.EWOULDBLOCK && e.errno() != Errno.EINTR) {
-                    LinuxSyscalls.close(fd);
+                    DirectoryFlock.close(fd);
                     return unlocked(dir, waiting, e);
                 }
             }
@@ -92,7 +87,7 @@ final class OutDirLock implements AutoCloseable {
                 throw new InterruptedIOException("interrupted waiting for another package run committing into " + dir);
             }
         }
-        LinuxSyscalls.close(fd);
+        DirectoryFlock.close(fd);
         return NONE;
     }
 
@@ -107,7 +102,7 @@ final class OutDirLock implements AutoCloseable {
     @Override
     public void close() {
         if (fd >= 0) {
-            LinuxSyscalls.close(fd);
+            DirectoryFlock.close(fd);
         }
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.p9gate.gateway.backend.LinuxSyscalls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,10 +33,9 @@ class OutDirLockDescriptorTest {
                 run.commit();
             }
         }
-        int holder = LinuxSyscalls.openat(
-                LinuxSyscalls.AT_FDCWD, out.toString(), LinuxSyscalls.O_RDONLY | LinuxSyscalls.O_DIRECTORY, 0);
+        int holder = DirectoryFlock.open(out);
         try {
-            LinuxSyscalls.flock(holder, LinuxSyscalls.LOCK_EX);
+            DirectoryFlock.flock(holder, DirectoryFlock.LOCK_EX);
             for (int i = 0; i < COMMITS; i++) {
                 try (PackageOutputs run = new PackageOutputs(out, new OutDirLock.Waiting(Duration.ZERO, said -> {}))) {
                     run.add("p9gate.tar.gz", "refused " + i);
@@ -50,7 +48,7 @@ class OutDirLockDescriptorTest {
                 }
             }
         } finally {
-            LinuxSyscalls.close(holder);
+            DirectoryFlock.close(holder);
         }
         long after = openDescriptors();
         // A few for the JVM's own threads; a leak is one per commit, 300.
