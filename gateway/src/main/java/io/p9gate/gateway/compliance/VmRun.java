@@ -201,13 +201,23 @@ final class VmRun {
                 mainRoots.put(share.name(), step);
             }
             foreignShares();
-            new ClaimedVmChecks(log, transport, vm, suite.options().uid())
+            Map<String, Qid> ownRoots = new LinkedHashMap<>();
+            attached.forEach((share, step) -> {
+                if (step.ok()) {
+                    ownRoots.put(share.name(), ((RMessage.Rattach) step.reply().message()).qid());
+                }
+            });
+            new ClaimedVmChecks(log, transport, vm, suite.options().uid(), ownRoots, suite.engine())
                     .run(suite.engine().policy().vms().values());
             for (Map.Entry<SharePolicy, Step> e : attached.entrySet()) {
                 Step step = e.getValue();
                 if (step.ok()) {
-                    Qid qid = ((RMessage.Rattach) step.reply().message()).qid();
-                    new ShareRun(this, e.getKey(), step.newFid(), qid).run();
+                    new ShareRun(
+                                    this,
+                                    e.getKey(),
+                                    step.newFid(),
+                                    ownRoots.get(e.getKey().name()))
+                            .run();
                 }
             }
             unplacedCases();
