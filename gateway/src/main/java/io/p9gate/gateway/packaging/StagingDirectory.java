@@ -3,6 +3,7 @@ package io.p9gate.gateway.packaging;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -13,8 +14,12 @@ import java.util.stream.Stream;
  * {@code p9gate-package-*} tree behind. A stop first ends the jlink it runs, which would write on into the tree.
  */
 final class StagingDirectory implements AutoCloseable {
-    /** Removing while the run still writes may find a new entry; a few passes outlast it. */
-    private static final int REMOVE_PASSES = 5;
+    /**
+     * Removing while the run still writes may find a new entry: passes go on until the tree is gone, for at most this
+     * long (it delays the halt only while the run keeps writing). Five passes were not always enough on a loaded
+     * machine: the full suite's StagingDirectoryStopTest found the tree left.
+     */
+    private static final Duration REMOVE_FOR = Duration.ofSeconds(2);
 
     private final Path root;
     private final Thread onStop = new Thread(this::stopped, "p9gate-package-staging");
@@ -60,7 +65,8 @@ final class StagingDirectory implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        for (int pass = 0; pass < REMOVE_PASSES && Files.exists(root); pass++) {
+        long until = System.nanoTime() + REMOVE_FOR.toNanos();
+        while (Files.exists(root) && System.nanoTime() - until < 0) {
             try {
                 removeTree();
             } catch (IOException e) {
