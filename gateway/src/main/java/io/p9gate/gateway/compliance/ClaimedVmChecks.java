@@ -46,6 +46,8 @@ final class ClaimedVmChecks {
     private final Map<String, Qid> ownRoots;
 
     private final PolicyEngine engine;
+    /** This VM's answers, as the policy gives them to the suite's uid. */
+    private final Oracle mine;
 
     ClaimedVmChecks(
             CheckLog log, VmTransport transport, VmPolicy vm, int uid, Map<String, Qid> ownRoots, PolicyEngine engine) {
@@ -55,6 +57,7 @@ final class ClaimedVmChecks {
         this.vm = vm;
         this.uid = uid;
         this.ownRoots = ownRoots;
+        this.mine = new Oracle(engine, vm.id(), Integer.toUnsignedLong(uid));
     }
 
     /** One check per share of each other VM: refused, or where this VM has that name too, this VM's own share. */
@@ -79,12 +82,11 @@ final class ClaimedVmChecks {
      * directory, a walk the two VMs' policies answer differently does.
      */
     private void claimOwn(VmPolicy other, String share) {
-        String request = "new connection; Tattach aname=\"" + share + "\" uname=\"" + other.id() + "\" n_uname=" + uid;
+        String request = request(other.id(), share);
         Qid own = ownRoots.get(share);
         Path dir = vm.shares().get(share).hostDir();
         boolean oneDirectory = sameDirectory(dir, other.shares().get(share).hostDir());
         Optional<List<String>> telling = oneDirectory ? tellingWalk(other.id(), share, dir) : Optional.empty();
-        Oracle mine = new Oracle(engine, vm.id(), Integer.toUnsignedLong(uid));
         boolean walkAllowed = telling.map(
                         names -> mine.walk(share, SharePath.ROOT, names).allowed())
                 .orElse(false);
@@ -146,6 +148,11 @@ final class ClaimedVmChecks {
                 List.of()));
     }
 
+    /** The request both claims send, as the report shows it. */
+    private String request(String other, String share) {
+        return "new connection; Tattach aname=\"" + share + "\" uname=\"" + other + "\" n_uname=" + uid;
+    }
+
     /** Whether a Twalk from the attached root through {@code names} reaches the last one. */
     private static boolean reaches(P9Client c, List<String> names) throws IOException {
         try {
@@ -164,7 +171,6 @@ final class ClaimedVmChecks {
      * this VM's policy and {@code other}'s answer differently; empty where the suite cannot read it or none differs.
      */
     private Optional<List<String>> tellingWalk(String other, String share, Path dir) {
-        Oracle mine = new Oracle(engine, vm.id(), Integer.toUnsignedLong(uid));
         Oracle theirs = new Oracle(engine, other, Integer.toUnsignedLong(uid));
         try (Stream<Path> paths = Files.walk(dir, TELLING_DEPTH)) {
             return paths.skip(1)
@@ -193,7 +199,7 @@ final class ClaimedVmChecks {
     }
 
     private void claim(String other, String share) {
-        String request = "new connection; Tattach aname=\"" + share + "\" uname=\"" + other + "\" n_uname=" + uid;
+        String request = request(other, share);
         Status status;
         String seen;
         String message = "";
