@@ -13,6 +13,9 @@ import java.util.Map;
  */
 public record GuestResult(int exitCode, String output, List<TapCheck> checks) {
     private static final int TAIL_LINES = 60;
+    private static final int HARNESS_FAILURE = 125;
+    /** 128 + SIGTERM: run-guest.sh's status with a socat TLS sidecar (its cleanup waits for the killed socat). */
+    private static final int TLS_SIDECAR_KILLED = 143;
 
     public GuestResult {
         checks = List.copyOf(checks);
@@ -31,10 +34,13 @@ public record GuestResult(int exitCode, String output, List<TapCheck> checks) {
     /**
      * The guest kernel panicked while booting, before the script ran (no check line, harness failure 125): under
      * heavy host load QEMU's emulated timer can miss the kernel's IO-APIC check ("IO-APIC + timer doesn't work").
-     * Nothing reached the server, so booting again is safe.
+     * Nothing reached the server, so booting again is safe. With {@code --tls-dir} run-guest.sh's status is its killed
+     * TLS sidecar's, {@value #TLS_SIDECAR_KILLED}, whatever the guest did, so that status counts as a harness failure.
      */
     public boolean panickedWhileBooting() {
-        return exitCode == 125 && checks.isEmpty() && output.contains("Kernel panic - not syncing");
+        return (exitCode == HARNESS_FAILURE || exitCode == TLS_SIDECAR_KILLED)
+                && checks.isEmpty()
+                && output.contains("Kernel panic - not syncing");
     }
 
     /** The guest script's "@@ NAME VALUE" lines, by name in order (a later line of a name replaces the earlier). */

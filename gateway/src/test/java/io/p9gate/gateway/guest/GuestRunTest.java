@@ -81,6 +81,10 @@ class GuestRunTest {
                 + "[    0.052000] Kernel panic - not syncing: IO-APIC + timer doesn't work!\n";
         assertTrue(new GuestResult(125, panic, List.of()).panickedWhileBooting());
         assertFalse(new GuestResult(125, "mount: failed\n", List.of()).panickedWhileBooting(), "a mount failure");
+        assertTrue(
+                new GuestResult(143, panic, List.of()).panickedWhileBooting(),
+                "with --tls-dir the status is the killed TLS sidecar's");
+        assertFalse(new GuestResult(143, "mount: failed\n", List.of()).panickedWhileBooting(), "a TLS mount failure");
         assertFalse(new GuestResult(1, panic, List.of()).panickedWhileBooting(), "the script ran and failed");
         assertFalse(
                 new GuestResult(125, panic, TapParser.parse("ok 1 - mounted\n")).panickedWhileBooting(),
