@@ -4,6 +4,8 @@
 #
 # VIEW=a or VIEW=b: the VM whose certificate the harness presented; its only
 # share holds one file, VIEW.txt, saying "VM VIEW's view", and nothing else.
+# OTHER (optional, GuestTlsClaimsIT): the VM whose uname/aname the mount claims;
+# its file OTHER.txt must not be reachable.
 #
 # Output is TAP-like ("ok N - name" / "not ok N - name: details", then "1..N").
 
@@ -29,6 +31,9 @@ listing_is_the_certificates_vm() {
 content_is_the_certificates_vm() {
     expect "$(cat "$VIEW.txt")" "VM $VIEW's view" "$VIEW.txt"
 }
+the_claimed_vms_file_is_not_there() {
+    expect "$(cat "$OTHER.txt" 2>&1)" "cat: can't open '$OTHER.txt': No such file or directory" "$OTHER.txt"
+}
 written_file_reads_back() {
     echo "from $VIEW" > "written-by-$VIEW"
     expect "$(cat "written-by-$VIEW")" "from $VIEW" "written file"
@@ -36,6 +41,7 @@ written_file_reads_back() {
 
 check "the listing is VM $VIEW's" listing_is_the_certificates_vm
 check "the content is VM $VIEW's" content_is_the_certificates_vm
+[ -z "$OTHER" ] || check "VM $OTHER's file is not reachable" the_claimed_vms_file_is_not_there
 check "a write through TLS reads back" written_file_reads_back
 echo "1..$N"
 [ "$FAILED" -eq 0 ]
