@@ -213,7 +213,8 @@ final class QuotaAccounting {
             return call.run(null);
         }
         // The extra reference keeps an unlinked file's handle, and so its kept usage, until the growth is settled.
-        try (Node pinned = node.share();
+        try (Quotas.Changing _ = quotas.changing();
+                Node pinned = node.share();
                 InodeLocks.Locked _ = quotas.locks().lock(pinned.key())) {
             String path = quotas.moves() == movesBefore
                     ? decidedPath.run()
@@ -381,6 +382,20 @@ final class QuotaAccounting {
         if (quotas.isEmpty()) {
             return call.run(TakeBackLock.NONE);
         }
+        try (Quotas.Changing _ = quotas.changing()) {
+            return creatingCounted(share, dir, pathOf, call, isNew, existing, directory);
+        }
+    }
+
+    private <T> T creatingCounted(
+            String share,
+            Node dir,
+            Call<String> pathOf,
+            Create<T> call,
+            Predicate<? super T> isNew,
+            Call<T> existing,
+            boolean directory)
+            throws P9Exception {
         Quotas.Held held;
         String path = pathOf.run();
         try {
@@ -428,6 +443,12 @@ final class QuotaAccounting {
             call.run(null);
             return;
         }
+        try (Quotas.Changing _ = quotas.changing()) {
+            removingCounted(share, victim, call);
+        }
+    }
+
+    private void removingCounted(String share, Entry victim, Removal call) throws P9Exception {
         for (int attempt = 1; ; attempt++) {
             // Never unlinked unaccounted: an entry made between a look that found none and the call would have gone
             // with its usage still counted (adversarial.QuotaRenameRaceAttackTest). No entry: the host's error.
@@ -461,7 +482,8 @@ final class QuotaAccounting {
             call.run();
             return;
         }
-        try (InodeLocks.Locked _ = quotas.locks().lock(target.key())) {
+        try (Quotas.Changing _ = quotas.changing();
+                InodeLocks.Locked _ = quotas.locks().lock(target.key())) {
             String newPath = newName.path();
             if (!quotas.sameScopes(share.name(), share.root().relativePath(target), newPath)) {
                 if (newName.stat() != null) { // link(2) answers EEXIST before EXDEV: lock-by-link relies on it
@@ -496,6 +518,13 @@ final class QuotaAccounting {
             call.run(replace);
             return;
         }
+        try (Quotas.Changing _ = quotas.changing()) {
+            movingCounted(share, moved, target, replace, call);
+        }
+    }
+
+    private void movingCounted(String share, Entry moved, Entry target, boolean replace, Rename call)
+            throws P9Exception {
         for (int attempt = 1; ; attempt++) {
             FileStat seen = moved.require();
             FileStat seenTarget = target.stat();

@@ -69,6 +69,11 @@ public interface Quotas {
         }
 
         @Override
+        public Changing changing() {
+            return Changing.NOTHING;
+        }
+
+        @Override
         public Optional<Room> room(String share, String path) {
             return Optional.empty();
         }
@@ -128,6 +133,21 @@ public interface Quotas {
 
     /** The per-inode accounting locks of this VM. */
     InodeLocks locks();
+
+    /**
+     * Held by a request that changes what a scan of this VM's scopes counts (a size, an entry, a name) from its look to
+     * its settling: a reload's scan of those scopes waits for the requests under way and holds new ones back, so that
+     * it sees no file moved between a directory it has not reached and one it has passed (counted by neither).
+     */
+    Changing changing();
+
+    /** A request's hold on {@link #changing()}; closed once. */
+    interface Changing extends AutoCloseable {
+        Changing NOTHING = () -> {};
+
+        @Override
+        void close();
+    }
 
     /**
      * What the scopes containing {@code path} allow and leave this VM (Tstatfs), each resource from the scope

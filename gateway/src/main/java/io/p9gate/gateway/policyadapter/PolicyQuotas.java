@@ -13,12 +13,14 @@ import io.p9gate.policy.quota.Usage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Every VM's quota book (R-POL-6), built from the policy by scanning each scope's directory, so usage
@@ -64,10 +66,9 @@ public final class PolicyQuotas {
                 continue;
             }
             try {
-                fresh.put(
-                        vm,
-                        QuotaBook.open(
-                                specs, share -> engine.shareDir(vm, share).orElseThrow()));
+                Function<String, Path> shareDir =
+                        share -> engine.shareDir(vm, share).orElseThrow();
+                fresh.put(vm, vm(vm).whileScanning(vm, () -> QuotaBook.open(specs, shareDir)));
             } catch (ScopeScanException e) {
                 throw new PolicyLoadException(
                         engine.policy().vms().get(vm).pos(),

@@ -9,20 +9,35 @@ import io.p9gate.policy.quota.InodeId;
 import io.p9gate.policy.quota.QuotaBook;
 import io.p9gate.policy.quota.QuotaExceededException;
 import io.p9gate.policy.quota.QuotaLedger;
+import io.p9gate.policy.quota.ScopeScanException;
 import io.p9gate.policy.quota.Usage;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * {@link Quotas} of one VM over its current {@link QuotaBook} (none: nothing is limited). One instance per
  * VM, shared by its sessions; a reload replaces the book, not this.
  */
 final class VmQuotas implements Quotas {
+    /**
+     * How long a scan waits for the VM's requests under way to settle before it goes ahead without holding them back:
+     * one the host blocks (a file lease, a hung mount) must not keep the operator from reloading.
+     */
+    static final long SCAN_WAIT_SECONDS = 5;
+
+    private static final System.Logger LOG = System.getLogger(VmQuotas.class.getName());
+
     private final InodeLocks locks = new InodeLocks();
+    /** Read: a request changing what a scan counts ({@link #changing()}); write: a scan of this VM's scopes. */
+    private final ReentrantReadWriteLock scanning = new ReentrantReadWriteLock();
+
     private final AtomicLong moves = new AtomicLong();
     private final AtomicLong rescans = new AtomicLong();
     /** Unlinked entries still held open. Guarded by this, as is the book's replacement: a reload counts each once. */
@@ -39,6 +54,49 @@ final class VmQuotas implements Quotas {
         // side docs/policy.md "Reload" takes), rather than growth the scan saw a second time into the new book.
         rescans.incrementAndGet();
         book = fresh;
+    }
+
+    /** A scan of this VM's scopes. */
+    @FunctionalInterface
+    interface Scan {
+        QuotaBook run() throws ScopeScanException;
+    }
+
+    /**
+     * Runs {@code scan} while this VM's requests that change what it counts wait (each settled before it begins): a
+     * file renamed during a scan from a directory it had not reached to one it had passed was counted by neither, and
+     * the VM could store it again (adversarial.QuotaReloadScanRaceAttackTest). Goes ahead without them held back after
+     * {@link #SCAN_WAIT_SECONDS}, and says so.
+     */
+    QuotaBook whileScanning(String vm, Scan scan) throws ScopeScanException {
+        Lock held = scanning.writeLock();
+        boolean locked;
+        try {
+            locked = held.tryLock(SCAN_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            locked = false;
+        }
+        if (!locked) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    () -> "VM '" + vm + "': quota scan goes ahead while a request of the VM still changes its scopes"
+                            + " (waited " + SCAN_WAIT_SECONDS + " s): what the VM moves meanwhile may be missed until"
+                            + " the next reload");
+            return scan.run();
+        }
+        try {
+            return scan.run();
+        } finally {
+            held.unlock();
+        }
+    }
+
+    @Override
+    public Changing changing() {
+        Lock held = scanning.readLock();
+        held.lock();
+        return held::unlock;
     }
 
     /** Each quota's usage by id (nothing without quotas). */

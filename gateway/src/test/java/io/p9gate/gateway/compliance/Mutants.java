@@ -468,6 +468,11 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
         }
 
         @Override
+        public Changing changing() {
+            return quotas.changing();
+        }
+
+        @Override
         public Optional<Room> room(String share, String path) {
             Optional<Room> room = quotas.room(share, path);
             Optional<Room> changed = shown.apply(room);
