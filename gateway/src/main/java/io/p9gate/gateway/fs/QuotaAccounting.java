@@ -626,7 +626,7 @@ final class QuotaAccounting {
         boolean directory = victim.type() == FileType.DIRECTORY;
         if (!directory && victim.nlink() > 1) {
             // Another name still holds it. A handle opened through this one keeps its path: moveLocked asks.
-            quotas.linkGone(share, path, FileIdentity.of(victim.key()), bytes(victim));
+            quotas.linkGone(share, path, FileIdentity.of(victim.key()), bornOf(victim), bytes(victim));
             return;
         }
         if (victim.type() == FileType.REGULAR) {

@@ -51,7 +51,7 @@ public interface Quotas {
         public void linkMade(String share, String path, FileIdentity file) {}
 
         @Override
-        public void linkGone(String share, String path, FileIdentity file, long bytes) {}
+        public void linkGone(String share, String path, FileIdentity file, long born, long bytes) {}
 
         @Override
         public Kept keep(String share, String path, FileIdentity file, boolean directory, long bytes, long inodes) {
@@ -118,9 +118,9 @@ public interface Quotas {
 
     /**
      * {@code file}'s name at {@code path} went while it keeps others: a scope following it by identity
-     * gives its usage back when that was its last name inside.
+     * gives back what it counted of it when that was its last name inside ({@code born}: QuotaAccounting.bornOf).
      */
-    void linkGone(String share, String path, FileIdentity file, long bytes);
+    void linkGone(String share, String path, FileIdentity file, long born, long bytes);
 
     /**
      * An unlinked entry that a handle still holds open: its usage stays counted in the scopes of its last

@@ -176,10 +176,10 @@ final class VmQuotas implements Quotas {
     }
 
     @Override
-    public void linkGone(String share, String path, FileIdentity file, long bytes) {
+    public void linkGone(String share, String path, FileIdentity file, long born, long bytes) {
         QuotaBook b = book;
         if (b != null) {
-            b.linkGone(share, PolicyAccess.policyPath(path), idOf(file), new Usage(bytes, 1));
+            b.linkGone(share, PolicyAccess.policyPath(path), idOf(file), born, new Usage(bytes, 1));
         }
     }
 

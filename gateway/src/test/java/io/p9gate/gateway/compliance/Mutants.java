@@ -448,8 +448,8 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
         }
 
         @Override
-        public void linkGone(String share, String path, FileIdentity file, long bytes) {
-            quotas.linkGone(share, path, file, bytes);
+        public void linkGone(String share, String path, FileIdentity file, long born, long bytes) {
+            quotas.linkGone(share, path, file, born, bytes);
         }
 
         @Override

@@ -82,9 +82,12 @@ public final class QuotaBook {
         covering(share, path).forEach(l -> l.linkMade(file));
     }
 
-    /** The name at {@code path} of {@code file} (using {@code usage}) went; the file keeps other names. */
-    public void linkGone(String share, SharePath path, InodeId file, Usage usage) {
-        covering(share, path).forEach(l -> l.linkGone(file, usage));
+    /**
+     * The name at {@code path} of {@code file} (born at {@code born}, epoch ns, using {@code usage}) went; the file
+     * keeps other names.
+     */
+    public void linkGone(String share, SharePath path, InodeId file, long born, Usage usage) {
+        covering(share, path).forEach(l -> l.linkGone(file, born, usage));
     }
 
     /** Reserves {@code ask} in every covering scope, in a fixed order, rolling back on the first refusal. */

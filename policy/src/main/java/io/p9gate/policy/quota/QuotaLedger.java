@@ -92,15 +92,20 @@ public final class QuotaLedger {
 
     /**
      * One of {@code file}'s names inside this scope went while it keeps others: its inode (every name counts one,
-     * as a directory entry) leaves the scope, and with the last name inside, its bytes too.
+     * as a directory entry) leaves the scope, and with the last name inside, as a file moved out ({@link #gone}), what
+     * was counted of its bytes: its count goes with it, else the file that next took its number gave it back again.
      */
-    public void linkGone(InodeId file, Usage usage) {
+    public synchronized void linkGone(InodeId file, long born, Usage usage) {
         boolean[] last = {false};
         linkedOutside.computeIfPresent(file, (f, names) -> {
             last[0] = names <= 1;
             return last[0] ? null : names - 1;
         });
-        free(last[0] ? usage : new Usage(0, usage.inodes()));
+        if (!last[0]) {
+            free(new Usage(0, usage.inodes()));
+            return;
+        }
+        gone(file, born, usage);
     }
 
     /** The file's last name is gone (or it moved as a whole): it no longer needs following by identity. */
