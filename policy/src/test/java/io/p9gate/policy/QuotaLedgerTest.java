@@ -135,6 +135,26 @@ class QuotaLedgerTest {
         assertEquals(0, l.filesFollowed());
     }
 
+    /**
+     * Another writer removed a file the VM wrote (still counted: the ledger does not see it) and a new file took its
+     * inode number: that file gives back the removed one's count, which the scope still holds, once, and nothing of
+     * what another writer put in it.
+     */
+    @Test
+    void aFileTakingARemovedFilesNumberGivesBackItsCountOnce() throws Exception {
+        long scan = 1_000;
+        QuotaLedger l = new QuotaLedger(spec("/", 1000, 10), new UsageScanner.Measured(Usage.ZERO, Map.of()), scan);
+        InodeId number = new InodeId(1, 40);
+        l.reserve(new Usage(800, 2)).commit(new Usage(800, 2));
+        l.resized(new InodeId(1, 41), scan + 5, 0, 300); // the VM's file that stays
+        l.resized(number, scan + 5, 0, 500); // the VM's file another writer then removes
+        l.resized(number, scan + 10, 700, 0); // the new file at that number, filled by another writer, truncated
+        assertEquals(new Usage(300, 2), l.used(), "the removed file's 500, once");
+        l.resized(number, scan + 10, 700, 0); // filled and truncated again
+        assertEquals(new Usage(300, 2), l.used());
+        assertEquals(1, l.filesFollowed());
+    }
+
     @Test
     void commitKeepsWhatWasUsedAndReleaseGivesEverythingBack() throws Exception {
         QuotaLedger l = new QuotaLedger(spec("/", 1000, 10), Usage.ZERO);
