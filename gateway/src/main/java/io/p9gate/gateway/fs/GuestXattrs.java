@@ -28,8 +28,10 @@ final class GuestXattrs {
      * bytes, before its namespace or the file is looked at.
      */
     static void checkName(String name) throws P9Exception {
-        if (name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
-            throw new P9Exception(Errno.ERANGE, "xattr name of " + name.length() + " characters");
+        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes == 0 || bytes > NAME_MAX) {
+            // In bytes, as the limit: a name of 100 three-byte characters is refused at 300.
+            throw new P9Exception(Errno.ERANGE, "xattr name of " + bytes + " bytes");
         }
     }
 
