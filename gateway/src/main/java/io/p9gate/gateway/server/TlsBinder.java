@@ -71,6 +71,7 @@ final class TlsBinder implements ListenerBinder {
         InetSocketAddress remote = (InetSocketAddress) connection.remoteAddress();
         String peer = new PeerFacts.Tcp(remote).describe();
         try {
+            connection.pipeline().addLast("tls-record-length", new TlsRecordLengthGuard(spec.describe()));
             connection.pipeline().addLast("tls-cost", new HandshakeCost());
             connection
                     .pipeline()

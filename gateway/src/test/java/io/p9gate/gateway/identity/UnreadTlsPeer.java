@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.ssl.JdkSslContext;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.ClientTls;
+import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.codec.MessageEncoder;
 import io.p9gate.gateway.proto.Frame;
 import io.p9gate.gateway.proto.TMessage;
@@ -14,6 +15,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLSocket;
 
@@ -68,6 +71,25 @@ record UnreadTlsPeer(Socket raw, SSLSocket tls) {
         tls.getOutputStream().flush();
         byte[] head = tls.getInputStream().readNBytes(4);
         tls.getInputStream().readNBytes(((head[0] & 0xff) | (head[1] & 0xff) << 8 | (head[2] & 0xff) << 16) - 4);
+    }
+
+    /** {@code n} connections of {@code vm}, each with its session negotiated at {@code msize} and attached. */
+    static List<UnreadTlsPeer> attached(SharedTlsListener listener, String vm, int n, int msize) throws Exception {
+        List<UnreadTlsPeer> peers = new ArrayList<>();
+        try {
+            for (int c = 0; c < n; c++) {
+                UnreadTlsPeer peer = connect(listener, vm);
+                peers.add(peer);
+                peer.exchange(Frame.NOTAG, new TMessage.Tversion(msize, P9Client.VERSION));
+                peer.exchange(1, new TMessage.Tattach(0, TMessage.NOFID, "root", vm, 0));
+            }
+            return peers;
+        } catch (Exception e) {
+            for (UnreadTlsPeer peer : peers) {
+                peer.raw().close();
+            }
+            throw e;
+        }
     }
 
     static UnreadTlsPeer connect(SharedTlsListener listener, String vm) throws Exception {
