@@ -129,8 +129,9 @@ final class RepeatedRefusals implements AutoCloseable {
             if (varied && !Objects.equals(commonDetail, first.detail())) {
                 base += "details=varied ";
             }
-            String detail =
-                    base + spread.words(peerVaried, varied) + (varied ? "paths=varied" : "repeat_of=" + firstSeq);
+            String detail = base
+                    + spread.words(peerVaried, varied)
+                    + (varied ? RefusalSummaryWords.PATHS_VARIED : RefusalSummaryWords.REPEAT_OF + firstSeq);
             return first.summarising(count, varied ? commonPath : first.path(), last.tag(), last.session(), detail);
         }
     }

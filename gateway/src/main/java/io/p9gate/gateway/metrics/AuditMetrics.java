@@ -6,6 +6,7 @@ import io.p9gate.audit.LifecycleKind;
 import io.p9gate.audit.Outcome;
 import io.p9gate.audit.SyncObserver;
 import io.p9gate.gateway.auditing.AuditObserver;
+import io.p9gate.gateway.auditing.RefusalSummaryWords;
 import io.p9gate.gateway.proto.Errno;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -41,6 +42,12 @@ public final class AuditMetrics implements AuditObserver, SyncObserver {
             .name("p9gate_budget_refusals_total")
             .help("Requests and connections refused by a per-VM budget, by VM and budget rule")
             .labelNames("vm", "rule")
+            .register(registry);
+    private final Counter refusalsSummarised = Counter.builder()
+            .name("p9gate_audit_refusals_summarised_total")
+            .help("Refusals the audit log's refusal budget counted into a summary record instead of writing each, by"
+                    + " VM; rate() > 0: a VM is refused faster than the log writes refusals one by one")
+            .labelNames("vm")
             .register(registry);
     private final Counter bytesRead = Counter.builder()
             .name("p9gate_read_bytes_total")
@@ -113,6 +120,9 @@ public final class AuditMetrics implements AuditObserver, SyncObserver {
         requests.labelValues(vm, d.op(), d.outcome() == Outcome.ALLOW ? "allow" : "deny")
                 .inc(count);
         countError(d);
+        if (RefusalSummaryWords.summary(d.detail())) {
+            refusalsSummarised.labelValues(vm).inc(count);
+        }
         for (String rule : d.ruleIds()) {
             if (rule.startsWith(BUDGET_RULE)) {
                 budgetRefusals.labelValues(vm, rule).inc(count);

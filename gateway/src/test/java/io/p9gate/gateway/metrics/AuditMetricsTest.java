@@ -124,6 +124,40 @@ class AuditMetricsTest {
     }
 
     @Test
+    void refusalsSummarisedAreTheSummaryRecordsCounts() throws Exception {
+        List<AuditRecord> records = serveAndClose(500);
+        assertEquals(
+                500.0,
+                scraped().sum("p9gate_audit_refusals_summarised_total", Map.of("vm", "vm-test")),
+                "the script's mkdir written, its 500 repeats counted into a summary");
+        assertEquals((double) summarisedInLog(records), scraped().sum("p9gate_audit_refusals_summarised_total"));
+    }
+
+    @Test
+    void refusalsOfKindsOverTheWindowsBudgetAreSummarisedToo() throws Exception {
+        try (ShareServerFactory factory = TestSession.factory(share, NO_MKDIR, trail);
+                TestSession s = TestSession.attached(factory)) {
+            for (int i = 0; i < 100; i++) {
+                assertEquals(Errno.EACCES, s.fails(new TMessage.Tmkdir(0, "d" + i, 0755, 0)));
+            }
+            assertEquals(0.0, scraped().sum("p9gate_audit_refusals_summarised_total"), "the window is still open");
+        }
+        trail.close();
+        List<AuditRecord> records = logs.records();
+        double summarised = scraped().sum("p9gate_audit_refusals_summarised_total", Map.of("vm", "vm-test"));
+        assertEquals(100.0 - 64, summarised, "64 kinds written one by one a window, the other 36 counted");
+        assertEquals((double) summarisedInLog(records), summarised);
+    }
+
+    private static long summarisedInLog(List<AuditRecord> records) {
+        return records.stream()
+                .filter(r -> r.isDecision()
+                        && (r.detail().contains(" repeat_of=") || r.detail().endsWith(" paths=varied")))
+                .mapToLong(AuditRecord::requests)
+                .sum();
+    }
+
+    @Test
     void errorsAndBytesEqualTheLogs() throws Exception {
         List<AuditRecord> records = serveAndClose(20);
         MetricSamples m = scraped();
