@@ -153,6 +153,13 @@ final class BudgetAttackGateway implements AutoCloseable {
         }
     }
 
+    /** The gateway's descriptors now ({@code /proc/PID/fd}; bash execs the JVM, so its pid is the gateway's). */
+    long openDescriptors() throws IOException {
+        try (var fds = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
+            return fds.count();
+        }
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }
