@@ -350,7 +350,8 @@ final class SetIdBits {
      * group, and 9P names no writer's groups (a Twrite names no gid); the host's kernel dropped a host program's 02745
      * there (0745) and the guest was still shown 2745. It grants nothing (mandatory locking): dropping it is the safe
      * side. The owner, in its own group as a rule, keeps it, as on a local file system (the host's kernel drops it
-     * for the gateway's gid all the same).
+     * for the gateway's gid all the same), unless the VM's map does not name that group: no guest process can be in it,
+     * and Linux drops it for the owner outside the group, its namespace's root too (SetGidOfAnUnmappedGroupTest).
      */
     static void modified(ShareRoot share, Node node, int uid, Ownership ownership) throws P9Exception {
         if (node.isDirectory() || stored(share, node).bits() == 0) {
@@ -404,7 +405,7 @@ final class SetIdBits {
                         && ownership.mapsHostOwner(node, host, true))) {
             return;
         }
-        if (isOwner(node, host, uid, ownership)) {
+        if (isOwner(node, host, uid, ownership) && ownership.mapsHostOwner(node, host, true)) {
             clear(node, bits, owned, mode); // the owner: in its own group as a rule, so set-gid without g+x stays
         } else {
             storeAfterChange(node, 0, owned);
