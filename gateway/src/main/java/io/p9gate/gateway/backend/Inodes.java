@@ -157,6 +157,21 @@ public final class Inodes {
         });
     }
 
+    /**
+     * Clears the set-id bits of a regular file as the kernel clears them at a chown that changes no id (-1, -1): set-uid,
+     * set-gid with group-execute, security.capability, from the mode the inode has then, under its lock, so a chmod
+     * meanwhile is not undone (a chmod from a mode read before would be). As the gateway: else only the owner may. For
+     * a write the gateway refuses where Linux would have cleared them already (fs.SetIdBits#modifiedBefore).
+     */
+    public static void clearSetIdBits(Node node) throws P9Exception {
+        if (node.type() == FileType.REGULAR) {
+            HostCredentials.asGateway(() -> {
+                chown(node, -1, -1);
+                return null;
+            });
+        }
+    }
+
     /** Without CAP_FSETID, as a write: the kernel clears set-id bits the host gave meanwhile ({@link FileIo}). */
     public static void truncate(Node node, long size) throws P9Exception {
         switch (node.type()) {

@@ -384,9 +384,24 @@ final class SetIdBits {
      */
     static void modifiedBefore(P9Exception failure, ShareRoot share, Node node, int uid, Ownership ownership) {
         try {
+            if (failure instanceof QuotaRefused) {
+                clearedOnTheHost(share, node, ownership);
+            }
             modified(share, node, uid, ownership);
         } catch (P9Exception | RuntimeException notCleared) {
             failure.addSuppressed(notCleared);
+        }
+    }
+
+    /**
+     * The VM's quota refused the write before its pwrite, which Linux's refusal comes after (file_remove_privs): the
+     * host inode's bits become kept ones, as before a pwrite, and the host inode loses them as the pwrite would have
+     * taken them; {@link #modified} then keeps them for the VM's root. Before, a user's write past the quota left a
+     * host 04757 program 04757, on the host and in the guest's view (SetIdOnAQuotaRefusedWriteTest).
+     */
+    private static void clearedOnTheHost(ShareRoot share, Node node, Ownership ownership) throws P9Exception {
+        if (node.type() == FileType.REGULAR && keepHostBits(share, node, Inodes.stat(node), ownership) != null) {
+            Inodes.clearSetIdBits(node);
         }
     }
 

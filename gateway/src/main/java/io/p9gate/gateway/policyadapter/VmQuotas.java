@@ -2,8 +2,8 @@ package io.p9gate.gateway.policyadapter;
 
 import io.p9gate.gateway.fs.FileIdentity;
 import io.p9gate.gateway.fs.InodeLocks;
+import io.p9gate.gateway.fs.QuotaRefused;
 import io.p9gate.gateway.fs.Quotas;
-import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.policy.quota.InodeId;
 import io.p9gate.policy.quota.QuotaBook;
@@ -299,7 +299,7 @@ final class VmQuotas implements Quotas {
             try {
                 return held(QuotaBook.reserve(ledgers, new Usage(bytes, inodes)));
             } catch (QuotaExceededException e) {
-                throw new P9Exception(Errno.EDQUOT, e.getMessage());
+                throw new QuotaRefused(e.getMessage());
             }
         }
 
@@ -348,7 +348,7 @@ final class VmQuotas implements Quotas {
                                 ? QuotaBook.reserveMove(ledgers, to, amount)
                                 : QuotaBook.reserveMove(ledgers, to, file, born, amount));
             } catch (QuotaExceededException e) {
-                throw new P9Exception(Errno.EDQUOT, e.getMessage());
+                throw new QuotaRefused(e.getMessage());
             }
         }
     }

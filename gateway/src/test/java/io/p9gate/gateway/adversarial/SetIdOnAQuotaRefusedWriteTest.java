@@ -2,6 +2,7 @@ package io.p9gate.gateway.adversarial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.Attr;
@@ -61,6 +62,32 @@ class SetIdOnAQuotaRefusedWriteTest {
 
             int shown = root.getattr(1, Attr.GETATTR_ALL).mode() & 07777;
             assertEquals(04755, shown, Integer.toOctalString(shown));
+        }
+    }
+
+    /**
+     * The host's own set-uid bit (a program the host put in the share, of the VM's root): a user's write the quota
+     * refuses clears it as Linux's refused write does. Before: the host inode and the guest's view kept 04757.
+     */
+    @Test
+    void aUsersWriteRefusedByTheQuotaClearsTheHostsBitsAsLinuxDoes() throws Exception {
+        assumeTrue(HostSetIdWriteAttackTest.CAN_CHOWN, "the host bit is shown only for an owner the VM's map names");
+        try (HostShareGateway gw = quotaed();
+                P9Client user = gw.attached("data", 1000)) {
+            Path program = gw.root.resolve("data/cache/program");
+            Files.write(program, BYTES); // made by the host after the start: the quota counts its growth only
+            Files.setAttribute(program, "unix:uid", HostShareGateway.HOST_ID_BASE);
+            Files.setAttribute(program, "unix:gid", HostShareGateway.HOST_ID_BASE);
+            HostChmod.chmod(program, 04757);
+            user.walk(0, 1, "cache", "program");
+            user.lopen(1, O_WRONLY);
+            assertEquals(04757, user.getattr(1, Attr.GETATTR_ALL).mode() & 07777, "shown before");
+            P9Exception refused = assertThrows(P9Exception.class, () -> user.write(1, 2L * LIMIT, BYTES));
+            assertEquals(Errno.EDQUOT, refused.errno());
+
+            int shown = user.getattr(1, Attr.GETATTR_ALL).mode() & 07777;
+            assertEquals(0757, shown, "shown " + Integer.toOctalString(shown));
+            assertEquals(0757, HostSetIdWriteRaceAttackTest.mode(program), "host");
         }
     }
 
