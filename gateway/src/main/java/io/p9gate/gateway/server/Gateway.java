@@ -331,6 +331,16 @@ public final class Gateway implements AutoCloseable {
         return reidentifications.get() != before && identity != null && !identity.stillHolds(identifier);
     }
 
+    /** {@link Session#drain}s the connection's session; one without a session yet is closed. */
+    private void drain(Channel channel) {
+        Session session = channel.attr(SessionStarter.SESSION).get();
+        if (session != null) {
+            session.drain(channel);
+        } else {
+            channel.close();
+        }
+    }
+
     private int closeConnections(Predicate<Channel> which) {
         int closed = 0;
         for (Channel channel : connections) {
@@ -422,8 +432,15 @@ public final class Gateway implements AutoCloseable {
         for (Channel server : serverChannels) {
             server.close().awaitUninterruptibly();
         }
+        // Drained first, for half the step: a request on the host is answered (a write whose bytes landed is told so).
+        long connectionsDeadline = System.nanoTime() + wait.toNanos();
+        connections.forEach(this::drain);
         StopStepWait.awaitQuietly(
-                connections.close(), System.nanoTime() + wait.toNanos(), wait, "connections still open");
+                connections.newCloseFuture(),
+                System.nanoTime() + wait.toNanos() / 2,
+                wait.dividedBy(2),
+                "connections still answering requests on the host");
+        StopStepWait.awaitQuietly(connections.close(), connectionsDeadline, wait, "connections still open");
         workers.shutdown();
         StopStepWait.awaitQuietly(workers, wait);
         List<EventLoopGroup> groups = loops.toShutDown();

@@ -79,6 +79,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
     private Frame pendingVersion;
     private boolean versionRunning;
     private boolean closed;
+    /** Closed to new work by {@link #drain}: the connection closes once the requests on the host are answered. */
+    private boolean draining;
     /** The VM's admission had no room for the backlog's head: wait for {@link #vmWake}. */
     private boolean waitingForVm;
 
@@ -390,7 +392,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (closed) {
+        if (draining) {
+            closeNow(); // channelInactive closes the handler, as on any close
+        } else if (closed) {
             closeHandler();
         } else if (pendingVersion != null) {
             startVersionWhenIdle();
@@ -559,6 +563,49 @@ public final class Session extends ChannelInboundHandlerAdapter {
             closeHandler();
         }
         ctx.fireChannelInactive();
+    }
+
+    /**
+     * The gateway stops: nothing more of this connection is served, the requests already on the host are answered,
+     * those not started get EIO, then the connection closes (a Tversion under way: at once, as before). Closed at once,
+     * the replies of the requests in flight went to a closed channel, and the 6.1 kernel client took that end as an
+     * empty reply: a write(2) whose bytes were on the host failed EFAULT (GatewayStopInFlightReplyTest). From any
+     * thread; the caller bounds the wait and closes what is still open.
+     */
+    public void drain(Channel channel) {
+        try {
+            channel.eventLoop().execute(() -> beginDrain(channel));
+        } catch (RejectedExecutionException e) {
+            channel.close();
+        }
+    }
+
+    private void beginDrain(Channel channel) {
+        if (ctx == null) {
+            channel.close(); // not in the pipeline yet: nothing served
+            return;
+        }
+        if (closed) {
+            return;
+        }
+        if (versionRunning || pendingVersion != null) {
+            closeNow();
+            return;
+        }
+        closed = true;
+        draining = true;
+        pauseReading();
+        for (Frame waiting : backlog) {
+            CodecBuffers.releasePayload(waiting.body());
+            write(waiting.tag(), new RMessage.Rlerror(Errno.EIO));
+        }
+        backlog.clear();
+        waitingTags.clear();
+        if (outstanding.isEmpty()) {
+            closeNow();
+        } else {
+            ctx.flush();
+        }
     }
 
     /** Closes the current handler once; later calls find none. */
