@@ -22,11 +22,23 @@ final class RefusalSummaries {
             if (vm.equals(r.vm())
                     && r.isDecision()
                     && r.detail() != null
-                    && (r.detail().contains("repeat_of=") || r.detail().endsWith("paths=varied"))) {
+                    && (lastWord(r.detail()).startsWith("repeat_of=") || varied(r))) {
                 summaries.add(r);
                 room.add(r.requests());
             }
         }
+    }
+
+    /**
+     * A summary's mark is the detail's last word (docs/audit-format.md): a word inside a request's own detail, such as
+     * an escaped guest name holding "repeat_of=", does not make it one.
+     */
+    private static String lastWord(String detail) {
+        return detail.substring(detail.lastIndexOf(' ') + 1);
+    }
+
+    private static boolean varied(AuditRecord r) {
+        return lastWord(r.detail()).equals("paths=varied");
     }
 
     /** Pairs each probe with a summary that counts it (into {@code claimed}); returns the probes none counts. */
@@ -67,7 +79,7 @@ final class RefusalSummaries {
         if (AbbreviatedPath.names(at, path)) {
             return true;
         }
-        if (!summary.detail().endsWith("paths=varied")) {
+        if (!varied(summary)) {
             return false;
         }
         if (AbbreviatedPath.of(at).isEmpty()) {

@@ -69,4 +69,12 @@ class DeepPathRecordMatchTest {
         Probe above = probe("above", TOP.substring(0, TOP.lastIndexOf('/')));
         assertEquals(List.of("beside", "above"), unclaimed(summary(9, TOP, "paths=varied", 5), below, beside, above));
     }
+
+    /** Only the detail's last word marks a summary: a request's own record holding the words elsewhere counts none. */
+    @Test
+    void aRecordWithTheMarkInsideItsDetailIsNoSummary() {
+        Probe own = probe("own", TOP + "/x");
+        assertEquals(List.of("own"), unclaimed(summary(9, TOP + "/x", "name=repeat_of=8 flags=0", 5), own));
+        assertEquals(List.of("own"), unclaimed(summary(9, TOP, "name=paths=varied flags=0", 5), own));
+    }
 }
