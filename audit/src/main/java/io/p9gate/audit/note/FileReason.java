@@ -68,6 +68,29 @@ public final class FileReason {
     }
 
     /**
+     * Why {@code dir}, named on a command line as a directory, is none: not there, a file, a FIFO, socket or device, a
+     * loop of links ({@code DIR: REASON}); empty when it is a directory, or when looking fails otherwise. Bad input,
+     * exit 2 (docs/cli.md); and a FIFO listed as a directory held the command in open(2) for ever (the JDK opens it
+     * without O_DIRECTORY).
+     */
+    public static Optional<String> notADirectory(Path dir) {
+        if (LinkLoop.at(dir)) {
+            return Optional.of(said(dir, LinkLoop.REASON));
+        }
+        try {
+            BasicFileAttributes a = Files.readAttributes(dir, BasicFileAttributes.class);
+            if (a.isDirectory()) {
+                return Optional.empty();
+            }
+            return Optional.of(said(dir, a.isRegularFile() ? NOT_A_DIRECTORY : notRegular(a)));
+        } catch (NoSuchFileException e) {
+            return Optional.of(missing(dir));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
      * Whether a rename onto {@code name} would replace a FIFO, socket or device (the link itself, never its target;
      * false where nothing is there or nothing can be seen): an output renamed onto {@code /dev/null} by a command run
      * as root made the host's {@code /dev/null} a regular file (OutputOntoSpecialFileTest, RunFileOntoSpecialFileTest).

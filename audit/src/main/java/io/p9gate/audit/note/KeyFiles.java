@@ -72,8 +72,18 @@ public final class KeyFiles {
         }
     }
 
+    /**
+     * @throws KeyFormatException naming {@code file} whatever is wrong: a text that is no key said only "not a
+     *     verifier key" ({@code audit prove --key}), and callers that added the name named it twice when the reason
+     *     had it ({@code package verify}: "public key K: K: is a directory").
+     */
     public static VerifierKey readVerifierKey(Path file) throws KeyFormatException, IOException {
-        return VerifierKey.parse(keyText(file));
+        String text = keyText(file);
+        try {
+            return VerifierKey.parse(text);
+        } catch (KeyFormatException e) {
+            throw new KeyFormatException(FileReason.said(file, e.getMessage()));
+        }
     }
 
     /**

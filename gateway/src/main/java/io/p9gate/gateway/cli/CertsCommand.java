@@ -1,5 +1,7 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.audit.note.FileReason;
+import io.p9gate.audit.note.LinkLoop;
 import io.p9gate.gateway.certs.Fingerprint;
 import io.p9gate.gateway.certs.TestPki;
 import java.io.IOException;
@@ -80,6 +82,10 @@ final class CertsCommand implements Callable<Integer> {
         if (days < 1 || days > MAX_DAYS) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--days must be between 1 and " + MAX_DAYS + ", not " + days);
+        }
+        if (LinkLoop.at(dir)) {
+            // Found at the first file written, in the JDK's words, exit 1.
+            throw new CommandLine.ParameterException(spec.commandLine(), FileReason.said(dir, LinkLoop.REASON));
         }
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new CommandLine.ParameterException(spec.commandLine(), dir + " is not a directory");

@@ -3,6 +3,8 @@ package io.p9gate.gateway.cli;
 import io.p9gate.audit.cli.CliMessages;
 import io.p9gate.audit.cli.ProgressOption;
 import io.p9gate.audit.note.FileReason;
+import io.p9gate.audit.note.KeyFormatException;
+import io.p9gate.audit.note.LinkLoop;
 import io.p9gate.gateway.packaging.InstalledPackage;
 import io.p9gate.gateway.packaging.NotAPackageException;
 import io.p9gate.gateway.packaging.Packager;
@@ -114,6 +116,10 @@ final class PackageCommand implements Callable<Integer> {
         if (policy == null || out == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give --policy FILE and --out DIR");
         }
+        if (LinkLoop.at(out)) {
+            // Found at the lock, exit 1.
+            throw new CommandLine.ParameterException(spec.commandLine(), FileReason.said(out, LinkLoop.REASON));
+        }
         if (Files.exists(out) && !Files.isDirectory(out)) {
             // Found when the tarball is written, after the jlink, and said with the path alone.
             throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out + " is not a directory");
@@ -122,12 +128,18 @@ final class PackageCommand implements Callable<Integer> {
         if (signKey != null) {
             refuseNoFile(signKey);
         }
+        Path application = appDir();
+        // Not there, a file or a loop said "cannot read the application directory", exit 1, and a FIFO held the
+        // command in open(2) for ever (BadInputExitCodeTest).
+        FileReason.notADirectory(application).ifPresent(why -> {
+            throw new CommandLine.ParameterException(spec.commandLine(), why + " (--app: the gateway's build output)");
+        });
         long started = System.nanoTime();
         Packager.Result result = Packager.build(
                 new Packager.Request(
                         policy,
                         out,
-                        appDir(),
+                        application,
                         signKey,
                         versionSuffix,
                         prefix,
@@ -238,7 +250,7 @@ final class PackageCommand implements Callable<Integer> {
             InstalledPackage.Report report;
             try {
                 report = InstalledPackage.verify(root, keys);
-            } catch (NotAPackageException e) {
+            } catch (NotAPackageException | KeyFormatException e) {
                 // Bad input, not a finding: 1 says the package's files differ from their manifest.
                 CliMessages.printError(spec, e.getMessage());
                 return Main.EXIT_USAGE;

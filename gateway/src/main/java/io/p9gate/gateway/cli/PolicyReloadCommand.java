@@ -1,11 +1,13 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.audit.cli.CliMessages;
 import io.p9gate.audit.note.FileReason;
 import io.p9gate.audit.note.SmallFile;
 import io.p9gate.gateway.policyadapter.ReloadOutcomeFile;
 import io.p9gate.policy.load.IoReason;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Serial;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -61,7 +63,14 @@ public final class PolicyReloadCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--timeout must be at least 1 second, not " + timeoutSeconds);
         }
-        long pid = readPid();
+        long pid;
+        try {
+            pid = readPid();
+        } catch (NoPidFileException e) {
+            // Bad input, exit 2 as in every command (docs/cli.md): it was 1, which says the policy was refused.
+            CliMessages.printError(spec, e.getMessage());
+            return Main.EXIT_USAGE;
+        }
         Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
         if (process.isEmpty()) {
             throw new IOException("no running gateway with pid " + pid + " (from " + pidFile + ")");
@@ -137,11 +146,21 @@ public final class PolicyReloadCommand implements Callable<Integer> {
         }
     }
 
+    /** {@code --pid-file} names no pid file: not there, no regular file, or one that holds no process id. */
+    private static final class NoPidFileException extends Exception {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        NoPidFileException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /**
      * The pid in the pid file. Read as a small regular file ({@link SmallFile}): a directory answered "Is a
      * directory" without naming the file, and a FIFO held the command in open(2) for ever.
      */
-    private long readPid() throws IOException {
+    private long readPid() throws IOException, NoPidFileException {
         String text;
         try {
             text = StandardCharsets.US_ASCII
@@ -150,11 +169,11 @@ public final class PolicyReloadCommand implements Callable<Integer> {
                     .toString()
                     .strip();
         } catch (NoSuchFileException e) {
-            throw new IOException("no pid file " + pidFile + " (start the gateway with serve --pid-file)");
+            throw new NoPidFileException(FileReason.missing(pidFile) + " (start the gateway with serve --pid-file)");
         } catch (SmallFile.UnfitException e) {
-            throw new IOException(FileReason.said(pidFile, e.getMessage()) + " (not a pid file)");
+            throw new NoPidFileException(FileReason.said(pidFile, e.getMessage()) + " (not a pid file)");
         } catch (CharacterCodingException e) {
-            throw new IOException("pid file " + pidFile + " does not hold a process id: it is not text");
+            throw new NoPidFileException("pid file " + pidFile + " does not hold a process id: it is not text");
         }
         try {
             long pid = Long.parseLong(text);
@@ -164,6 +183,6 @@ public final class PolicyReloadCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             // Said below, as for a pid that is not positive.
         }
-        throw new IOException("pid file " + pidFile + " does not hold a process id: '" + text + "'");
+        throw new NoPidFileException("pid file " + pidFile + " does not hold a process id: '" + text + "'");
     }
 }

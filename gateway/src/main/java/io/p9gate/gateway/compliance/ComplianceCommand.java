@@ -1,6 +1,9 @@
 package io.p9gate.gateway.compliance;
 
 import io.p9gate.audit.note.FileReason;
+import io.p9gate.audit.note.KeyFiles;
+import io.p9gate.audit.note.KeyFormatException;
+import io.p9gate.audit.read.LogDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
@@ -131,10 +134,26 @@ public final class ComplianceCommand implements Runnable {
                 throw usage("--max-entries and --max-host-entries must be positive, --max-creates and --audit-wait"
                         + " not negative");
             }
-            // Bad input, exit 2: it was 1, which says a check failed (BadInputExitCodeTest).
-            FileReason.notARegularFile(policy).ifPresent(why -> {
-                throw usage(why);
-            });
+            // Bad input, exit 2: it was 1, which says a check failed, and for --tests, --audit-pub and --audit-log
+            // found only once every probe had run; a FIFO as --audit-log held the run in open(2) for ever
+            // (BadInputExitCodeTest).
+            for (Path file : tests == null ? List.of(policy) : List.of(policy, tests)) {
+                FileReason.notARegularFile(file).ifPresent(why -> {
+                    throw usage(why);
+                });
+            }
+            for (Path key : auditPub) {
+                try {
+                    KeyFiles.readVerifierKey(key);
+                } catch (KeyFormatException e) {
+                    throw usage(e.getMessage());
+                }
+            }
+            if (auditLog != null) {
+                LogDirectory.notADirectory(auditLog).ifPresent(why -> {
+                    throw usage(why);
+                });
+            }
             if (report != null) {
                 // Before the run, not after it: a --report that names a file (or a place no directory can be
                 // made) was found only once every probe had run, and the result was lost with a bare path as error.

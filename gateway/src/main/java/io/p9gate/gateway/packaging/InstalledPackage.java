@@ -47,8 +47,14 @@ public final class InstalledPackage {
     }
 
     /** @param keys the public keys a signature must verify against; empty: the signature is not checked */
-    public static Report verify(Path root, List<Path> keys)
-            throws PackagingException, NotAPackageException, IOException {
+    public static Report verify(Path root, List<Path> keyFiles)
+            throws PackagingException, NotAPackageException, IOException, KeyFormatException {
+        // Before the package: a key that is not there or no key was found only where a signature is, exit 1 as if
+        // the package differed from its manifest (BadInputExitCodeTest).
+        List<VerifierKey> keys = new ArrayList<>();
+        for (Path k : keyFiles) {
+            keys.add(KeyFiles.readVerifierKey(k));
+        }
         String manifest = manifestText(root);
         Manifest.Parsed parsed = Manifest.parse(manifest);
         List<String> problems = new ArrayList<>();
@@ -82,23 +88,15 @@ public final class InstalledPackage {
         }
     }
 
-    private static String signature(Path root, String manifest, List<Path> keyFiles, List<String> problems)
+    private static String signature(Path root, String manifest, List<VerifierKey> keys, List<String> problems)
             throws PackagingException, IOException {
         Path file = root.resolve(ManifestSignature.FILE);
-        if (keyFiles.isEmpty()) {
+        if (keys.isEmpty()) {
             return Files.exists(file) ? "present, not checked (give --key)" : "none";
         }
         if (!Files.exists(file)) {
             problems.add(ManifestSignature.FILE + ": missing, and a signature was required (--key)");
             return "missing";
-        }
-        List<VerifierKey> keys = new ArrayList<>();
-        for (Path k : keyFiles) {
-            try {
-                keys.add(KeyFiles.readVerifierKey(k));
-            } catch (KeyFormatException e) {
-                throw new PackagingException("public key " + k + ": " + e.getMessage(), e);
-            }
         }
         SignedNote.Trust trust =
                 ManifestSignature.check(manifest, Files.readString(file, StandardCharsets.UTF_8), keys);

@@ -25,7 +25,7 @@ class ToolFileMessagesTest {
     void aBinaryPidFileIsSaidInWords() throws Exception {
         Path pid = binary();
         CliRun run = CliRun.of("policy", "reload", "--pid-file", pid.toString());
-        assertEquals(Main.EXIT_FAILURE, run.code(), run.err());
+        assertEquals(Main.EXIT_USAGE, run.code(), run.err());
         assertTrue(run.err().contains("pid file " + pid + " does not hold a process id"), run.err());
         assertFalse(run.err().contains("Input length"), run.err());
     }
