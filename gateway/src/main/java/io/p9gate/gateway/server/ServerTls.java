@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 
@@ -49,12 +50,10 @@ public final class ServerTls {
     }
 
     private static void readable(Path p) throws IOException {
-        if (Files.isDirectory(p)) {
-            throw new IOException(FileReason.said(p, FileReason.IS_A_DIRECTORY) + " (not a TLS file)");
-        }
-        if (Files.exists(p) && !Files.isRegularFile(p)) {
-            // A FIFO held serve in open(2) for ever (BadInputExitCodeTest).
-            throw new IOException(FileReason.said(p, FileReason.IS_SPECIAL) + " (not a TLS file)");
+        // A FIFO held serve in open(2) for ever (BadInputExitCodeTest). One not there is said by the read.
+        Optional<String> why = Files.exists(p) ? FileReason.notARegularFile(p) : Optional.empty();
+        if (why.isPresent()) {
+            throw new IOException(why.get() + " (not a TLS file)");
         }
         try (InputStream in = Files.newInputStream(p)) {
             in.read();
