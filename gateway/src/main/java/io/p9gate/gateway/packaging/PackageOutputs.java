@@ -113,7 +113,7 @@ final class PackageOutputs implements AutoCloseable {
 
     void add(String name, Content content) throws IOException {
         Path file = dir.resolve(name);
-        Path temp = dir.resolve(name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".partial");
+        Path temp = dir.resolve(randomName(name, "partial"));
         try (FileChannel channel = created(file, temp)) {
             OutputStream out = naming(Channels.newOutputStream(channel), file);
             content.writeTo(out);
@@ -278,8 +278,12 @@ final class PackageOutputs implements AutoCloseable {
         if (Files.isDirectory(name, LinkOption.NOFOLLOW_LINKS)) {
             throw new FileSystemException(name.toString(), null, "Is a directory");
         }
-        return name.resolveSibling(
-                name.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".earlier");
+        return name.resolveSibling(randomName(name.getFileName().toString(), "earlier"));
+    }
+
+    /** {@code NAME.RANDOM.SUFFIX}: a name no other run picks, for a file made beside {@code name}. */
+    private static String randomName(String name, String suffix) {
+        return name + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + "." + suffix;
     }
 
     /**
