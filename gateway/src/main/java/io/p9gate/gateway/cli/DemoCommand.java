@@ -171,13 +171,14 @@ final class DemoCommand implements Callable<Integer> {
             out.println("  " + runGuest + " --server 127.0.0.1:" + port + " --aname " + SHARE_NAME + " --script "
                     + runGuest.resolveSibling("examples/smoke.sh"));
         });
+        String p9gate = launcher(DemoFiles.home(), Path.of("").toAbsolutePath());
         out.println("review what the guest did, live:");
-        out.println("  ./p9gate audit show --log " + scratch.resolve("audit") + " --follow");
-        out.println(
-                "  ./p9gate audit verify --log " + scratch.resolve("audit") + " --key " + scratch.resolve("audit.pub"));
+        out.println("  " + p9gate + " audit show --log " + scratch.resolve("audit") + " --follow");
+        out.println("  " + p9gate + " audit verify --log " + scratch.resolve("audit") + " --key "
+                + scratch.resolve("audit.pub"));
         out.println("check that it enforces its policy (compliance suite, reports in " + scratch.resolve("compliance")
                 + "):");
-        out.println("  " + complianceCommand(scratch));
+        out.println("  " + complianceCommand(p9gate, scratch));
         out.println(stopLine(scratch, keep));
         out.flush();
     }
@@ -190,9 +191,21 @@ final class DemoCommand implements Callable<Integer> {
                 : "Ctrl-C stops the demo and deletes the scratch copy (--keep keeps it).";
     }
 
+    /**
+     * How the printed commands start: {@code ./p9gate} in the checkout, else the checkout's launcher by its path. A
+     * demo started from another directory ({@code ~/src/p9gate/p9gate demo}, or a link in a {@code bin} directory)
+     * printed {@code ./p9gate ...} all the same, which that shell does not find.
+     */
+    static String launcher(Path home, Path cwd) {
+        Path root = home.toAbsolutePath().normalize();
+        return root.equals(cwd.toAbsolutePath().normalize())
+                ? "./p9gate"
+                : root.resolve("p9gate").toString();
+    }
+
     /** The one command that runs the compliance suite against the demo (docs/compliance.md). */
-    static String complianceCommand(Path scratch) {
-        return "./p9gate compliance run --policy " + scratch.resolve("policy.yaml") + " --audit-log "
+    static String complianceCommand(String p9gate, Path scratch) {
+        return p9gate + " compliance run --policy " + scratch.resolve("policy.yaml") + " --audit-log "
                 + scratch.resolve("audit") + " --audit-pub " + scratch.resolve("audit.pub") + " --report "
                 + scratch.resolve("compliance");
     }

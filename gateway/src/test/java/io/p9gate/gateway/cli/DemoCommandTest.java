@@ -66,7 +66,7 @@ class DemoCommandTest {
     @Test
     void complianceCommandParsesAndNamesTheScratchFiles() {
         Path scratch = Path.of("/tmp/p9gate-demo-123");
-        String command = DemoCommand.complianceCommand(scratch);
+        String command = DemoCommand.complianceCommand("./p9gate", scratch);
         String[] words = command.split(" ");
         assertEquals("./p9gate", words[0]);
         picocli.CommandLine.ParseResult parsed =
@@ -76,6 +76,22 @@ class DemoCommandTest {
         assertEquals(scratch.resolve("policy.yaml"), run.matchedOptionValue("--policy", null));
         assertEquals(scratch.resolve("audit"), run.matchedOptionValue("--audit-log", null));
         assertEquals(List.of(scratch.resolve("audit.pub")), run.matchedOptionValue("--audit-pub", null));
+    }
+
+    /**
+     * The printed follow-up commands start with a launcher the operator's shell finds: {@code ./p9gate} only in the
+     * checkout. Before, {@code ./p9gate} whatever the directory the demo was started from, which is "not found"
+     * anywhere else.
+     */
+    @Test
+    void followUpCommandsNameTheLauncherByItsPathOutsideTheCheckout(@TempDir Path elsewhere) {
+        Path home = DemoCommand.DemoFiles.home();
+        assertEquals("./p9gate", DemoCommand.launcher(home, home));
+        Path launcher = Path.of(DemoCommand.launcher(home, elsewhere));
+        assertTrue(launcher.isAbsolute(), launcher.toString());
+        assertTrue(Files.isExecutable(launcher), launcher + " is the checkout's launcher");
+        assertTrue(DemoCommand.complianceCommand(launcher.toString(), elsewhere)
+                .startsWith(launcher + " compliance run "));
     }
 
     /** What the demo prints last, with and without --keep, is what docs/cli.md shows (it did not say --keep's). */
