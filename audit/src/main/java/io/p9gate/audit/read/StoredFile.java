@@ -278,8 +278,9 @@ public final class StoredFile implements Closeable {
         };
     }
 
+    /** Named by its path, as every other file of a log that cannot be read (not by its bare name: which log?). */
     static IOException notRegular(Path file, String what) {
-        return new IOException(file.getFileName() + " is not a regular file (" + what + "): no file the gateway wrote");
+        return new IOException(file + " is not a regular file (" + what + "): no file the gateway wrote");
     }
 
     static IOException uncheckable(Path file, String why) {

@@ -199,7 +199,7 @@ class UnsignedTailTest {
         assertEquals(1 + records, r.out().lines().count(), "header and every record, no marker:\n" + r.out());
         assertFalse(r.out().contains("checkpoints.jsonl"), r.out());
         assertEquals(
-                "p9gate audit show: warning: which records no checkpoint covers is not known: checkpoints.jsonl is"
+                "p9gate audit show: warning: which records no checkpoint covers is not known: " + sidecar + " is"
                         + " not a regular file (a directory): no file the gateway wrote; run p9gate audit verify\n",
                 r.err());
     }
