@@ -96,7 +96,7 @@ public final class PolicyQuotas {
     private void install(PolicyEngine engine, Map<String, QuotaBook> fresh) {
         Set<String> every = new HashSet<>(vms.keySet());
         every.addAll(engine.listeners().keySet());
-        every.forEach(vm -> vm(vm).replace(fresh.get(vm)));
+        every.forEach(vm -> vm(vm).replace(vm, fresh.get(vm)));
         fresh.values().forEach(book -> book.ledgers().forEach(PolicyQuotas::warnIfFull));
     }
 

@@ -45,8 +45,19 @@ final class VmQuotas implements Quotas {
 
     private volatile QuotaBook book;
 
-    /** Makes {@code fresh} (null: no quotas) current, counting in it what is unlinked but still open. */
-    synchronized void replace(QuotaBook fresh) {
+    /**
+     * Makes {@code fresh} (null: no quotas) current, counting in it what is unlinked but still open, while {@code vm}'s
+     * requests that change what it counts wait (as for a scan, at most {@link #SCAN_WAIT_SECONDS}): a write to an
+     * unlinked file settling across the swap gave back, as the file closed, growth the new book never had
+     * (policyadapter.QuotaReloadSwapRaceTest).
+     */
+    void replace(String vm, QuotaBook fresh) {
+        try (Changing _ = holdingBack(vm, "swap")) {
+            swap(fresh);
+        }
+    }
+
+    private synchronized void swap(QuotaBook fresh) {
         if (fresh != null) {
             kept.values().forEach(k -> k.scopesIn(fresh).forEach(l -> l.charge(k.usage())));
         }
@@ -69,6 +80,16 @@ final class VmQuotas implements Quotas {
      * {@link #SCAN_WAIT_SECONDS}, and says so.
      */
     QuotaBook whileScanning(String vm, Scan scan) throws ScopeScanException {
+        try (Changing _ = holdingBack(vm, "scan")) {
+            return scan.run();
+        }
+    }
+
+    /**
+     * The write side of {@link #scanning}, once the requests under way settled; nothing held (and a WARNING naming
+     * {@code vm} and the quota {@code step}) if one is still under way after {@link #SCAN_WAIT_SECONDS}.
+     */
+    private Changing holdingBack(String vm, String step) {
         Lock held = scanning.writeLock();
         boolean locked;
         try {
@@ -77,19 +98,16 @@ final class VmQuotas implements Quotas {
             Thread.currentThread().interrupt();
             locked = false;
         }
-        if (!locked) {
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    () -> "VM '" + vm + "': quota scan goes ahead while a request of the VM still changes its scopes"
-                            + " (waited " + SCAN_WAIT_SECONDS + " s): what the VM moves meanwhile may be missed until"
-                            + " the next reload");
-            return scan.run();
+        if (locked) {
+            return held::unlock;
         }
-        try {
-            return scan.run();
-        } finally {
-            held.unlock();
-        }
+        LOG.log(
+                System.Logger.Level.WARNING,
+                () -> "VM '" + vm + "': quota " + step + " goes ahead while a request of the VM still changes its"
+                        + " scopes (waited " + SCAN_WAIT_SECONDS
+                        + " s): what the VM changes meanwhile may be miscounted"
+                        + " until the next reload");
+        return Changing.NOTHING;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.gateway.wiring.ThisProcess;
 import io.p9gate.policy.PolicyHolder;
+import io.p9gate.policy.quota.Usage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -64,6 +65,16 @@ public final class QuotaPolicyRig implements AutoCloseable {
             }
         }
         return yaml.toString();
+    }
+
+    /** What a restart's scan would count now in the quota {@code id} of {@code vm}. */
+    public Usage rescanned(String vm, String id) {
+        return new PolicyQuotas(holder.current()).usage(vm).get(id);
+    }
+
+    /** What the quota {@code id} of {@code vm} counts now. */
+    public Usage live(String vm, String id) {
+        return quotas.usage(vm).get(id);
     }
 
     @Override
