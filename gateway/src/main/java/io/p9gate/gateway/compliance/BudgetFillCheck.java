@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -144,7 +145,15 @@ final class BudgetFillCheck {
     private CheckResult attempt(Fill fill, String share, int uid, long limit, long units, String title) {
         try (P9Client client = transport.connect(8192)) {
             client.timeout(Duration.ofSeconds(30));
-            client.version(8192, P9Client.VERSION);
+            try {
+                client.version(8192, P9Client.VERSION);
+            } catch (IOException e) {
+                Optional<String> why = AcceptRefusal.why(vm, e);
+                if (why.isPresent()) {
+                    return result(fill, title, Status.SKIPPED, "", why.get());
+                }
+                throw e;
+            }
             client.attach(ROOT, "p9gate-compliance", share, uid);
             return fill(fill, client, limit, units, title);
         } catch (P9Exception e) {

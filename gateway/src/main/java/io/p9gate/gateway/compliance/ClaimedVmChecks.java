@@ -48,6 +48,8 @@ final class ClaimedVmChecks {
     private final PolicyEngine engine;
     /** This VM's answers, as the policy gives them to the suite's uid. */
     private final Oracle mine;
+    /** Why no new connection can be probed now; empty while they are served. */
+    private Optional<String> refusedAtAccept = Optional.empty();
 
     ClaimedVmChecks(
             CheckLog log, VmTransport transport, VmPolicy vm, int uid, Map<String, Qid> ownRoots, PolicyEngine engine) {
@@ -60,8 +62,13 @@ final class ClaimedVmChecks {
         this.mine = new Oracle(engine, vm.id(), Integer.toUnsignedLong(uid));
     }
 
-    /** One check per share of each other VM: refused, or where this VM has that name too, this VM's own share. */
+    /**
+     * One check per share of each other VM: refused, or where this VM has that name too, this VM's own share. Each
+     * claim is a new connection's first request: all are skipped where the gateway closes them at accept, the VM's
+     * limits.connections reached ({@link AcceptRefusal}).
+     */
     void run(Collection<VmPolicy> vms) {
+        refusedAtAccept = AcceptRefusal.now(transport, vm);
         for (VmPolicy other : vms) {
             if (other.id().equals(vm.id())) {
                 continue;
@@ -98,7 +105,10 @@ final class ClaimedVmChecks {
         Status status;
         String seen = "";
         String message = "";
-        if (oneDirectory && telling.isEmpty()) {
+        if (refusedAtAccept.isPresent()) {
+            status = Status.SKIPPED;
+            message = refusedAtAccept.get();
+        } else if (oneDirectory && telling.isEmpty()) {
             status = Status.SKIPPED;
             message = "both VMs' " + share + " is " + dir + ", and no walk there is answered differently by their "
                     + "policies: nothing tells whose share an attach reached";
@@ -199,31 +209,9 @@ final class ClaimedVmChecks {
     }
 
     private void claim(String other, String share) {
-        String request = request(other, share);
-        Status status;
-        String seen;
-        String message = "";
-        try (P9Client c = transport.connect(MSIZE)) {
-            c.timeout(TIMEOUT);
-            c.version(MSIZE, P9Client.VERSION);
-            try {
-                c.attach(FID, other, share, uid);
-                c.clunk(FID);
-                status = Status.FAILED;
-                seen = "attached";
-                message = "the gateway took " + vm.id() + "'s connection for " + other
-                        + " by Tattach's uname: the VM must come from the transport";
-            } catch (P9Exception e) {
-                seen = "Rlerror " + e.errno();
-                boolean refused = e.errno() == Errno.ENOENT || e.errno() == Errno.EACCES;
-                status = refused ? Status.PASSED : Status.FAILED;
-                message = refused ? "" : "refused with " + e.errno() + ", not ENOENT or EACCES";
-            }
-        } catch (IOException | P9Exception e) {
-            status = Status.FAILED;
-            seen = "error";
-            message = e.getMessage() != null ? e.getMessage() : e.toString();
-        }
+        Seen seen = refusedAtAccept.isPresent()
+                ? new Seen(Status.SKIPPED, "", refusedAtAccept.get())
+                : attachClaiming(other, share);
         log.add(new CheckResult(
                 vm.id() + "/attach-refused/" + share + "/uname-" + other,
                 vm.id(),
@@ -231,11 +219,39 @@ final class ClaimedVmChecks {
                 "R-DEP-1",
                 "Tattach of " + other + "'s share " + share + " claiming to be " + other
                         + " in uname is refused (the VM is the listener)",
-                status,
-                request,
+                seen.status(),
+                request(other, share),
                 "Rlerror ENOENT or EACCES",
-                seen,
-                message,
+                seen.seen(),
+                seen.message(),
                 List.of()));
+    }
+
+    /** A claim's result: its status, what the gateway answered and the note. */
+    private record Seen(Status status, String seen, String message) {}
+
+    /** On a new connection, Tattach of {@code other}'s share {@code share} with uname {@code other}: refused passes. */
+    private Seen attachClaiming(String other, String share) {
+        try (P9Client c = transport.connect(MSIZE)) {
+            c.timeout(TIMEOUT);
+            c.version(MSIZE, P9Client.VERSION);
+            try {
+                c.attach(FID, other, share, uid);
+                c.clunk(FID);
+                return new Seen(
+                        Status.FAILED,
+                        "attached",
+                        "the gateway took " + vm.id() + "'s connection for " + other
+                                + " by Tattach's uname: the VM must come from the transport");
+            } catch (P9Exception e) {
+                boolean refused = e.errno() == Errno.ENOENT || e.errno() == Errno.EACCES;
+                return new Seen(
+                        refused ? Status.PASSED : Status.FAILED,
+                        "Rlerror " + e.errno(),
+                        refused ? "" : "refused with " + e.errno() + ", not ENOENT or EACCES");
+            }
+        } catch (IOException | P9Exception e) {
+            return new Seen(Status.FAILED, "error", e.getMessage() != null ? e.getMessage() : e.toString());
+        }
     }
 }

@@ -79,12 +79,24 @@ final class PermissionChecks {
         if (!openToAll(place.dir())) {
             return;
         }
-        VmRun.IdSession a = vm.sessionAs(users.uidA(), users.gidA());
+        VmRun.IdSession a;
+        try {
+            a = vm.sessionAs(users.uidA(), users.gidA());
+        } catch (IOException e) {
+            check.skip(vm.refusedAtAccept(e));
+            return;
+        }
         if (!made(a, users.uidA(), place.dir(), file)) {
             return;
         }
         try {
-            VmRun.IdSession b = vm.sessionAs(users.uidB(), (int) Oracle.NO_GID);
+            VmRun.IdSession b;
+            try {
+                b = vm.sessionAs(users.uidB(), (int) Oracle.NO_GID);
+            } catch (IOException e) {
+                check.skip(vm.refusedAtAccept(e));
+                return;
+            }
             opened(b, users, file);
         } finally {
             removeAsOwner(a, users.uidA(), file);

@@ -14,6 +14,7 @@ import java.io.Serial;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -56,6 +57,8 @@ final class ProtocolChecks {
     private final String share;
     /** The dialects the policy lets this VM's sessions negotiate (R-PROTO-7). */
     private final Set<Dialect> dialects;
+    /** Why no new connection can be probed (the VM's limits.connections reached); empty while they are served. */
+    private Optional<String> refusedAtAccept = Optional.empty();
 
     ProtocolChecks(CheckLog log, VmTransport transport, String vm, String share, Set<Dialect> dialects) {
         this.log = log;
@@ -65,7 +68,9 @@ final class ProtocolChecks {
         this.dialects = dialects;
     }
 
-    void run() {
+    /** @param refusedAtAccept why new connections are closed at accept ({@link AcceptRefusal}); then all skipped */
+    void run(Optional<String> refusedAtAccept) {
+        this.refusedAtAccept = refusedAtAccept;
         check(
                 "version",
                 "R-PROTO-1",
@@ -190,18 +195,7 @@ final class ProtocolChecks {
                 });
         if (share == null) {
             for (String id : List.of("fid-unknown", "fid-in-use", "fid-clunked")) {
-                log.add(new CheckResult(
-                        vm + "/protocol/" + id,
-                        vm,
-                        null,
-                        "R-PROTO-3",
-                        "fid misuse: " + id,
-                        Status.SKIPPED,
-                        "",
-                        "",
-                        "",
-                        "this VM may attach no share",
-                        List.of()));
+                add(id, "R-PROTO-3", "fid misuse: " + id, "", "", Status.SKIPPED, "", "this VM may attach no share");
             }
             return;
         }
@@ -279,6 +273,10 @@ final class ProtocolChecks {
     }
 
     private void check(String slug, String requirement, String title, String request, String expected, Body body) {
+        if (refusedAtAccept.isPresent()) {
+            add(slug, requirement, title, request, expected, Status.SKIPPED, "", refusedAtAccept.get());
+            return;
+        }
         Status status;
         String seen = "";
         String message = "";
@@ -293,6 +291,18 @@ final class ProtocolChecks {
             message = e.getMessage() != null ? e.getMessage() : e.toString();
             seen = "error";
         }
+        add(slug, requirement, title, request, expected, status, seen, message);
+    }
+
+    private void add(
+            String slug,
+            String requirement,
+            String title,
+            String request,
+            String expected,
+            Status status,
+            String seen,
+            String message) {
         log.add(new CheckResult(
                 vm + "/protocol/" + slug,
                 vm,

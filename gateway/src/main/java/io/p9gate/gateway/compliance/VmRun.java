@@ -184,7 +184,7 @@ final class VmRun {
                 .filter(s -> oracle.decide(s, OpKind.WALK, SharePath.ROOT).allowed())
                 .findFirst()
                 .orElse(null);
-        new ProtocolChecks(log, transport, vm.id(), attachable, vm.dialects()).run();
+        new ProtocolChecks(log, transport, vm.id(), attachable, vm.dialects()).run(AcceptRefusal.now(transport, vm));
         session = new GuestSession(
                 client,
                 suite.nextConnection(),
@@ -274,7 +274,20 @@ final class VmRun {
             return;
         }
         for (CaseReplay.Placed placed : replay.get().casesOf(suite.engine().policy(), vm.id(), share.name())) {
-            IdSession as = sessionAs((int) placed.c().uid(), (int) placed.c().gid());
+            IdSession as;
+            try {
+                as = sessionAs((int) placed.c().uid(), (int) placed.c().gid());
+            } catch (IOException e) {
+                new Attempt(
+                                suite.log(),
+                                session,
+                                idPrefix + "/" + placed.slug(),
+                                share.name(),
+                                "R-POL-2",
+                                "policy test case \"" + placed.c().name() + "\"")
+                        .skip(refusedAtAccept(e));
+                continue;
+            }
             Step root = as.root(share.name(), this);
             if (root == null || !root.ok()) {
                 new Attempt(
@@ -307,6 +320,18 @@ final class VmRun {
             replaySessions.remove(uid + ":" + gid);
             s.session().close();
         }
+    }
+
+    /**
+     * Why a session could not be opened: the gateway closed its new connection at accept, the VM's limits.connections
+     * reached ({@link AcceptRefusal}); any other failure of {@link #sessionAs} is rethrown.
+     */
+    String refusedAtAccept(IOException e) throws IOException {
+        Optional<String> why = AcceptRefusal.why(vm, e);
+        if (why.isEmpty()) {
+            throw e;
+        }
+        return why.get();
     }
 
     /** A session as guest {@code uid}, its creates naming {@code gid}: opened once, closed at the end of the VM's run. */
