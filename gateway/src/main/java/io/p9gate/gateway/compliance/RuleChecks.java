@@ -61,13 +61,24 @@ final class RuleChecks {
 
     static void run(CheckLog log, Probing p, String idPrefix, Rule rule, List<SharePath> preferredDirs)
             throws IOException {
+        run(log, p, idPrefix, rule, preferredDirs, "");
+    }
+
+    /**
+     * @param asUid empty for the suite's {@code --uid}; else {@code uid-U}, a second guest user's session: after each
+     *              check id's glob ({@code rules.ID/as-uid-U/OP}) and in its title
+     */
+    static void run(CheckLog log, Probing p, String idPrefix, Rule rule, List<SharePath> preferredDirs, String asUid)
+            throws IOException {
         String shortId = rule.id().substring(rule.id().indexOf(".rules") + 1);
         for (int g = 0; g < rule.paths().size(); g++) {
             PathPattern glob = rule.paths().get(g);
             Targets targets = Targets.matching(p.view(), glob, preferredDirs, p.ownEntries(), p.token());
             Probing scoped = p.within(glob::matches);
-            String subject = (rule.effect() == Effect.DENY ? "deny " : "allow ") + shortId + " " + glob;
-            String prefix = idPrefix + "/" + shortId + (rule.paths().size() > 1 ? "/" + g : "");
+            String subject = (rule.effect() == Effect.DENY ? "deny " : "allow ") + shortId + " " + glob
+                    + (asUid.isEmpty() ? "" : " as guest " + asUid.replace('-', ' '));
+            String prefix = idPrefix + "/" + shortId + (rule.paths().size() > 1 ? "/" + g : "")
+                    + (asUid.isEmpty() ? "" : "/as-" + asUid);
             Set<Form> probed = EnumSet.noneOf(Form.class);
             for (OpKind op : rule.ops().stream().sorted().toList()) {
                 Form form = choose(p, FORMS.get(op), op, targets);

@@ -2,6 +2,7 @@ package io.p9gate.gateway.compliance;
 
 import io.p9gate.gateway.proto.Qid;
 import io.p9gate.policy.model.Access;
+import io.p9gate.policy.model.Effect;
 import io.p9gate.policy.model.HostPermissions;
 import io.p9gate.policy.model.Rule;
 import io.p9gate.policy.model.SharePolicy;
@@ -58,7 +59,7 @@ final class ShareRun {
         Probing probing = new Probing(session, root, share, before, own, vm.token(), p -> false, touched);
         try {
             subtrees(probing);
-            readOnlyAsAnotherUser(before, own);
+            asAnotherUser(before, own);
             List<SharePath> preferred = own.map(o -> List.of(o.place().dir())).orElse(List.of());
             for (Rule rule : policy.rules()) {
                 RuleChecks.run(log, probing, prefix + "/rule", rule, preferred);
@@ -160,13 +161,19 @@ final class ShareRun {
     }
 
     /**
-     * The read-only subtrees again as a second guest user, one the map makes an ordinary host user: a read-only rule
-     * binds every guest user, and one enforced for the suite's --uid only (guest root by default) but not for the
-     * VM's applications passed every check (ComplianceMutantsTest). Skipped, saying why, where the map has no such
-     * user, that user's connection is refused (SecondUserRefusedComplianceTest) or it cannot attach the share.
+     * The read-only and hidden subtrees and the deny rules again as a second guest user, one the map makes an ordinary
+     * host user: they bind every guest user, and a gateway that enforced one for the suite's --uid only (guest root by
+     * default) but not for the VM's applications passed every check (ComplianceMutantsTest). Allow rules are not: as
+     * another user the host's own permissions may refuse what they allow. Skipped, saying why, where the map has no
+     * such user, that user's connection is refused (SecondUserRefusedComplianceTest) or it cannot attach the share.
      */
-    private void readOnlyAsAnotherUser(ShareView view, Optional<Probing.OwnPlace> own) throws IOException {
-        if (policy.readOnly().isEmpty() && policy.access() != Access.READ_ONLY) {
+    private void asAnotherUser(ShareView view, Optional<Probing.OwnPlace> own) throws IOException {
+        List<Rule> denies =
+                policy.rules().stream().filter(r -> r.effect() == Effect.DENY).toList();
+        if (policy.readOnly().isEmpty()
+                && policy.access() != Access.READ_ONLY
+                && policy.hidden().isEmpty()
+                && denies.isEmpty()) {
             return;
         }
         // Two guest users the map tells apart where it has them; a map that squashes every uid still takes another
@@ -201,16 +208,27 @@ final class ShareRun {
                         + (root == null ? "connection failed" : root.reply().describe()));
                 return;
             }
-            readOnlyAs(as, root, uid, view, own);
+            Probing probing =
+                    new Probing(as.session(), root.newFid(), policy.name(), view, own, vm.token(), p -> false, touched);
+            readOnlyAs(probing, uid);
+            for (int i = 0; i < policy.hidden().size(); i++) {
+                SubtreeChecks.hidden(
+                        vm.log(),
+                        probing,
+                        prefix + "/hidden[" + i + "]/as-uid-" + uid,
+                        policy.hidden().get(i),
+                        vm.host(policy));
+            }
+            List<SharePath> preferred = own.map(o -> List.of(o.place().dir())).orElse(List.of());
+            for (Rule rule : denies) {
+                RuleChecks.run(vm.log(), probing, prefix + "/rule", rule, preferred, "uid-" + uid);
+            }
         } finally {
             vm.closeSessionAs(uid, gid);
         }
     }
 
-    private void readOnlyAs(VmRun.IdSession as, Step root, int uid, ShareView view, Optional<Probing.OwnPlace> own)
-            throws IOException {
-        Probing probing =
-                new Probing(as.session(), root.newFid(), policy.name(), view, own, vm.token(), p -> false, touched);
+    private void readOnlyAs(Probing probing, int uid) throws IOException {
         for (int i = 0; i < policy.readOnly().size(); i++) {
             Subtree t = policy.readOnly().get(i);
             SubtreeChecks.readOnly(
@@ -234,10 +252,10 @@ final class ShareRun {
         new Attempt(
                         vm.log(),
                         vm.session(),
-                        prefix + "/read-only-as-another-user",
+                        prefix + "/as-another-user",
                         policy.name(),
                         "R-POL-3",
-                        "read-only subtrees as a second guest user")
+                        "read-only and hidden subtrees and deny rules as a second guest user")
                 .skip(why);
     }
 

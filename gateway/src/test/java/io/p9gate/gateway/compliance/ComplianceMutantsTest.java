@@ -295,6 +295,18 @@ class ComplianceMutantsTest {
                                 "read-only: enforced for guest root only",
                                 r -> r.uid() != 0 && r.paths().stream().anyMatch(p -> Mutants.under(p, "/ro"))),
                         "R-POL-3   vm1/data/read-only[0]/as-uid-1000/"),
+                // Session 43: passed every check (hidden subtrees and deny rules were probed as guest root only) until
+                // they were probed as the second guest user too.
+                killed(
+                        Mutants.allows(
+                                "hidden: enforced for guest root only",
+                                r -> r.uid() != 0 && r.paths().stream().anyMatch(p -> Mutants.under(p, "/secret"))),
+                        "R-POL-4   vm1/data/hidden[0]/as-uid-1000/"),
+                killed(
+                        Mutants.allows(
+                                "deny rule: enforced for guest root only",
+                                r -> r.uid() != 0 && r.paths().stream().anyMatch(p -> p.endsWith(".sh"))),
+                        "R-POL-2   vm1/data/rule/rules.no-scripts/as-uid-1000/"),
                 // Session 41: each claim an operator reads into a pass, broken as a whole (caught by the checks there
                 // were).
                 killed(

@@ -57,7 +57,7 @@ class SecondUserRefusedComplianceTest {
                 + " || " + String.join(" | ", run.lines("skip")));
         assertTrue(run.lines("FAIL").stream().noneMatch(l -> l.contains("vm1/session")), run::describe);
         assertTrue(
-                run.lines("skip").stream().anyMatch(l -> l.contains("R-POL-3   vm1/data/read-only-as-another-user")),
+                run.lines("skip").stream().anyMatch(l -> l.contains("R-POL-3   vm1/data/as-another-user")),
                 run::describe);
         for (String check : List.of("vm1/data/cleanup", "vm1/data/unchanged")) {
             assertTrue(
