@@ -19,6 +19,10 @@ import java.util.OptionalLong;
  */
 final class AcceptRefusal {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** Tries of a check whose new connection was closed; the pause between them doubles from FIRST_PAUSE. */
+    private static final int TRIES = 5;
+
+    private static final Duration FIRST_PAUSE = Duration.ofMillis(100);
 
     private AcceptRefusal() {}
 
@@ -30,12 +34,38 @@ final class AcceptRefusal {
         if (vm.limits().get(Limit.CONNECTIONS).isEmpty()) {
             return Optional.empty();
         }
-        try (P9Client c = transport.connect(8192)) {
-            c.timeout(TIMEOUT);
-            c.version(8192, P9Client.VERSION);
-            return Optional.empty();
-        } catch (IOException | P9Exception e) {
-            return why(vm, e);
+        for (int tried = 1; ; tried++) {
+            try (P9Client c = transport.connect(8192)) {
+                c.timeout(TIMEOUT);
+                c.version(8192, P9Client.VERSION);
+                return Optional.empty();
+            } catch (IOException | P9Exception e) {
+                if (!again(vm, e, tried)) {
+                    return why(vm, e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether to try once more, after a pause, a check whose new connection the gateway closed ({@code tried} tries
+     * so far): the place of the VM's connection closed just before is given back only once its session has ended, a
+     * moment later, so where the VM's limits.connections has none to spare (2: the suite's session and one probe) the
+     * next connection may be closed at accept meanwhile (ConnectionsReachedComplianceTest; before, 4 to 8 of the
+     * protocol/* checks and the claims failed so on a faithful gateway). Only for a VM with that limit.
+     */
+    static boolean again(VmPolicy vm, Exception e, int tried) {
+        if (tried >= TRIES
+                || vm.limits().get(Limit.CONNECTIONS).isEmpty()
+                || !(e instanceof ConnectionClosedException)) {
+            return false;
+        }
+        try {
+            Thread.sleep(FIRST_PAUSE.multipliedBy(1L << (tried - 1)));
+            return true;
+        } catch (InterruptedException stop) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

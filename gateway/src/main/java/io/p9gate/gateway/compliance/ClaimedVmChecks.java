@@ -113,9 +113,7 @@ final class ClaimedVmChecks {
             message = "both VMs' " + share + " is " + dir + ", and no walk there is answered differently by their "
                     + "policies: nothing tells whose share an attach reached";
         } else {
-            try (P9Client c = transport.connect(MSIZE)) {
-                c.timeout(TIMEOUT);
-                c.version(MSIZE, P9Client.VERSION);
+            try (P9Client c = connected()) {
                 try {
                     Qid qid = c.attach(FID, other.id(), share, uid);
                     seen = "Rattach qid path " + Long.toHexString(qid.path());
@@ -156,6 +154,26 @@ final class ClaimedVmChecks {
                 seen,
                 message,
                 List.of()));
+    }
+
+    /**
+     * A new connection of the VM, its Tversion answered; tried again where the gateway closes it before the place of
+     * the connection closed just before is given back ({@link AcceptRefusal#again}).
+     */
+    private P9Client connected() throws IOException, P9Exception {
+        for (int tried = 1; ; tried++) {
+            P9Client c = transport.connect(MSIZE);
+            try {
+                c.timeout(TIMEOUT);
+                c.version(MSIZE, P9Client.VERSION);
+                return c;
+            } catch (IOException | P9Exception | RuntimeException e) {
+                c.close();
+                if (!AcceptRefusal.again(vm, e, tried)) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** The request both claims send, as the report shows it. */
@@ -232,9 +250,7 @@ final class ClaimedVmChecks {
 
     /** On a new connection, Tattach of {@code other}'s share {@code share} with uname {@code other}: refused passes. */
     private Seen attachClaiming(String other, String share) {
-        try (P9Client c = transport.connect(MSIZE)) {
-            c.timeout(TIMEOUT);
-            c.version(MSIZE, P9Client.VERSION);
+        try (P9Client c = connected()) {
             try {
                 c.attach(FID, other, share, uid);
                 c.clunk(FID);

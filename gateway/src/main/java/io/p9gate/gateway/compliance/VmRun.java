@@ -184,7 +184,7 @@ final class VmRun {
                 .filter(s -> oracle.decide(s, OpKind.WALK, SharePath.ROOT).allowed())
                 .findFirst()
                 .orElse(null);
-        new ProtocolChecks(log, transport, vm.id(), attachable, vm.dialects()).run(AcceptRefusal.now(transport, vm));
+        new ProtocolChecks(log, transport, vm, attachable).run(AcceptRefusal.now(transport, vm));
         session = new GuestSession(
                 client,
                 suite.nextConnection(),
@@ -344,11 +344,21 @@ final class VmRun {
             return existing;
         }
         P9Client client = transport.connect(MSIZE);
-        try {
-            client.version(MSIZE, P9Client.VERSION);
-        } catch (P9Exception e) {
-            client.close();
-            throw new IOException("Tversion as uid " + uid + ": " + e.getMessage(), e);
+        for (int tried = 1; ; tried++) {
+            try {
+                client.version(MSIZE, P9Client.VERSION);
+                break;
+            } catch (P9Exception e) {
+                client.close();
+                throw new IOException("Tversion as uid " + uid + ": " + e.getMessage(), e);
+            } catch (IOException e) {
+                client.close();
+                // The place of a connection of the VM closed just before may not be given back yet.
+                if (!AcceptRefusal.again(vm, e, tried)) {
+                    throw e;
+                }
+                client = transport.connect(MSIZE);
+            }
         }
         IdSession made = new IdSession(
                 new GuestSession(
