@@ -51,7 +51,7 @@ final class AcceptRefusal {
      * Whether to try once more, after a pause, a check whose new connection the gateway closed ({@code tried} tries
      * so far): the place of the VM's connection closed just before is given back only once its session has ended, a
      * moment later, so where the VM's limits.connections has none to spare (2: the suite's session and one probe) the
-     * next connection may be closed at accept meanwhile (ConnectionsReachedComplianceTest; before, 4 to 8 of the
+     * next connection may be closed at accept meanwhile (ConnectionsReachedComplianceTest; before, 1 to 8 of the
      * protocol/* checks and the claims failed so on a faithful gateway). Only for a VM with that limit.
      */
     static boolean again(VmPolicy vm, Exception e, int tried) {
