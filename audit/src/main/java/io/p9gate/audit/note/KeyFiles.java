@@ -39,12 +39,14 @@ public final class KeyFiles {
     }
 
     /**
-     * The private key in {@code file}. What it is instead is said first (a directory, the public key beside it):
-     * advice to chmod such a file, which the mode check would give, cannot help.
+     * The private key in {@code file}. What it is instead is said first (a directory, a loop of links, the public key
+     * beside it): advice to chmod such a file, which the mode check would give, cannot help; and reading the mode
+     * first said a loop with the JDK's exception, not as every key file is said ({@code FILE: REASON (not a key
+     * file)}).
      */
     public static SigningKey readSigningKey(Path file) throws KeyFormatException, IOException {
-        Set<PosixFilePermission> perms = permissions(file);
         String text = keyText(file);
+        Set<PosixFilePermission> perms = permissions(file);
         if (isVerifierKey(text)) {
             throw new KeyFormatException(file + " is the public key: give the private key (the .key file"
                     + " 'p9gate keys generate' wrote beside it)");

@@ -3,6 +3,7 @@ package io.p9gate.gateway.cli;
 import io.p9gate.audit.AuditOptions;
 import io.p9gate.audit.AuditWriteException;
 import io.p9gate.audit.cli.CliMessages;
+import io.p9gate.audit.note.FileReason;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
@@ -118,12 +119,13 @@ final class AuditOption {
         try {
             return KeyFiles.readSigningKey(key);
         } catch (KeyFormatException e) {
-            throw new CommandLine.ParameterException(commandLine, "audit key: " + e.getMessage());
+            // It names the key: "K: is a directory (not a key file)", as every command says a key file.
+            throw new CommandLine.ParameterException(commandLine, e.getMessage());
         } catch (IOException e) {
-            // The reason as the other commands say it: the JDK's message of EACCES is the path alone.
+            // "K: permission denied", as the other commands say it: the JDK's message of EACCES is the path alone.
             String said = CliMessages.ioProblem(e);
             throw new CommandLine.ParameterException(
-                    commandLine, "cannot read audit key " + (said.startsWith(key + ": ") ? said : key + ": " + said));
+                    commandLine, said.startsWith(key + ": ") ? said : FileReason.said(key, said));
         }
     }
 

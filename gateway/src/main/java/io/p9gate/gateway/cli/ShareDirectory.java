@@ -1,5 +1,7 @@
 package io.p9gate.gateway.cli;
 
+import io.p9gate.audit.note.FileReason;
+import io.p9gate.audit.note.LinkLoop;
 import io.p9gate.gateway.policyadapter.ShareDirectoryState;
 import java.io.Serial;
 import java.nio.file.Path;
@@ -21,13 +23,18 @@ final class ShareDirectory {
         private NotThereYet firstMissing;
 
         /**
-         * Refuses {@code dir} if it is there and no directory; one that cannot be looked at (no search permission
+         * Refuses {@code dir} if it is there and no directory, or a loop of links; one that cannot be looked at (no search permission
          * above it) is left to the share's open, which names the reason.
          *
          * @param named what the message starts with, naming where the share comes from
          * @throws IllegalArgumentException it is there and no directory: a mistake only the operator can correct
          */
         void require(String named, Path dir) {
+            if (LinkLoop.at(dir)) {
+                // Left to the share's open, it said the JDK's words and exited 1.
+                throw new IllegalArgumentException(
+                        named + ": " + FileReason.said(dir, LinkLoop.REASON) + " (correct the share's path)");
+            }
             switch (ShareDirectoryState.of(dir)) {
                 case NOT_A_DIRECTORY ->
                     throw new IllegalArgumentException(

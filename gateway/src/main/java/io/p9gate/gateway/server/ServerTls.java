@@ -58,7 +58,8 @@ public final class ServerTls {
         try (InputStream in = Files.newInputStream(p)) {
             in.read();
         } catch (IOException e) {
-            throw new IOException("cannot read TLS file " + p + ": " + IoReason.of(e), e);
+            // FILE: REASON, as every command says a file (docs/cli.md); was "cannot read TLS file FILE: REASON".
+            throw new IOException(FileReason.said(p, IoReason.of(e)), e);
         }
     }
 

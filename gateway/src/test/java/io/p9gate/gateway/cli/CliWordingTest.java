@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.p9gate.audit.note.LinkLoop;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,27 +56,64 @@ class CliWordingTest {
      * serve said a key it could not read with its path twice and the JDK's text, or no reason at all: "cannot read
      * audit key K: K" for a key the gateway's user may not read (checked by hand as uid 65534 through setpriv), "K: K:
      * Too many levels of symbolic links or unable to access attributes of symbolic link" for a loop of links (here).
+     * Then "cannot read audit key K: REASON" for a loop and "audit key: K: is a directory (not a key file)" for a
+     * directory: two shapes beside the one every other command prints, {@code FILE: REASON (what was expected)}.
      */
     @Test
     void serveSaysWhyItCannotReadTheAuditKey() throws Exception {
-        Path share = Files.createDirectories(tmp.resolve("share"));
-        Path key = Files.createSymbolicLink(tmp.resolve("audit.key"), tmp.resolve("audit.key"));
+        Path loop = Files.createSymbolicLink(tmp.resolve("audit.key"), tmp.resolve("audit.key"));
+        Path directory = Files.createDirectories(tmp.resolve("keys"));
 
-        CliRun run = CliRun.of(
-                "serve",
-                "--listen",
-                "tcp:127.0.0.1:0",
-                "--share",
-                "a=" + share,
-                "--audit-dir",
-                tmp.resolve("audit").toString(),
-                "--audit-key",
-                key.toString());
+        assertEquals(
+                "p9gate serve: error: " + loop + ": " + LinkLoop.REASON + " (not a key file)"
+                        + " (see 'p9gate serve --help')\n",
+                serveWithAuditKey(loop).err());
+        assertEquals(
+                "p9gate serve: error: " + directory + ": is a directory (not a key file)"
+                        + " (see 'p9gate serve --help')\n",
+                serveWithAuditKey(directory).err());
+    }
+
+    private CliRun serveWithAuditKey(Path key) throws Exception {
+        return serveOneShare("--audit-dir", tmp.resolve("audit").toString(), "--audit-key", key.toString());
+    }
+
+    /** {@code serve} of one share, a new directory, on a TCP port, with {@code options}: to exit 2. */
+    private CliRun serveOneShare(String... options) throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        List<String> args = new ArrayList<>(List.of("serve", "--listen", "tcp:127.0.0.1:0", "--share", "a=" + share));
+        args.addAll(List.of(options));
+        CliRun run = CliRun.of(args.toArray(String[]::new));
+        assertEquals(Main.EXIT_USAGE, run.code(), run.err());
+        return run;
+    }
+
+    /** serve said "cannot read TLS file F: no such file or directory", where every other command says "F: REASON". */
+    @Test
+    void serveSaysAMissingTlsFileAsTheOtherCommandsDo() throws Exception {
+        Path missing = tmp.resolve("server-crt.pem");
+
+        CliRun run = serveOneShare("--tls-cert", missing.toString(), "--tls-key", missing.toString());
+
+        assertEquals(
+                "p9gate serve: error: " + missing + ": no such file or directory (see 'p9gate serve --help')\n",
+                run.err());
+    }
+
+    /**
+     * A share directory that is a loop of links was left to the share's open, which said it in the JDK's words, "share
+     * 'a' (L): Too many levels of symbolic links", not as every command says a loop of links.
+     */
+    @Test
+    void serveSaysAShareThatIsALoopOfLinksAsTheOtherCommandsDo() throws Exception {
+        Path loop = Files.createSymbolicLink(tmp.resolve("share"), tmp.resolve("share"));
+
+        CliRun run = CliRun.of("serve", "--listen", "tcp:127.0.0.1:0", "--share", "a=" + loop);
 
         assertEquals(Main.EXIT_USAGE, run.code(), run.err());
         assertEquals(
-                "p9gate serve: error: cannot read audit key " + key + ": " + LinkLoop.REASON
-                        + " (see 'p9gate serve --help')\n",
+                "p9gate serve: error: --share 'a=" + loop + "': " + loop + ": " + LinkLoop.REASON
+                        + " (correct the share's path) (see 'p9gate serve --help')\n",
                 run.err());
     }
 }
