@@ -1,5 +1,6 @@
 package io.p9gate.gateway.packaging;
 
+import io.p9gate.audit.note.FileReason;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +38,9 @@ record Application(Path gatewayJar, List<Path> libraries, String version, Path g
             }
             gateway = candidates.getFirst();
         } catch (IOException e) {
-            throw new PackagingException("cannot read the application directory " + dir + ": " + e.getMessage(), e);
+            // FILE: REASON, as every command says a file (docs/cli.md), not the JDK's message (the path alone).
+            throw new PackagingException(
+                    FileReason.said(dir, FileReason.of(e)) + " (--app: the gateway's build output)", e);
         }
         try (Stream<Path> lib = Files.list(dir.resolve("lib"))) {
             libraries = lib.filter(p -> p.getFileName().toString().endsWith(".jar"))
@@ -45,8 +48,8 @@ record Application(Path gatewayJar, List<Path> libraries, String version, Path g
                     .toList();
         } catch (IOException e) {
             throw new PackagingException(
-                    "cannot read " + dir.resolve("lib") + " (the gateway's runtime dependencies, "
-                            + "from mvn package): " + e.getMessage(),
+                    FileReason.said(dir.resolve("lib"), FileReason.of(e))
+                            + " (the gateway's runtime dependencies, from mvn package)",
                     e);
         }
         for (Path jar : Stream.concat(Stream.of(gateway), libraries.stream()).toList()) {
@@ -71,7 +74,7 @@ record Application(Path gatewayJar, List<Path> libraries, String version, Path g
             }
             return SafeNames.requireSafe("version", version);
         } catch (IOException e) {
-            throw new PackagingException("cannot read " + jar + ": " + e.getMessage(), e);
+            throw new PackagingException(FileReason.said(jar, FileReason.of(e)) + " (the gateway's jar)", e);
         }
     }
 }

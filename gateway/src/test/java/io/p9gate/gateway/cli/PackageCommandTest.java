@@ -305,4 +305,16 @@ class PackageCommandTest {
         assertTrue(warnings.get(1).contains("VM 'infotainment' client-cert crl " + crl), run.err());
         assertTrue(warnings.get(1).contains("PrivateTmp=yes"), run.err());
     }
+
+    /** A build output without lib/ was said with the JDK's words, the path alone: "cannot read APP/lib (…): APP/lib". */
+    @Test
+    void anApplicationWithoutItsLibrariesIsSaidAsTheOtherCommandsSayAFile() throws Exception {
+        Files.delete(app.resolve("lib"));
+        CliRun run = packageIt(policy("maps: {path: /srv/p9gate/maps, access: read-write}\n"));
+        assertEquals(Main.EXIT_FAILURE, run.code(), run.err());
+        assertEquals(
+                "p9gate package: error: " + app.resolve("lib")
+                        + ": no such file or directory (the gateway's runtime dependencies, from mvn package)\n",
+                run.err());
+    }
 }
