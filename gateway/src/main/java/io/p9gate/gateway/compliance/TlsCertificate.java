@@ -1,6 +1,7 @@
 package io.p9gate.gateway.compliance;
 
-import java.nio.file.Files;
+import io.p9gate.gateway.server.ServerTls;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,8 +37,12 @@ record TlsCertificate(Path certificate, Path key, Path ca) {
             Path ca = files.length == 3 ? Path.of(files[2]) : certificate.resolveSibling("ca-cert.pem");
             TlsCertificate cert = new TlsCertificate(certificate, Path.of(files[1]), ca);
             for (Path p : List.of(cert.certificate(), cert.key(), cert.ca())) {
-                if (!Files.isReadable(p)) {
-                    throw new IllegalArgumentException("--tls-cert " + vm + ": cannot read " + p);
+                // The certificate first, with the reason: a directory as CERT was said as "cannot read
+                // DIR/../ca-cert.pem", the CA looked for beside it, with no reason.
+                try {
+                    ServerTls.requireReadable(p);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(e.getMessage(), e);
                 }
             }
             if (out.put(vm, cert) != null) {

@@ -41,7 +41,7 @@ public final class ServerTls {
         Objects.requireNonNull(certificate, "certificate");
         Objects.requireNonNull(key, "key");
         for (Path p : new Path[] {certificate, key}) {
-            readable(p);
+            requireReadable(p);
         }
         ServerTls tls = new ServerTls(certificate, key);
         tls.context(new PeerTrustManager(new ListenSpec.Tls("127.0.0.1", 0, tls), PeerIdentifier.LISTENER_IS_VM));
@@ -49,7 +49,13 @@ public final class ServerTls {
         return tls;
     }
 
-    private static void readable(Path p) throws IOException {
+    /**
+     * Refuses a TLS file (PEM) that is not there, no regular file or cannot be read, in the one wording of every
+     * command ({@code FILE: REASON}); {@code compliance run --tls-cert} checks its files with it too.
+     *
+     * @throws IOException naming {@code p} and why
+     */
+    public static void requireReadable(Path p) throws IOException {
         // A FIFO held serve in open(2) for ever (BadInputExitCodeTest). One not there is said by the read.
         Optional<String> why = Files.exists(p) ? FileReason.notARegularFile(p) : Optional.empty();
         if (why.isPresent()) {

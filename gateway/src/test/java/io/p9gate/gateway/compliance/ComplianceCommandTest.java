@@ -53,7 +53,11 @@ class ComplianceCommandTest {
                 "--tls-cert must be VM=CERT,KEY");
         oneUsageLine(
                 SuiteRun.of("compliance", "run", "--policy", p, "--tls-cert", "vm1=/none.crt,/none.key"),
-                "cannot read /none.crt");
+                "/none.crt: no such file or directory");
+        // A directory as the certificate: "cannot read DIR/ca-cert.pem", the CA beside it, with no reason.
+        oneUsageLine(
+                SuiteRun.of("compliance", "run", "--policy", p, "--tls-cert", "vm1=" + dir + "," + p),
+                dir + ": is a directory (not a TLS file)");
         oneUsageLine(SuiteRun.of("compliance"), "missing command");
     }
 
