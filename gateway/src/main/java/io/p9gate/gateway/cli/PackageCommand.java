@@ -3,8 +3,10 @@ package io.p9gate.gateway.cli;
 import io.p9gate.audit.cli.CliMessages;
 import io.p9gate.audit.cli.ProgressOption;
 import io.p9gate.audit.note.FileReason;
+import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.LinkLoop;
+import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.packaging.InstalledPackage;
 import io.p9gate.gateway.packaging.NotAPackageException;
 import io.p9gate.gateway.packaging.Packager;
@@ -125,9 +127,7 @@ final class PackageCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out + " is not a directory");
         }
         refuseNoFile(policy);
-        if (signKey != null) {
-            refuseNoFile(signKey);
-        }
+        SigningKey signingKey = signKey == null ? null : signingKey(signKey);
         Path application = appDir();
         // Not there, a file or a loop said "cannot read the application directory", exit 1, and a FIFO held the
         // command in open(2) for ever (BadInputExitCodeTest).
@@ -140,7 +140,7 @@ final class PackageCommand implements Callable<Integer> {
                         policy,
                         out,
                         application,
-                        signKey,
+                        signingKey,
                         versionSuffix,
                         prefix,
                         auditDir,
@@ -191,6 +191,22 @@ final class PackageCommand implements Callable<Integer> {
         FileReason.notARegularFile(file).ifPresent(why -> {
             throw new CommandLine.ParameterException(spec.commandLine(), why);
         });
+    }
+
+    /**
+     * The --sign key, read before anything is built: one that is no key or that group or others can read is bad input
+     * the operator gave, exit 2, as serve's --audit-key (docs/cli.md); it was read after the policy check and the
+     * application, and exited 1, which says a build failed.
+     *
+     * @throws IOException it is there but cannot be read (exit 1)
+     */
+    private SigningKey signingKey(Path file) throws IOException {
+        refuseNoFile(file);
+        try {
+            return KeyFiles.readSigningKey(file);
+        } catch (KeyFormatException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     /** At once on stderr, progress shown or not: the run goes on for a minute. */

@@ -1,7 +1,5 @@
 package io.p9gate.gateway.packaging;
 
-import io.p9gate.audit.note.KeyFiles;
-import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.metrics.MetricsAddress;
 import io.p9gate.policy.PolicyEngine;
@@ -55,7 +53,7 @@ public final class Packager {
      * What to package.
      *
      * @param appDir        the gateway module's build output (jar + lib/)
-     * @param signKey       private key signing the manifest, or null
+     * @param signKey       private key signing the manifest (read by the command: a bad one is bad input), or null
      * @param versionSuffix appended to the application version, or null
      * @param prefix        where the tree is installed on the target (paths in the unit)
      * @param auditDir      the audit log directory on the target, or null for the policy's protect.audit
@@ -67,7 +65,7 @@ public final class Packager {
             Path policy,
             Path outDir,
             Path appDir,
-            Path signKey,
+            SigningKey signKey,
             String versionSuffix,
             String prefix,
             String auditDir,
@@ -138,7 +136,7 @@ public final class Packager {
         SystemdUnit.Settings unit = new SystemdUnit.Settings(
                 image, version, request.prefix(), audit.dir(), audit.key(), request.auditBudget());
         String unitText = SystemdUnit.render(engine, unit); // before jlink: a path the unit cannot say fails fast
-        SigningKey key = request.signKey() == null ? null : signingKey(request.signKey());
+        SigningKey key = request.signKey();
         String name = "p9gate-" + image + "-" + version + "-linux-" + arch();
 
         try (StagingDirectory scratch = new StagingDirectory()) {
@@ -286,16 +284,6 @@ public final class Packager {
             PolicyValidator.checkShares(engine.policy(), state);
         } catch (PolicyLoadException e) {
             throw new PackagingException(e.pos() + ": " + e.reason() + " (not packaged)", e);
-        }
-    }
-
-    private static SigningKey signingKey(Path file) throws PackagingException {
-        try {
-            return KeyFiles.readSigningKey(file);
-        } catch (KeyFormatException e) {
-            throw new PackagingException("signing key: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new PackagingException("cannot read signing key " + file + ": " + e.getMessage(), e);
         }
     }
 

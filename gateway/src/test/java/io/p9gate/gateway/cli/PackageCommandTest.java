@@ -4,10 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.audit.note.KeyFiles;
+import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.certs.TestPki;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -54,8 +59,11 @@ class PackageCommandTest {
                 %s""".formatted(shares.indent(6)));
     }
 
-    private CliRun packageIt(Path policy) {
-        return CliRun.of("package", "--policy", policy.toString(), "--out", out.toString(), "--app", app.toString());
+    private CliRun packageIt(Path policy, String... options) {
+        List<String> args = new ArrayList<>(
+                List.of("package", "--policy", policy.toString(), "--out", out.toString(), "--app", app.toString()));
+        args.addAll(List.of(options));
+        return CliRun.of(args.toArray(String[]::new));
     }
 
     private void assertNotPackaged(CliRun run, String why) {
@@ -316,5 +324,24 @@ class PackageCommandTest {
                 "p9gate package: error: " + app.resolve("lib")
                         + ": no such file or directory (the gateway's runtime dependencies, from mvn package)\n",
                 run.err());
+    }
+
+    /**
+     * A --sign key that group or others can read is bad input the operator gave, as serve's --audit-key says it (exit
+     * 2, docs/cli.md): package said it after checking the policy and reading the application, exit 1, a failed build.
+     */
+    @Test
+    void aSigningKeyOthersCanReadIsBadInput() throws Exception {
+        Path key = dir.resolve("sign.key");
+        KeyFiles.writeKeyPair(SigningKey.generate("p9gate-release", new SecureRandom()), key, dir.resolve("sign.pub"));
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+        CliRun run =
+                packageIt(policy("maps: {path: /srv/p9gate/maps, access: read-write}\n"), "--sign", key.toString());
+        assertEquals(Main.EXIT_USAGE, run.code(), run.err());
+        assertEquals(
+                "p9gate package: error: private key " + key + " is accessible by group or others (rw-r--r--);"
+                        + " chmod 600 it (see 'p9gate package --help')\n",
+                run.err());
+        assertFalse(Files.exists(out), "nothing is written");
     }
 }
