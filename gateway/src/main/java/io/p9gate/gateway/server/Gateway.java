@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,6 +49,13 @@ public final class Gateway implements AutoCloseable {
     public static final Duration STEP_WAIT = Duration.ofSeconds(7);
     /** The longest {@link #close} takes, whatever is stuck. */
     public static final Duration LONGEST_CLOSE = STEP_WAIT.multipliedBy(3);
+    /**
+     * How long a connection a reload ends (its VM removed, its certificate revoked, its share taken) may still answer
+     * the requests on the host: a write on a healthy disk is answered well within it, and a request the host blocks
+     * (a hung NFS server) keeps the connection of a VM that lost its access open no longer. Nothing new starts
+     * meanwhile.
+     */
+    static final Duration RELOAD_DRAIN = Duration.ofSeconds(2);
     /** Netty's own read sizes ({@link AdaptiveRecvByteBufAllocator}'s defaults); the largest is capped at msize. */
     private static final int NETTY_SMALLEST_READ = 64;
 
@@ -345,11 +353,26 @@ public final class Gateway implements AutoCloseable {
         int closed = 0;
         for (Channel channel : connections) {
             if (which.test(channel)) {
-                channel.close();
+                drainBriefly(channel);
                 closed++;
             }
         }
         return closed;
+    }
+
+    /**
+     * A connection a reload ends is drained, as at a stop (a write whose bytes landed is told so:
+     * ReloadInFlightReplyTest), but closed after {@link #RELOAD_DRAIN} whatever the host still holds.
+     */
+    private void drainBriefly(Channel channel) {
+        drain(channel);
+        try {
+            var closing =
+                    channel.eventLoop().schedule(() -> channel.close(), RELOAD_DRAIN.toMillis(), TimeUnit.MILLISECONDS);
+            channel.closeFuture().addListener(f -> closing.cancel(false));
+        } catch (RejectedExecutionException e) {
+            channel.close();
+        }
     }
 
     /**

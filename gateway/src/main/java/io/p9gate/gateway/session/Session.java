@@ -79,8 +79,11 @@ public final class Session extends ChannelInboundHandlerAdapter {
     private Frame pendingVersion;
     private boolean versionRunning;
     private boolean closed;
-    /** Closed to new work by {@link #drain}: the connection closes once the requests on the host are answered. */
-    private boolean draining;
+    /**
+     * Closed to new work by {@link #drain}: the connection closes once the requests on the host are answered. Read by
+     * the workers too: a request still queued in the lane when the drain began is not started.
+     */
+    private volatile boolean draining;
     /** The VM's admission had no room for the backlog's head: wait for {@link #vmWake}. */
     private boolean waitingForVm;
 
@@ -295,7 +298,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
             lane.execute(() -> {
                 RMessage reply;
                 try {
-                    reply = RequestRunner.serve(current, tag, bounded);
+                    reply = notStarted(request)
+                            ? new RMessage.Rlerror(Errno.EIO)
+                            : RequestRunner.serve(current, tag, bounded);
                 } finally {
                     admission.done();
                 }
@@ -323,6 +328,18 @@ public final class Session extends ChannelInboundHandlerAdapter {
      */
     private boolean servedOnLoop(RequestHandler current, TMessage.FileRequest request) {
         return settings.ownLoops() && outstanding.size() == 1 && current.quick(request);
+    }
+
+    /**
+     * Whether a request a worker takes from the lane must not start: the connection drains (its VM removed or revoked
+     * by a reload, or the gateway stopping), so it gets EIO, unrecorded, as the requests still in the backlog do.
+     */
+    private boolean notStarted(TMessage.FileRequest request) {
+        if (!draining) {
+            return false;
+        }
+        CodecBuffers.releasePayload(request);
+        return true;
     }
 
     /** Runs a task on the channel's event loop; if it is gone, at least frees the reply's payload. */

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The host-safety attack tests' gateway (issue 8 items 1, 9 and DAC): one VM "guest" behind a Unix socket
@@ -196,6 +197,11 @@ final class HostShareGateway implements AutoCloseable {
             throw new IllegalStateException("the reload was not taken");
         }
         shares.releaseWatchesOfSharesTakenAway();
+    }
+
+    /** What serve does after a reload that removed VMs: {@link Gateway#closeConnectionsOf}. */
+    int closeConnectionsOf(Predicate<String> gone) {
+        return gateway.closeConnectionsOf(gone);
     }
 
     /** Closes the gateway alone, as its public {@link Gateway#close} does: the factory is left to it. */

@@ -1,0 +1,151 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.Unpooled;
+import io.p9gate.gateway.backend.FileIo;
+import io.p9gate.gateway.budget.Limits;
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.client.PendingCall;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.proto.MessageType;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A reload that removes a VM closes its connections (Gateway#closeConnectionsOf; a revoked certificate's go the same
+ * way, Gateway#closeConnectionsNoLongerIdentified) while a Twrite is on the host. Closed at once, the write's Rwrite
+ * went to a closed channel and the 6.1 kernel client answered the write(2) EFAULT, its bytes on the host (as a stop
+ * did before GatewayStopInFlightReplyTest). Drained instead, for a short bound: the write is answered, nothing the VM
+ * sends after is performed, and a write the host blocks keeps the connection open no longer than the bound.
+ */
+class ReloadInFlightReplyTest {
+    private static final int O_RDWR = 2;
+    /** A write through an O_DSYNC open waits for the disk: it runs on a worker, never on the connection's loop. */
+    private static final int O_DSYNC = 010000;
+
+    private static final byte[] BYTES = "written while reloading".getBytes(StandardCharsets.US_ASCII);
+
+    @TempDir
+    Path tmp;
+
+    @AfterEach
+    void removeSeam() {
+        FileIo.whileWriting(null, null);
+    }
+
+    /** Before: the write's reply was lost (IOException: the connection closed), its bytes on the host. */
+    @Test
+    void aWriteInFlightWhenAReloadRemovesTheVmIsAnsweredAndNothingAfterIsPerformed() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.budgeted(tmp, Limits.UNLIMITED, "", "data");
+                P9Client guest = gw.attached("data", 0)) {
+            guest.walk(0, 1); // the share's root, kept for the mkdirs
+            guest.lcreate(0, "f", O_RDWR, 0644, 0);
+            CountDownLatch onHost = new CountDownLatch(1);
+            CountDownLatch reloaded = new CountDownLatch(1);
+            FileIo.whileWriting(() -> {}, () -> {
+                onHost.countDown();
+                awaitQuietly(reloaded);
+            });
+            PendingCall write = guest.send(new TMessage.Twrite(0, 0, Unpooled.wrappedBuffer(BYTES)));
+            assertTrue(onHost.await(10, TimeUnit.SECONDS), "the write's bytes reached the host");
+
+            removeTheVm(gw);
+            PendingCall beforeClose = guest.send(new TMessage.Tmkdir(1, "sent-after-the-swap", 0755, 0));
+            assertEquals(1, gw.closeConnectionsOf("guest"::equals));
+            PendingCall afterClose = guest.send(new TMessage.Tmkdir(1, "sent-while-draining", 0755, 0));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (guest.isOpen() && System.nanoTime() < deadline) {
+                Thread.sleep(10); // closed at once, or drained
+            }
+            reloaded.countDown();
+            Object reply = replyOrLoss(guest, write);
+            Object refused = replyOrLoss(guest, beforeClose);
+            Object dropped = replyOrLoss(guest, afterClose);
+
+            assertArrayEquals(BYTES, Files.readAllBytes(gw.share("data").resolve("f")));
+            assertEquals(new RMessage.Rwrite(BYTES.length), reply, "the guest is told its bytes landed");
+            assertFalse(Files.exists(gw.share("data").resolve("sent-after-the-swap")), "" + refused);
+            assertFalse(Files.exists(gw.share("data").resolve("sent-while-draining")), "" + dropped);
+            List<AuditEntry> mkdirsAllowed = gw.records.stream()
+                    .filter(e ->
+                            e.message() == MessageType.TMKDIR && e.decision().allowed())
+                    .toList();
+            assertEquals(List.of(), mkdirsAllowed, "no record says a request after the swap was allowed");
+            assertTrue(waitClosed(guest, 5), "the drained connection closes");
+        }
+    }
+
+    /** A write the host blocks keeps the removed VM's connection open for the drain's bound only (2 s), not for ever. */
+    @Test
+    void aWriteTheHostBlocksKeepsTheRemovedVmsConnectionOpenOnlyBriefly() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.budgeted(tmp, Limits.UNLIMITED, "", "data");
+                P9Client guest = gw.attached("data", 0)) {
+            guest.lcreate(0, "f", O_RDWR | O_DSYNC, 0644, 0);
+            CountDownLatch onHost = new CountDownLatch(1);
+            CountDownLatch blocked = new CountDownLatch(1);
+            FileIo.whileWriting(() -> {}, () -> {
+                onHost.countDown();
+                awaitQuietly(blocked);
+            });
+            try {
+                guest.send(new TMessage.Twrite(0, 0, Unpooled.wrappedBuffer(BYTES)));
+                assertTrue(onHost.await(10, TimeUnit.SECONDS), "the write reached the host");
+                removeTheVm(gw);
+                long start = System.nanoTime();
+                assertEquals(1, gw.closeConnectionsOf("guest"::equals));
+                assertTrue(waitClosed(guest, 6), "closed though the host still blocks the write");
+                long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertTrue(tookMs < 5000, "closed after " + tookMs + " ms");
+            } finally {
+                blocked.countDown();
+            }
+        }
+    }
+
+    /** Rewrites the policy without VM "guest" (another VM, on another socket, in its place) and reloads it. */
+    private static void removeTheVm(HostShareGateway gw) throws IOException {
+        String yaml = Files.readString(gw.policyFile)
+                .replace("  guest:\n", "  other:\n")
+                .replace("guest.sock", "other.sock");
+        Files.writeString(gw.policyFile, yaml);
+        gw.reload();
+    }
+
+    private static Object replyOrLoss(P9Client guest, PendingCall call) {
+        try {
+            return guest.await(call);
+        } catch (Exception lost) {
+            return lost;
+        }
+    }
+
+    private static boolean waitClosed(P9Client guest, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (guest.isOpen() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return !guest.isOpen();
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
