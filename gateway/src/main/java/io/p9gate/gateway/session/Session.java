@@ -84,6 +84,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
      * the workers too: a request still queued in the lane when the drain began is not started.
      */
     private volatile boolean draining;
+    /** The channel closed ({@link #channelInactive} ran): of a drain, only {@link #closeHandler} is left to do. */
+    private boolean inactive;
     /** The VM's admission had no room for the backlog's head: wait for {@link #vmWake}. */
     private boolean waitingForVm;
 
@@ -409,9 +411,11 @@ public final class Session extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (draining) {
+        if (draining && !inactive) {
             closeNow(); // channelInactive closes the handler, as on any close
         } else if (closed) {
+            // Also a drained connection the bound or the peer closed first: channelInactive found a request on the host
+            // and left the handler open; its fids and descriptors go now (ReloadInFlightReplyTest).
             closeHandler();
         } else if (pendingVersion != null) {
             startVersionWhenIdle();
@@ -568,6 +572,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        inactive = true;
         closed = true;
         pendingVersion = null;
         admission.forget(vmWake);

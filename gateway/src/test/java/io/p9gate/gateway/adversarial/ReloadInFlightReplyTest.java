@@ -110,9 +110,32 @@ class ReloadInFlightReplyTest {
                 assertTrue(waitClosed(guest, 6), "closed though the host still blocks the write");
                 long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 assertTrue(tookMs < 5000, "closed after " + tookMs + " ms");
+                assertEquals(1, descriptorsOf(gw.share("data").resolve("f")), "the session still holds f open");
             } finally {
                 blocked.countDown();
             }
+            // The write ends after its connection closed: the session must end then, its fids and descriptors given
+            // back (before, the drain's close after the last answer found the channel closed and ended nothing).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (descriptorsOf(gw.share("data").resolve("f")) > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(0, descriptorsOf(gw.share("data").resolve("f")), "the session ended and closed f");
+        }
+    }
+
+    /** How many of this process's descriptors are open on {@code file}. */
+    private static long descriptorsOf(Path file) throws IOException {
+        Path real = file.toRealPath();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                        try {
+                            return Files.readSymbolicLink(fd).equals(real);
+                        } catch (IOException gone) {
+                            return false;
+                        }
+                    })
+                    .count();
         }
     }
 
