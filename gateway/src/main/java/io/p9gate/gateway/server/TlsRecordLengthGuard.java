@@ -21,6 +21,10 @@ final class TlsRecordLengthGuard extends ChannelInboundHandlerAdapter {
     private static final int RECORD_HEADER = 5;
     /** The longest TLSCiphertext.length RFC 8446 allows; the engine would answer record_overflow once it was whole. */
     static final int MAX_RECORD_LENGTH = (1 << 14) + 256;
+    /** ContentType's values (change_cipher_spec 20 to heartbeat 24, as Netty's handler takes a TLS record). */
+    private static final int FIRST_CONTENT_TYPE = 20;
+
+    private static final int LAST_CONTENT_TYPE = 24;
 
     private final String listener;
     private final byte[] header = new byte[RECORD_HEADER];
@@ -37,15 +41,14 @@ final class TlsRecordLengthGuard extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (closed || (msg instanceof ByteBuf bytes && !withinBounds(bytes))) {
+        String refused = closed || !(msg instanceof ByteBuf bytes) ? null : refusal(bytes);
+        if (closed || refused != null) {
             ReferenceCountUtil.release(msg);
             if (!closed) {
                 closed = true;
-                int announced = ((header[3] & 0xff) << 8) | (header[4] & 0xff);
                 TOO_LONG.log(
                         PeerCausedLog.key("", listener),
-                        () -> "closing TLS connection from " + ctx.channel().remoteAddress() + ": record of "
-                                + announced + " bytes announced, at most " + MAX_RECORD_LENGTH);
+                        () -> "closing TLS connection from " + ctx.channel().remoteAddress() + ": " + refused);
                 ctx.close();
             }
             return;
@@ -53,8 +56,13 @@ final class TlsRecordLengthGuard extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(msg);
     }
 
-    /** Follows the record headers in {@code bytes} (not consumed): false once one announces too long a record. */
-    private boolean withinBounds(ByteBuf bytes) {
+    /**
+     * Follows the record headers in {@code bytes} (not consumed): why the connection closes once one announces too long
+     * a record or is no TLS record header at all, else null. A header of no TLS content type is one Netty's handler
+     * would read as SSLv2's, its length from the first two bytes (up to 32,769): it is refused as well, or a peer could
+     * announce 32 KiB where this guard counted a short record.
+     */
+    private String refusal(ByteBuf bytes) {
         int i = bytes.readerIndex();
         int end = bytes.writerIndex();
         while (i < end) {
@@ -63,8 +71,13 @@ final class TlsRecordLengthGuard extends ChannelInboundHandlerAdapter {
                 if (headerRead == RECORD_HEADER) {
                     headerRead = 0;
                     recordLeft = ((header[3] & 0xff) << 8) | (header[4] & 0xff);
+                    int type = header[0] & 0xff;
+                    if (type < FIRST_CONTENT_TYPE || type > LAST_CONTENT_TYPE || header[1] != 3) {
+                        return "no TLS record header (content type " + type + ", version " + (header[1] & 0xff) + "."
+                                + (header[2] & 0xff) + ")";
+                    }
                     if (recordLeft > MAX_RECORD_LENGTH) {
-                        return false;
+                        return "record of " + recordLeft + " bytes announced, at most " + MAX_RECORD_LENGTH;
                     }
                 }
             } else {
@@ -73,6 +86,6 @@ final class TlsRecordLengthGuard extends ChannelInboundHandlerAdapter {
                 recordLeft -= n;
             }
         }
-        return true;
+        return null;
     }
 }

@@ -57,4 +57,25 @@ class TlsRecordLengthGuardTest {
             channel.finishAndReleaseAll();
         }
     }
+
+    /**
+     * A header of no TLS content type is one Netty's TLS handler reads as SSLv2's, its length from the first two bytes
+     * (here 32,769): closed at once, where the guard once counted a record of 3 bytes and let the handler gather 32 KiB.
+     */
+    @Test
+    void aHeaderOfNoTlsContentTypeClosesTheConnection() {
+        byte[] sslv2 = {(byte) 0xff, (byte) 0xff, 0, 3, 0, 1, 2, 3};
+        byte[] clientHello = {22, 3, 1, 0, 1, 0};
+        for (int cut : new int[] {1, 5, 8}) {
+            EmbeddedChannel channel = new EmbeddedChannel(new TlsRecordLengthGuard("tls:test"));
+            int passed = passed(channel, sslv2, cut);
+            assertFalse(channel.isOpen(), "cut " + cut);
+            assertTrue(passed < 5, "cut " + cut + ": " + passed + " bytes passed, a whole header");
+            channel.finishAndReleaseAll();
+            EmbeddedChannel hello = new EmbeddedChannel(new TlsRecordLengthGuard("tls:test"));
+            assertEquals(clientHello.length, passed(hello, clientHello, cut), "a ClientHello record, cut " + cut);
+            assertTrue(hello.isOpen(), "cut " + cut);
+            hello.finishAndReleaseAll();
+        }
+    }
 }
