@@ -8,14 +8,16 @@ import io.p9gate.policy.model.VmPolicy;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * Whether the gateway now closes the VM's new connections at accept because its {@code limits.connections} is
  * reached (a live guest mount and the suite's own session, say 2): the checks that need a connection of their own are
  * then skipped, saying so, not failed (ConnectionsReachedComplianceTest; before, the 14 {@code protocol/*} checks and
  * the uname claims failed on a faithful gateway). Only where the policy gives the VM that limit: a gateway that closes
- * a VM's connections at accept with no limit to reach refuses them for no reason, and those checks fail.
+ * a VM's connections at accept with no limit to reach refuses them for no reason, and those checks fail. Each close met
+ * is noted in the {@link ProbeLog}: the gateway records every close for the limit (rule {@code budget.connections}),
+ * and the audit check fails a close it did not record ({@link AuditChecks}; before, a gateway closing every third
+ * connection of a VM with limits.connections 64 passed, UnrecordedAcceptCloseComplianceTest).
  */
 final class AcceptRefusal {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -24,13 +26,24 @@ final class AcceptRefusal {
 
     private static final Duration FIRST_PAUSE = Duration.ofMillis(100);
 
-    private AcceptRefusal() {}
+    private final VmTransport transport;
+    private final VmPolicy vm;
+    private final ProbeLog probes;
+    /** Whether the suite reads the audit log, where such a close is confirmed as the limit's. */
+    private final boolean audited;
+
+    AcceptRefusal(VmTransport transport, VmPolicy vm, ProbeLog probes, boolean audited) {
+        this.transport = transport;
+        this.vm = vm;
+        this.probes = probes;
+        this.audited = audited;
+    }
 
     /**
      * Why a new connection cannot be probed: a plain Tversion on it is answered by the close, and the VM has a
      * connection limit; empty when it is served, fails otherwise, or the VM has no limit (its checks run and say).
      */
-    static Optional<String> now(VmTransport transport, VmPolicy vm) {
+    Optional<String> now() {
         if (vm.limits().get(Limit.CONNECTIONS).isEmpty()) {
             return Optional.empty();
         }
@@ -40,8 +53,8 @@ final class AcceptRefusal {
                 c.version(8192, P9Client.VERSION);
                 return Optional.empty();
             } catch (IOException | P9Exception e) {
-                if (!again(vm, e, tried)) {
-                    return why(vm, e);
+                if (!again(e, tried)) {
+                    return why(e);
                 }
             }
         }
@@ -52,12 +65,15 @@ final class AcceptRefusal {
      * so far): the place of the VM's connection closed just before is given back only once its session has ended, a
      * moment later, so where the VM's limits.connections has none to spare (2: the suite's session and one probe) the
      * next connection may be closed at accept meanwhile (ConnectionsReachedComplianceTest; before, 1 to 8 of the
-     * protocol/* checks and the claims failed so on a faithful gateway). Only for a VM with that limit.
+     * protocol/* checks and the claims failed so on a faithful gateway). Only for a VM with that limit. The close is
+     * noted whether or not it is tried again: a gateway closing now and then must record each close.
      */
-    static boolean again(VmPolicy vm, Exception e, int tried) {
-        if (tried >= TRIES
-                || vm.limits().get(Limit.CONNECTIONS).isEmpty()
-                || !(e instanceof ConnectionClosedException)) {
+    boolean again(Exception e, int tried) {
+        if (!closedForTheLimit(e)) {
+            return false;
+        }
+        probes.closedAtAccept(vm.id());
+        if (tried >= TRIES) {
             return false;
         }
         try {
@@ -69,14 +85,34 @@ final class AcceptRefusal {
         }
     }
 
-    /** The skip's reason where {@code e}, met at a new connection's Tversion, is the close at accept of a VM with a limit. */
-    static Optional<String> why(VmPolicy vm, Exception e) {
-        OptionalLong limit = vm.limits().get(Limit.CONNECTIONS);
-        if (limit.isEmpty() || !(e instanceof ConnectionClosedException)) {
+    /** As {@link #why}, noting the close: for a connection that is not tried again. */
+    Optional<String> refused(Exception e) {
+        if (closedForTheLimit(e)) {
+            probes.closedAtAccept(vm.id());
+        }
+        return why(e);
+    }
+
+    /**
+     * The skip's reason where {@code e}, met at a new connection's Tversion, is the close at accept of a VM with a limit
+     * (already noted by {@link #again} or {@link #refused}).
+     */
+    Optional<String> why(Exception e) {
+        if (!closedForTheLimit(e)) {
             return Optional.empty();
         }
         return Optional.of("not probed: the gateway closed a new connection of " + vm.id()
-                + " at accept, its limits.connections (" + limit.getAsLong() + ") reached (the live VM's connections"
-                + " count, with the suite's own session)");
+                + " at accept, its limits.connections ("
+                + vm.limits().get(Limit.CONNECTIONS).getAsLong()
+                + ") reached (the live VM's connections count, with the suite's own session); "
+                + (audited
+                        ? "each such close must be a budget.connections refusal in the audit log (" + vm.id()
+                                + "/audit/records)"
+                        : "not confirmed: without --audit-log the suite cannot see the gateway's budget.connections"
+                                + " refusals"));
+    }
+
+    private boolean closedForTheLimit(Exception e) {
+        return vm.limits().get(Limit.CONNECTIONS).isPresent() && e instanceof ConnectionClosedException;
     }
 }

@@ -121,7 +121,9 @@ final class AuditChecks {
         return Optional.ofNullable(seqs.get(probe));
     }
 
-    void run(CheckLog log, List<Probe> probes, List<String> vms) throws IOException {
+    /** @param closedAtAccept by VM, how many of its new connections the suite saw closed at accept */
+    void run(CheckLog log, List<Probe> probes, Map<String, Integer> closedAtAccept, List<String> vms)
+            throws IOException {
         List<VerifierKey> keys = new ArrayList<>();
         try {
             for (Path publicKey : publicKeys) {
@@ -140,13 +142,14 @@ final class AuditChecks {
         // Summaries of repeated refusals are written when their window (1 s) has ended, by a timer: a probe among
         // the last ones may be counted in a summary that is not written yet.
         Instant deadline = Instant.now().plus(wait.compareTo(SUMMARY_WAIT) < 0 ? wait : SUMMARY_WAIT);
-        Map<String, Pairing> pairings = pairAll(vms, probes, records);
+        Map<String, Pairing> pairings = pairAll(vms, probes, closedAtAccept, records);
         while (Instant.now().isBefore(deadline)
-                && pairings.values().stream().anyMatch(p -> !p.unclaimed().isEmpty())) {
+                && pairings.values().stream()
+                        .anyMatch(p -> !p.unclaimed().isEmpty() || p.closes().unrecorded())) {
             pause();
             records.clear();
             read(records, lastPolicy);
-            pairings = pairAll(vms, probes, records);
+            pairings = pairAll(vms, probes, closedAtAccept, records);
         }
         pairings.forEach((vm, pairing) -> matchVm(log, vm, pairing));
         policyLoaded(log, lastPolicy[0]);
@@ -200,7 +203,8 @@ final class AuditChecks {
             int required,
             List<Paired> pairs,
             Map<Probe, Long> summarized,
-            List<Probe> unclaimed) {}
+            List<Probe> unclaimed,
+            RecordedCloses closes) {}
 
     /**
      * Finds each probe's record: the suite's session is the one whose walk to the run's unique "hello" name is
@@ -209,7 +213,7 @@ final class AuditChecks {
      * errno follows, and that is the errno compared. A refusal repeated within the gateway's refusal window has
      * no record of its own but is counted by a summary record ({@link RefusalSummaries}).
      */
-    private static Pairing pair(String vm, List<Probe> probes, List<AuditRecord> records) {
+    private static Pairing pair(String vm, List<Probe> probes, int closedAtAccept, List<AuditRecord> records) {
         List<Probe> wanted = probes.stream().filter(p -> p.mode() != null).toList();
         Map<Integer, Long> sessions = new HashMap<>();
         boolean attached = false;
@@ -283,20 +287,32 @@ final class AuditChecks {
         }
         Map<Probe, Long> summarized = new IdentityHashMap<>();
         List<Probe> unclaimed = new RefusalSummaries(vm, records).claim(unmatched, summarized);
-        return new Pairing(attached, !sessions.isEmpty(), required, pairs, summarized, unclaimed);
+        return new Pairing(
+                attached,
+                !sessions.isEmpty(),
+                required,
+                pairs,
+                summarized,
+                unclaimed,
+                RecordedCloses.of(vm, closedAtAccept, records));
     }
 
     /** Each VM's probes paired with the records read so far, in the order of {@code vms}. */
-    private static Map<String, Pairing> pairAll(List<String> vms, List<Probe> probes, List<AuditRecord> records) {
+    private static Map<String, Pairing> pairAll(
+            List<String> vms, List<Probe> probes, Map<String, Integer> closedAtAccept, List<AuditRecord> records) {
         Map<String, Pairing> out = new LinkedHashMap<>();
         for (String vm : vms) {
-            out.put(vm, pair(vm, probes.stream().filter(p -> p.vm().equals(vm)).toList(), records));
+            List<Probe> own = probes.stream().filter(p -> p.vm().equals(vm)).toList();
+            out.put(vm, pair(vm, own, closedAtAccept.getOrDefault(vm, 0), records));
         }
         return out;
     }
 
     private void matchVm(CheckLog log, String vm, Pairing pairing) {
         List<String> problems = new ArrayList<>();
+        // First: a close the gateway did not record is what turned the checks it skipped or retried into no FAIL.
+        Optional<String> unrecordedCloses = pairing.closes().problem(vm);
+        unrecordedCloses.ifPresent(problems::add);
         for (Paired p : pairing.pairs()) {
             seqs.put(p.probe(), p.first().seq());
             String problem = compare(p.probe(), p.first(), p.last());
@@ -317,7 +333,15 @@ final class AuditChecks {
             String why = required == 0
                     ? "the suite reached no listener of " + vm + ": no request of the suite's to find in the log"
                     : "the policy lets " + vm + " attach no share: no session of the suite's to find in the log";
-            log.add(result(vm + "/audit/records", vm, "R-AUD-1", title, Status.SKIPPED, required + " requests", why));
+            Status status = unrecordedCloses.isPresent() ? Status.FAILED : Status.SKIPPED;
+            log.add(result(
+                    vm + "/audit/records",
+                    vm,
+                    "R-AUD-1",
+                    title,
+                    status,
+                    required + " requests",
+                    unrecordedCloses.map(c -> c + "; " + why).orElse(why)));
             return;
         }
         String mismatch = recordsMismatch(pairing.sessionFound(), problems);
@@ -327,13 +351,16 @@ final class AuditChecks {
 
     /** Why the records do not match what the suite sent (the first eight problems), or "" when they do. */
     private static String recordsMismatch(boolean sessionFound, List<String> problems) {
+        List<String> all = new ArrayList<>(problems);
         if (!sessionFound) {
-            return "no record of the suite's session (its first walk, to a name of its own, is not in the log)";
+            all.addFirst("no record of the suite's session (its first walk, to a name of its own, is not in the log)");
         }
-        if (problems.isEmpty()) {
+        if (all.isEmpty()) {
             return "";
         }
-        return problems.size() + " mismatches: " + String.join("; ", problems.subList(0, Math.min(8, problems.size())));
+        return all.size() == 1 && !sessionFound
+                ? all.getFirst()
+                : all.size() + " mismatches: " + String.join("; ", all.subList(0, Math.min(8, all.size())));
     }
 
     /**

@@ -94,8 +94,10 @@ final class BudgetFillCheck {
     private final CheckLog log;
     private final VmPolicy vm;
     private final VmTransport transport;
+    private final AcceptRefusal accept;
 
-    BudgetFillCheck(CheckLog log, VmPolicy vm, VmTransport transport) {
+    BudgetFillCheck(CheckLog log, VmPolicy vm, VmTransport transport, AcceptRefusal accept) {
+        this.accept = accept;
         this.log = log;
         this.vm = vm;
         this.transport = transport;
@@ -148,7 +150,7 @@ final class BudgetFillCheck {
             try {
                 client.version(8192, P9Client.VERSION);
             } catch (IOException e) {
-                Optional<String> why = AcceptRefusal.why(vm, e);
+                Optional<String> why = accept.refused(e);
                 if (why.isPresent()) {
                     return result(fill, title, Status.SKIPPED, "", why.get());
                 }

@@ -41,6 +41,7 @@ final class ClaimedVmChecks {
     private final CheckLog log;
     private final VmTransport transport;
     private final VmPolicy vm;
+    private final AcceptRefusal accept;
     private final int uid;
     /** The root qid of each of this VM's shares its main session attached (absent: refused). */
     private final Map<String, Qid> ownRoots;
@@ -52,8 +53,15 @@ final class ClaimedVmChecks {
     private Optional<String> refusedAtAccept = Optional.empty();
 
     ClaimedVmChecks(
-            CheckLog log, VmTransport transport, VmPolicy vm, int uid, Map<String, Qid> ownRoots, PolicyEngine engine) {
+            CheckLog log,
+            VmTransport transport,
+            VmPolicy vm,
+            int uid,
+            Map<String, Qid> ownRoots,
+            PolicyEngine engine,
+            AcceptRefusal accept) {
         this.log = log;
+        this.accept = accept;
         this.engine = engine;
         this.transport = transport;
         this.vm = vm;
@@ -68,7 +76,7 @@ final class ClaimedVmChecks {
      * limits.connections reached ({@link AcceptRefusal}).
      */
     void run(Collection<VmPolicy> vms) {
-        refusedAtAccept = AcceptRefusal.now(transport, vm);
+        refusedAtAccept = accept.now();
         for (VmPolicy other : vms) {
             if (other.id().equals(vm.id())) {
                 continue;
@@ -169,7 +177,7 @@ final class ClaimedVmChecks {
                 return c;
             } catch (IOException | P9Exception | RuntimeException e) {
                 c.close();
-                if (!AcceptRefusal.again(vm, e, tried)) {
+                if (!accept.again(e, tried)) {
                     throw e;
                 }
             }

@@ -132,7 +132,7 @@ public final class ComplianceSuite implements VmRun.Suite {
                 .forEach(log::add);
         if (audit != null) {
             log.say("audit log " + options.auditLog());
-            audit.run(log, probes.all(), ran);
+            audit.run(log, probes.all(), probes.closedAtAccept(), ran);
         } else {
             for (String id : List.of("records", "policy", "checkpoint", "verify")) {
                 log.add(new CheckResult(

@@ -61,21 +61,21 @@ final class ProtocolChecks {
     /** Why no new connection can be probed (the VM's limits.connections reached); empty while they are served. */
     private Optional<String> refusedAtAccept = Optional.empty();
 
-    /** The VM's policy: its limits.connections tells a connection closed at accept from a wrong answer. */
-    private final VmPolicy policy;
+    /** Tells a connection closed at accept for the VM's limits.connections from a wrong answer. */
+    private final AcceptRefusal accept;
 
-    ProtocolChecks(CheckLog log, VmTransport transport, VmPolicy vm, String share) {
+    ProtocolChecks(CheckLog log, VmTransport transport, VmPolicy vm, String share, AcceptRefusal accept) {
         this.log = log;
         this.transport = transport;
-        this.policy = vm;
+        this.accept = accept;
         this.vm = vm.id();
         this.share = share;
         this.dialects = vm.dialects();
     }
 
-    /** @param refusedAtAccept why new connections are closed at accept ({@link AcceptRefusal}); then all skipped */
-    void run(Optional<String> refusedAtAccept) {
-        this.refusedAtAccept = refusedAtAccept;
+    /** All skipped where new connections are closed at accept ({@link AcceptRefusal#now}). */
+    void run() {
+        this.refusedAtAccept = accept.now();
         check(
                 "version",
                 "R-PROTO-1",
@@ -293,7 +293,7 @@ final class ProtocolChecks {
                 status = Status.FAILED;
                 seen = e.getMessage();
             } catch (IOException | P9Exception | RuntimeException e) {
-                if (AcceptRefusal.again(policy, e, tried)) {
+                if (accept.again(e, tried)) {
                     continue;
                 }
                 status = Status.FAILED;

@@ -31,6 +31,9 @@ final class VmRun {
     private final Suite suite;
     private final VmPolicy vm;
     private VmTransport transport;
+    /** Closes at accept of the VM's new connections, taken for its limits.connections, noted for the audit check. */
+    private AcceptRefusal accept;
+
     private String clientCertNotProbed;
     private GuestSession session;
     private boolean idsDone;
@@ -134,6 +137,8 @@ final class VmRun {
                     : "the suite holds no certificate of the VM: give its certificate and key with --tls-cert "
                             + TlsCertificate.USAGE + " to show that others are refused";
         }
+        accept =
+                new AcceptRefusal(transport, vm, suite.probes(), suite.options().auditLog() != null);
         log.say("VM " + vm.id() + " on " + transport.describe());
         ListenerChecks listener = new ListenerChecks(log, vm, transport);
         String listenerTitle = "the VM's listener " + transport.describe() + " serves 9P2000.L";
@@ -184,7 +189,7 @@ final class VmRun {
                 .filter(s -> oracle.decide(s, OpKind.WALK, SharePath.ROOT).allowed())
                 .findFirst()
                 .orElse(null);
-        new ProtocolChecks(log, transport, vm, attachable).run(AcceptRefusal.now(transport, vm));
+        new ProtocolChecks(log, transport, vm, attachable, accept).run();
         session = new GuestSession(
                 client,
                 suite.nextConnection(),
@@ -207,7 +212,7 @@ final class VmRun {
                     ownRoots.put(share.name(), ((RMessage.Rattach) step.reply().message()).qid());
                 }
             });
-            new ClaimedVmChecks(log, transport, vm, suite.options().uid(), ownRoots, suite.engine())
+            new ClaimedVmChecks(log, transport, vm, suite.options().uid(), ownRoots, suite.engine(), accept)
                     .run(suite.engine().policy().vms().values());
             for (Map.Entry<SharePolicy, Step> e : attached.entrySet()) {
                 Step step = e.getValue();
@@ -226,7 +231,7 @@ final class VmRun {
                     s.session().close();
                 }
             });
-            BudgetFillCheck budgets = new BudgetFillCheck(log, vm, transport);
+            BudgetFillCheck budgets = new BudgetFillCheck(log, vm, transport, accept);
             for (BudgetFillCheck.Fill fill : BudgetFillCheck.Fill.values()) {
                 budgets.run(
                         fill, attachable, suite.options().uid(), suite.options().maxCreates());
@@ -327,7 +332,7 @@ final class VmRun {
      * reached ({@link AcceptRefusal}); any other failure of {@link #sessionAs} is rethrown.
      */
     String refusedAtAccept(IOException e) throws IOException {
-        Optional<String> why = AcceptRefusal.why(vm, e);
+        Optional<String> why = accept.why(e);
         if (why.isEmpty()) {
             throw e;
         }
@@ -354,7 +359,7 @@ final class VmRun {
             } catch (IOException e) {
                 client.close();
                 // The place of a connection of the VM closed just before may not be given back yet.
-                if (!AcceptRefusal.again(vm, e, tried)) {
+                if (!accept.again(e, tried)) {
                     throw e;
                 }
                 client = transport.connect(MSIZE);

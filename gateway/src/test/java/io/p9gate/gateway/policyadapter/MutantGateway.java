@@ -70,7 +70,7 @@ public final class MutantGateway implements AutoCloseable {
                 0,
                 PolicyBudgets.of(holder.current(), Map.of(), msize));
         signed.lifecycle(new GatewayEvent.PolicyLoaded(holder.current().digest(), false, policy.toString()));
-        gateway = Gateway.start(config, new PolicyPeers(engine, trail));
+        gateway = Gateway.start(config, mutation.peers().apply(new PolicyPeers(engine, trail)));
     }
 
     /** Serves {@code policy} with {@code mutation}; key, public key and audit log in {@code dir}. */

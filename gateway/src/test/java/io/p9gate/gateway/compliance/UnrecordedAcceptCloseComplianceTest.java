@@ -1,0 +1,107 @@
+package io.p9gate.gateway.compliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.gateway.policyadapter.GatewayMutation;
+import io.p9gate.gateway.server.ListenSpec;
+import io.p9gate.gateway.server.PeerFacts;
+import io.p9gate.gateway.server.PeerIdentifier;
+import io.p9gate.gateway.server.PeerVerdict;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Where the policy gives a VM {@code limits.connections}, the suite skips (or tries again) a check whose new connection
+ * the gateway closes at accept, taking the close for that limit reached. The gateway records each close for the limit
+ * (rule {@code budget.connections}, docs/policy.md): a gateway closing every third connection of a VM whose limit is
+ * 64, with no record, had its protocol/* checks retried into passes and its fills skipped, and never failed. (Every
+ * second one also made the two checks that open a second connection after a close fail, by chance: each try's
+ * second connection was the one closed.)
+ * Each close the suite met must now be one of the VM's recorded refusals.
+ */
+class UnrecordedAcceptCloseComplianceTest {
+    private static final int HOST_BASE = 200000;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void everyThirdConnectionClosedWithoutARecordFails() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Files.setAttribute(share, "unix:uid", HOST_BASE);
+        Files.setAttribute(share, "unix:gid", HOST_BASE);
+        Path policy =
+                Files.writeString(tmp.resolve("policy.yaml"), """
+                image: one-vm
+                vms:
+                  vm1:
+                    listen: unix:%1$s
+                    limits: {connections: 64}
+                    ids:
+                      uid: {ranges: [{guest: 0, host: %2$d, count: 65536}]}
+                      gid: {ranges: [{guest: 0, host: %2$d, count: 65536}]}
+                    shares:
+                      data: {path: %3$s, access: read-write}
+                """.formatted(tmp.resolve("vm1.sock"), HOST_BASE, share));
+        AtomicInteger fired = new AtomicInteger();
+        SuiteRun run =
+                SuiteRun.mutated(policy, tmp, GatewayMutation.ofPeers(peers -> new EveryThirdClosed(peers, fired)));
+        System.out.println("every third connection closed unrecorded: closed " + fired.get() + ", exit "
+                + run.exitCode() + ": " + String.join(" | ", run.lines("FAIL")));
+        assertTrue(fired.get() > 1, run::describe);
+        assertEquals(SuiteReport.EXIT_FAILED, run.exitCode(), run::describe);
+        assertTrue(
+                run.lines("FAIL").stream()
+                        .anyMatch(l -> l.contains("R-AUD-1   vm1/audit/records")
+                                && l.contains(" of vm1 at accept")
+                                && l.contains("budget.connections")),
+                run::describe);
+    }
+
+    /** Refuses every third connection at accept without the record {@link PeerIdentifier} promises. */
+    private record EveryThirdClosed(PeerIdentifier peers, AtomicInteger seen, AtomicInteger fired)
+            implements PeerIdentifier {
+        EveryThirdClosed(PeerIdentifier peers, AtomicInteger fired) {
+            this(peers, new AtomicInteger(), fired);
+        }
+
+        @Override
+        public PeerVerdict identify(ListenSpec listener, PeerFacts peer) {
+            if (seen.incrementAndGet() % 3 == 0) {
+                fired.incrementAndGet();
+                return new PeerVerdict.Refused("vm1", "budget.connections", "closed, not recorded");
+            }
+            return peers.identify(listener, peer);
+        }
+
+        @Override
+        public PeerVerdict identifyAgain(ListenSpec listener, PeerFacts peer, String vm) {
+            return peers.identifyAgain(listener, peer, vm);
+        }
+
+        @Override
+        public boolean stillNames(ListenSpec listener, PeerFacts peer, String vm) {
+            return peers.stillNames(listener, peer, vm);
+        }
+
+        @Override
+        public Optional<PeerVerdict.Refused> givenAway(ListenSpec listener, String vm) {
+            return peers.givenAway(listener, vm);
+        }
+
+        @Override
+        public void handshakeFailed(ListenSpec listener, String peer, String reason) {
+            peers.handshakeFailed(listener, peer, reason);
+        }
+
+        @Override
+        public void refusedByTransport(ListenSpec listener, String peer, PeerVerdict.Refused refused) {
+            peers.refusedByTransport(listener, peer, refused);
+        }
+    }
+}
