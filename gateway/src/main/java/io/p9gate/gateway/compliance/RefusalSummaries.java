@@ -15,6 +15,7 @@ import java.util.Map;
  */
 final class RefusalSummaries {
     private final List<AuditRecord> summaries = new ArrayList<>();
+    /** How many probes each summary can account for: its {@code count}. */
     private final List<Long> room = new ArrayList<>();
 
     RefusalSummaries(String vm, List<AuditRecord> records) {
@@ -41,29 +42,58 @@ final class RefusalSummaries {
         return lastWord(r.detail()).equals("paths=varied");
     }
 
-    /** Pairs each probe with a summary that counts it (into {@code claimed}); returns the probes none counts. */
+    /**
+     * Pairs each probe with a summary that counts it (into {@code claimed}); returns the probes none counts. As many
+     * as any pairing can: a probe two summaries cover may take the room of the only one that covers a later probe (a
+     * window over budget writes one summary per op, errno, decision and rules, and a hidden walk's ENOENT fits the
+     * allowed walks' summary at "/" as well as its own), so a probe finding no room moves those holding it elsewhere.
+     */
     List<Probe> claim(List<Probe> probes, Map<Probe, Long> claimed) {
+        List<List<Probe>> holders = new ArrayList<>();
+        for (int i = 0; i < summaries.size(); i++) {
+            holders.add(new ArrayList<>());
+        }
         List<Probe> unclaimed = new ArrayList<>();
         for (Probe p : probes) {
-            int at = find(p);
-            if (at < 0) {
+            if (!place(p, holders, new boolean[summaries.size()])) {
                 unclaimed.add(p);
-            } else {
-                room.set(at, room.get(at) - 1);
-                claimed.put(p, summaries.get(at).seq());
+            }
+        }
+        for (int i = 0; i < summaries.size(); i++) {
+            for (Probe p : holders.get(i)) {
+                claimed.put(p, summaries.get(i).seq());
             }
         }
         return unclaimed;
     }
 
-    private int find(Probe p) {
+    /** Puts {@code p} on a summary with room, or on a full one whose holder moves to another (an augmenting path). */
+    private boolean place(Probe p, List<List<Probe>> holders, boolean[] tried) {
         for (int i = 0; i < summaries.size(); i++) {
-            AuditRecord r = summaries.get(i);
-            if (room.get(i) > 0 && p.op().equals(r.op()) && p.recorded(r.errno()) && covers(r, p.path())) {
-                return i;
+            if (!tried[i] && counts(summaries.get(i), p) && holders.get(i).size() < room.get(i)) {
+                holders.get(i).add(p);
+                return true;
             }
         }
-        return -1;
+        for (int i = 0; i < summaries.size(); i++) {
+            if (tried[i] || !counts(summaries.get(i), p)) {
+                continue;
+            }
+            tried[i] = true;
+            List<Probe> on = holders.get(i);
+            for (int h = 0; h < on.size(); h++) {
+                Probe moved = on.get(h);
+                if (place(moved, holders, tried)) {
+                    on.set(h, p);
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean counts(AuditRecord summary, Probe p) {
+        return p.op().equals(summary.op()) && p.recorded(summary.errno()) && covers(summary, p.path());
     }
 
     /**

@@ -19,28 +19,8 @@ class DeepPathRecordMatchTest {
     private static final String TOP = "/" + "d/".repeat(2500) + "top";
 
     private static AuditRecord summary(long seq, String path, String tail, long count) {
-        return new AuditRecord(
-                seq,
-                "b",
-                "2026-11-25T11:56:21.019779Z",
-                "decision",
-                "vm",
-                1L,
-                "walk",
-                7,
-                AbbreviatedPath.stored(path),
-                0L,
-                0L,
-                0L,
-                0L,
-                "deny",
-                List.of("hidden"),
-                "sha256:x",
-                Errno.ENOENT.code(),
-                null,
-                count,
-                "action=walk share=data x " + tail,
-                "00");
+        return WalkSummaries.of(
+                seq, AbbreviatedPath.stored(path), "deny", "hidden", "action=walk share=data x " + tail, count);
     }
 
     /** A probe named by its check id ({@code name}): the paths are too long for a failure message. */
