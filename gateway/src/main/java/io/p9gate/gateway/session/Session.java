@@ -588,7 +588,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The gateway stops: nothing more of this connection is served, the requests already on the host are answered,
+     * The gateway stops, or a reload ends this connection (its VM removed or revoked, its share taken): nothing more of
+     * this connection is served, the requests already on the host are answered,
      * those not started get EIO, then the connection closes (a Tversion under way: at once, as before). Closed at once,
      * the replies of the requests in flight went to a closed channel, and the 6.1 kernel client took that end as an
      * empty reply: a write(2) whose bytes were on the host failed EFAULT (GatewayStopInFlightReplyTest). From any
