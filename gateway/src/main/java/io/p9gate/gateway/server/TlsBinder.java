@@ -71,8 +71,9 @@ final class TlsBinder implements ListenerBinder {
         InetSocketAddress remote = (InetSocketAddress) connection.remoteAddress();
         String peer = new PeerFacts.Tcp(remote).describe();
         try {
-            connection.pipeline().addLast("tls-record-length", new TlsRecordLengthGuard(spec.describe()));
+            // The cost first: a peer the guard closes has sent bytes, a failed handshake of its address.
             connection.pipeline().addLast("tls-cost", new HandshakeCost());
+            connection.pipeline().addLast("tls-record-length", new TlsRecordLengthGuard(spec.describe()));
             connection
                     .pipeline()
                     .addLast(
