@@ -74,7 +74,11 @@ final class GuardedOpens extends GuardedRequests {
         LocalShare share = handle.share();
         Node node = handle.node();
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
-        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
+        // An open that can change the file (for writing, or O_TRUNC) is decided where the kernel says the file is, as
+        // a Tsetattr of its size is: the remembered path misses a host's move out of the share, and FileIo reopens
+        // the inode wherever it now is (WriteOpenHostMoveAttackTest). A read-only open stays a look.
+        boolean changes = changesData(hostFlags);
+        RequestPaths paths = RequestPaths.of(() -> List.of(changes ? hostPath(share, node) : path(share, node)));
         // At the host-confirmed path, as a Tremove's: a removal changes the host.
         ChokePoint.Also removal = removal(removeOnClunk, who, share, () -> List.of(hostPath(share, node)));
         BackendCall<Opened> call = () -> {
@@ -99,7 +103,7 @@ final class GuardedOpens extends GuardedRequests {
                     });
             try {
                 FileStat stat = Inodes.stat(node);
-                if (changesData(hostFlags)) {
+                if (changes) {
                     SetIdBits.openedForWriting(share.root(), node, stat);
                 }
                 truncated(who, share, node, hostFlags);
