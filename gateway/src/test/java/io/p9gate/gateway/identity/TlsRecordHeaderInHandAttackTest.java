@@ -1,17 +1,10 @@
 package io.p9gate.gateway.identity;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.ssl.SslHandler;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.server.Gateway;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
@@ -147,19 +140,6 @@ class TlsRecordHeaderInHandAttackTest {
      */
     private static long tlsRecordsInHand(Gateway gateway) throws Exception {
         Thread.sleep(2000);
-        Field field = Gateway.class.getDeclaredField("connections");
-        field.setAccessible(true);
-        Method buffer = ByteToMessageDecoder.class.getDeclaredMethod("internalBuffer");
-        buffer.setAccessible(true);
-        long held = 0;
-        for (Channel channel : (ChannelGroup) field.get(gateway)) {
-            SslHandler tls = channel.pipeline().get(SslHandler.class);
-            if (tls != null) {
-                held += channel.eventLoop()
-                        .submit(() -> ((ByteBuf) buffer.invoke(tls)).capacity())
-                        .get();
-            }
-        }
-        return held;
+        return TlsHandlerBuffers.gathered(gateway);
     }
 }
