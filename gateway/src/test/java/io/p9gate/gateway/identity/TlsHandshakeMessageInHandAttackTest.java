@@ -86,7 +86,7 @@ class TlsHandshakeMessageInHandAttackTest {
     }
 
     /** A ClientHello announcing {@link #MESSAGE} bytes, all but its last 4 sent in two whole records. */
-    private static void helloBegun(OutputStream out) throws IOException {
+    private static void helloBegun(OutputStream out) {
         byte[] first = new byte[RECORD];
         first[0] = 1; // client_hello
         first[1] = (byte) (MESSAGE >> 16);
@@ -98,11 +98,19 @@ class TlsHandshakeMessageInHandAttackTest {
         record(out, new byte[RECORD], RECORD);
     }
 
-    /** A handshake record's header announcing {@code announced} bytes, then {@code fragment}. */
-    private static void record(OutputStream out, byte[] fragment, int announced) throws IOException {
-        out.write(new byte[] {22, 3, 1, (byte) (announced >> 8), (byte) announced});
-        out.write(fragment);
-        out.flush();
+    /**
+     * A handshake record's header announcing {@code announced} bytes, then {@code fragment}. A connection the gateway
+     * already closed (its handshake timeout, reached on a loaded machine) holds nothing: its broken pipe only lowers
+     * the measure, so it is not the test's failure.
+     */
+    private static void record(OutputStream out, byte[] fragment, int announced) {
+        try {
+            out.write(new byte[] {22, 3, 1, (byte) (announced >> 8), (byte) announced});
+            out.write(fragment);
+            out.flush();
+        } catch (IOException closedByGateway) {
+            // counted by closedByGateway below
+        }
     }
 
     /** The heap in use once the gateway has read what was sent, after collections. */
