@@ -148,17 +148,24 @@ final class GuardedLookups extends GuardedRequests {
         }
     }
 
-    /** The host's figures, or this VM's quota where one contains the handle's path (see {@link QuotaStatFs}). */
+    /**
+     * The host's figures, or this VM's quota where one contains the handle's path (see {@link QuotaStatFs}): the path
+     * decided and recorded, not looked up again, which a rename meanwhile would place in another quota's scope
+     * (StatfsDecidedScopeTest).
+     */
     public StatFs statfs(Subject who, FileHandle handle) throws P9Exception {
         LocalShare share = handle.share();
         Node node = handle.node();
-        return inspectAt(
+        RequestPaths paths = RequestPaths.of(() -> List.of(path(share, node)));
+        return guard.inspect(
                         Operation.STATFS,
                         who,
-                        handle,
+                        share.name(),
+                        paths,
                         RequestArgs.NONE,
-                        () -> new Stats(
-                                QuotaStatFs.shown(Inodes.statfs(node), quota.room(share.name(), path(share, node)))),
+                        () -> new Stats(QuotaStatFs.shown(
+                                Inodes.statfs(node),
+                                quota.room(share.name(), paths.get().getFirst()))),
                         NO_BYTES)
                 .stats();
     }
