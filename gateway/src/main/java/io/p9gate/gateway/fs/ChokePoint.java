@@ -254,6 +254,12 @@ final class ChokePoint {
     private Decided deciding(Operation op, Subject who, String share, PathsOf paths, RequestArgs args)
             throws P9Exception {
         requireWritable(op);
+        return asking(op, who, share, paths, args);
+    }
+
+    /** {@link #deciding}, asked whether or not the audit log can record it: for a question that records nothing. */
+    private Decided asking(Operation op, Subject who, String share, PathsOf paths, RequestArgs args)
+            throws P9Exception {
         requireValidNames(op, who, share, paths, args);
         AccessRequest request;
         Decision decision;
@@ -271,28 +277,39 @@ final class ChokePoint {
 
     /**
      * Whether the policy would allow {@code op} now: a question only, which changes nothing and so records nothing
-     * (after a reload, whether a session may keep what it holds through one of several fids).
+     * (after a reload, whether a session may keep what it holds through one of several fids); asked also while the
+     * audit log cannot record.
      */
     boolean allowedNow(Operation op, Subject who, String share, PathsOf paths, RequestArgs args) throws P9Exception {
-        return deciding(op, who, share, paths, args).decision().allowed();
+        return asking(op, who, share, paths, args).decision().allowed();
     }
 
     /**
      * What a session holds under an earlier decision, asked again of the policy now (after a reload): if {@code op}
      * would be refused now, {@code takeBack} undoes what it holds and the refusal is recorded, as that request's
      * denial with {@code words} ending its detail (what was taken back), before the take-back. Allowed, nothing is
-     * recorded or changed.
+     * recorded or changed. Asked while the audit log cannot record too, and refused, it is taken back unrecorded:
+     * fail closed (R-AUD-4), as the question is asked once per reload, and what it kept would stay held under a
+     * decision no longer made, against other VMs, after the log recovers (LockReloadAuditDownAttackTest).
      *
      * @return whether it was refused, and so taken back
      */
     boolean takenBackIfRefused(
             Operation op, Subject who, String share, PathsOf paths, RequestArgs args, String words, Runnable takeBack)
             throws P9Exception {
-        Decided decided = deciding(op, who, share, paths, args);
+        Decided decided = asking(op, who, share, paths, args);
         if (decided.decision().allowed()) {
             return false;
         }
-        record(decided.adding(words), Outcome.failure(decided.decision().errno()), RecordPhase.DONE, AuditTrail.NO_SEQ);
+        try {
+            record(
+                    decided.adding(words),
+                    Outcome.failure(decided.decision().errno()),
+                    RecordPhase.DONE,
+                    AuditTrail.NO_SEQ);
+        } catch (P9Exception unrecorded) {
+            // the log's own failure is what it reports; the take-back goes on
+        }
         takeBack.run();
         return true;
     }

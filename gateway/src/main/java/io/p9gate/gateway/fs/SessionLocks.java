@@ -94,8 +94,9 @@ public final class SessionLocks {
      * one), recorded as the refusal through the fid
      * ({@link GuardedFs#releaseLocksIfRefused}, one record per fid and type). What the owner may still take (a read
      * lock where only writing was taken away; a lock through another fid, maybe another uid's attach, still allowed)
-     * stays: a reload must not take a VM's locks it may hold. A fid whose question cannot be asked (the audit log
-     * cannot record) changes nothing. Every fid of a file released forgets the owners left without locks. Run within
+     * stays: a reload must not take a VM's locks it may hold. The policy is asked while the audit log cannot record
+     * too (the question records nothing), and a refusal then releases unrecorded: this runs once per reload, and a
+     * lock kept then stayed held against other VMs after the log recovered (LockReloadAuditDownAttackTest). Every fid of a file released forgets the owners left without locks. Run within
      * {@link #redeciding}.
      *
      * @return how many files' locks were released
@@ -140,12 +141,15 @@ public final class SessionLocks {
         return released.size();
     }
 
-    /** Whether a Tlock of {@code type} through {@code fid} would be allowed now; not asked (no record), it stays. */
+    /**
+     * Whether a Tlock of {@code type} through {@code fid} would be allowed now; one the gateway refuses before asking
+     * the policy is not (fail closed).
+     */
     private static boolean allowedNow(GuardedFs fs, LockingFid fid, int type, LockOwner holder) {
         try {
             return fs.lockAllowedNow(fid.who(), fid.handle(), wholeFile(fid, type, holder));
         } catch (P9Exception e) {
-            return true;
+            return false;
         } catch (RuntimeException e) {
             UnexpectedFaults.log("re-deciding a lock after a reload", e);
             return true;
@@ -186,7 +190,7 @@ public final class SessionLocks {
                         }
                     }));
         } catch (P9Exception e) {
-            return false; // not recorded: nothing changes unrecorded; the locks stay
+            return false; // refused before the policy was asked (ChokePoint#requireValidNames): nothing released
         } catch (RuntimeException e) {
             UnexpectedFaults.log("releasing a lock after a reload", e);
             return false;

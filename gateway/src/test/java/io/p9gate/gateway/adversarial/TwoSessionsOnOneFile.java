@@ -2,6 +2,7 @@ package io.p9gate.gateway.adversarial;
 
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AccessPolicy;
+import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.NoAudit;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
@@ -25,10 +26,15 @@ final class TwoSessionsOnOneFile implements AutoCloseable {
     private final Gateway gateway;
 
     TwoSessionsOnOneFile(Path tmp, AccessPolicy policy) throws Exception {
+        this(tmp, policy, new NoAudit());
+    }
+
+    /** As {@link #TwoSessionsOnOneFile(Path, AccessPolicy)}, recording into {@code audit}. */
+    TwoSessionsOnOneFile(Path tmp, AccessPolicy policy, AuditTrail audit) throws Exception {
         Path share = Files.createDirectories(tmp.resolve("share"));
         Files.writeString(share.resolve("f"), "shared with another session");
         Path socket = tmp.resolve("vm.sock");
-        shares = new ShareServerFactory(Map.of("data", share), policy, new NoAudit());
+        shares = new ShareServerFactory(Map.of("data", share), policy, audit);
         gateway = Gateway.start(
                 new GatewayConfig(List.of(ListenSpec.parse("unix:" + socket)), shares, GatewayConfig.DEFAULT_MSIZE, 4));
         first = opened(socket);
