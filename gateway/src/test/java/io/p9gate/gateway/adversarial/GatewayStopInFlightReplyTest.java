@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.Unpooled;
-import io.p9gate.gateway.backend.FileIo;
+import io.p9gate.gateway.client.ClientEnd;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.client.PendingCall;
 import io.p9gate.gateway.fs.AuditEntry;
@@ -13,15 +13,15 @@ import io.p9gate.gateway.fs.RecordPhase;
 import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,10 +37,8 @@ class GatewayStopInFlightReplyTest {
     @TempDir
     Path tmp;
 
-    @AfterEach
-    void removeSeam() {
-        FileIo.whileWriting(null, null);
-    }
+    @RegisterExtension
+    final HostWritesHeld held = new HostWritesHeld();
 
     /** Before: the write's reply was lost (IOException: the connection closed), its bytes on the host. */
     @Test
@@ -48,29 +46,14 @@ class GatewayStopInFlightReplyTest {
         try (HostShareGateway gw = HostShareGateway.serving(tmp, "", "data");
                 P9Client guest = gw.attached("data", 0)) {
             guest.lcreate(0, "f", O_RDWR, 0644, 0);
-            CountDownLatch onHost = new CountDownLatch(1);
-            CountDownLatch stopping = new CountDownLatch(1);
-            FileIo.whileWriting(
-                    () -> {
-                        onHost.countDown();
-                        awaitQuietly(stopping);
-                    },
-                    () -> {});
+            CountDownLatch onHost = held.beforeTheirBytes(1);
             PendingCall write = guest.send(new TMessage.Twrite(0, 0, Unpooled.wrappedBuffer(BYTES)));
             assertTrue(onHost.await(10, TimeUnit.SECONDS), "the write reached the host");
 
             Thread stop = Thread.ofPlatform().start(gw::closeGateway);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            while (guest.isOpen() && System.nanoTime() < deadline) {
-                Thread.sleep(10); // the stop closes the connection at once, or drains it
-            }
-            stopping.countDown();
-            Object reply;
-            try {
-                reply = guest.await(write);
-            } catch (IOException lost) {
-                reply = lost;
-            }
+            ClientEnd.closedWithin(guest, Duration.ofSeconds(1)); // the stop closes it at once, or drains it
+            held.release();
+            Object reply = ClientEnd.replyOrLoss(guest, write);
             stop.join(TimeUnit.SECONDS.toMillis(30));
 
             // Either way: the bytes are on the host, and so is the record that says so (its intent, as announced).
@@ -84,14 +67,6 @@ class GatewayStopInFlightReplyTest {
                     "" + writes);
             assertEquals(BYTES.length, writes.getFirst().outcome().bytes());
             assertEquals(new RMessage.Rwrite(BYTES.length), reply, "the guest is told");
-        }
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

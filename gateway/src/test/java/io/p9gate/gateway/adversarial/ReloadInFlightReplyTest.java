@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.Unpooled;
-import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.budget.Limits;
+import io.p9gate.gateway.client.ClientEnd;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.client.PendingCall;
 import io.p9gate.gateway.fs.AuditEntry;
@@ -18,11 +18,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,10 +43,8 @@ class ReloadInFlightReplyTest {
     @TempDir
     Path tmp;
 
-    @AfterEach
-    void removeSeam() {
-        FileIo.whileWriting(null, null);
-    }
+    @RegisterExtension
+    final HostWritesHeld held = new HostWritesHeld();
 
     /** Before: the write's reply was lost (IOException: the connection closed), its bytes on the host. */
     @Test
@@ -54,12 +53,7 @@ class ReloadInFlightReplyTest {
                 P9Client guest = gw.attached("data", 0)) {
             guest.walk(0, 1); // the share's root, kept for the mkdirs
             guest.lcreate(0, "f", O_RDWR, 0644, 0);
-            CountDownLatch onHost = new CountDownLatch(1);
-            CountDownLatch reloaded = new CountDownLatch(1);
-            FileIo.whileWriting(() -> {}, () -> {
-                onHost.countDown();
-                awaitQuietly(reloaded);
-            });
+            CountDownLatch onHost = held.afterTheirBytes(1);
             PendingCall write = guest.send(new TMessage.Twrite(0, 0, Unpooled.wrappedBuffer(BYTES)));
             assertTrue(onHost.await(10, TimeUnit.SECONDS), "the write's bytes reached the host");
 
@@ -67,14 +61,11 @@ class ReloadInFlightReplyTest {
             PendingCall beforeClose = guest.send(new TMessage.Tmkdir(1, "sent-after-the-swap", 0755, 0));
             assertEquals(1, gw.closeConnectionsOf("guest"::equals));
             PendingCall afterClose = guest.send(new TMessage.Tmkdir(1, "sent-while-draining", 0755, 0));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            while (guest.isOpen() && System.nanoTime() < deadline) {
-                Thread.sleep(10); // closed at once, or drained
-            }
-            reloaded.countDown();
-            Object reply = replyOrLoss(guest, write);
-            Object refused = replyOrLoss(guest, beforeClose);
-            Object dropped = replyOrLoss(guest, afterClose);
+            ClientEnd.closedWithin(guest, Duration.ofSeconds(1)); // closed at once, or drained
+            held.release();
+            Object reply = ClientEnd.replyOrLoss(guest, write);
+            Object refused = ClientEnd.replyOrLoss(guest, beforeClose);
+            Object dropped = ClientEnd.replyOrLoss(guest, afterClose);
 
             assertArrayEquals(BYTES, Files.readAllBytes(gw.share("data").resolve("f")));
             assertEquals(new RMessage.Rwrite(BYTES.length), reply, "the guest is told its bytes landed");
@@ -85,7 +76,7 @@ class ReloadInFlightReplyTest {
                             e.message() == MessageType.TMKDIR && e.decision().allowed())
                     .toList();
             assertEquals(List.of(), mkdirsAllowed, "no record says a request after the swap was allowed");
-            assertTrue(waitClosed(guest, 5), "the drained connection closes");
+            assertTrue(ClientEnd.closedWithin(guest, Duration.ofSeconds(5)), "the drained connection closes");
         }
     }
 
@@ -95,24 +86,21 @@ class ReloadInFlightReplyTest {
         try (HostShareGateway gw = HostShareGateway.budgeted(tmp, Limits.UNLIMITED, "", "data");
                 P9Client guest = gw.attached("data", 0)) {
             guest.lcreate(0, "f", O_RDWR | O_DSYNC, 0644, 0);
-            CountDownLatch onHost = new CountDownLatch(1);
-            CountDownLatch blocked = new CountDownLatch(1);
-            FileIo.whileWriting(() -> {}, () -> {
-                onHost.countDown();
-                awaitQuietly(blocked);
-            });
+            CountDownLatch onHost = held.afterTheirBytes(1);
             try {
                 guest.send(new TMessage.Twrite(0, 0, Unpooled.wrappedBuffer(BYTES)));
                 assertTrue(onHost.await(10, TimeUnit.SECONDS), "the write reached the host");
                 removeTheVm(gw);
                 long start = System.nanoTime();
                 assertEquals(1, gw.closeConnectionsOf("guest"::equals));
-                assertTrue(waitClosed(guest, 6), "closed though the host still blocks the write");
+                assertTrue(
+                        ClientEnd.closedWithin(guest, Duration.ofSeconds(6)),
+                        "closed though the host still blocks the write");
                 long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 assertTrue(tookMs < 5000, "closed after " + tookMs + " ms");
                 assertEquals(1, descriptorsOf(gw.share("data").resolve("f")), "the session still holds f open");
             } finally {
-                blocked.countDown();
+                held.release();
             }
             // The write ends after its connection closed: the session must end then, its fids and descriptors given
             // back (before, the drain's close after the last answer found the channel closed and ended nothing).
@@ -146,29 +134,5 @@ class ReloadInFlightReplyTest {
                 .replace("guest.sock", "other.sock");
         Files.writeString(gw.policyFile, yaml);
         gw.reload();
-    }
-
-    private static Object replyOrLoss(P9Client guest, PendingCall call) {
-        try {
-            return guest.await(call);
-        } catch (Exception lost) {
-            return lost;
-        }
-    }
-
-    private static boolean waitClosed(P9Client guest, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (guest.isOpen() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        return !guest.isOpen();
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

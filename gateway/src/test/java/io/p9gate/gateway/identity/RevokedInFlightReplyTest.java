@@ -3,34 +3,27 @@ package io.p9gate.gateway.identity;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.Unpooled;
-import io.netty.handler.ssl.SslContext;
-import io.p9gate.gateway.backend.FileIo;
-import io.p9gate.gateway.certs.TestPki;
-import io.p9gate.gateway.client.ClientTls;
+import io.p9gate.gateway.adversarial.HostWritesHeld;
+import io.p9gate.gateway.client.ClientEnd;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.client.PendingCall;
 import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
-import io.p9gate.policy.PolicyHolder;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  * and the Tmkdir is not started (EIO, no record).
  */
 class RevokedInFlightReplyTest {
-    private static final int MSIZE = 65536;
     /** The rig's worker threads: two prompt, two bulk (FairWorkerPool), all of which one VM alone may use. */
     private static final int WORKERS = 4;
 
@@ -54,59 +46,42 @@ class RevokedInFlightReplyTest {
     @TempDir
     java.nio.file.Path tmp;
 
-    @AfterEach
-    void removeSeam() {
-        FileIo.whileWriting(null, null);
-    }
+    @RegisterExtension
+    final HostWritesHeld held = new HostWritesHeld();
 
     /** Before: the writes' replies were lost and the Tmkdir sent after the swap made its directory on the host. */
     @Test
     void aRevokedVmsWritesAreAnsweredAndWhatItSentAfterTheSwapNeverRuns() throws Exception {
-        TestPki pki = IdentityRig.pki(tmp.resolve("pki"), "a");
-        TestPki other = IdentityRig.pki(tmp.resolve("other"), "a");
-        int port = freePort();
-        String vms = """
-                a:
-                  listen: tls:127.0.0.1:%d
-                  client-cert: {ca: %s, subject: "CN=a"}
-                  shares: {a: {path: %%A, access: read-write}}
-                """;
-        try (IdentityRig rig = new IdentityRig(tmp)
-                        .start(vms.formatted(port, pki.dir().resolve(TestPki.CA_CERT)), IdentityRig.serverTls(pki));
-                P9Client c = P9Client.open(new InetSocketAddress("127.0.0.1", port), MSIZE, client(pki))) {
-            c.attach(0, "root", "a", 0);
+        try (TlsVmConnected a = TlsVmConnected.start(tmp, "read-write")) {
+            IdentityRig rig = a.rig;
+            P9Client c = a.client;
             List<PendingCall> writes = new ArrayList<>();
-            CountDownLatch allOnHost = new CountDownLatch(WORKERS);
-            CountDownLatch reloaded = new CountDownLatch(1);
             for (int fid = 1; fid <= WORKERS; fid++) {
                 c.walk(0, fid);
                 c.lcreate(fid, "f" + fid, O_RDWR | O_DSYNC, 0644, 0);
             }
-            FileIo.whileWriting(() -> {}, () -> {
-                allOnHost.countDown();
-                awaitQuietly(reloaded);
-            });
+            CountDownLatch allOnHost = held.afterTheirBytes(WORKERS);
             for (int fid = 1; fid <= WORKERS; fid++) {
                 writes.add(c.send(new TMessage.Twrite(fid, 0, Unpooled.wrappedBuffer(BYTES))));
             }
             assertTrue(allOnHost.await(10, TimeUnit.SECONDS), "the writes hold every worker");
 
-            rig.write(vms.formatted(port, other.dir().resolve(TestPki.CA_CERT)));
-            assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, rig.holder.reload());
+            a.reloadWithAnotherCa();
             PendingCall mkdir = c.send(new TMessage.Tmkdir(0, "sent-after-the-swap", 0755, 0));
             Thread.sleep(200); // read, and queued in the lane for a worker
-            Set<String> now = rig.holder.current().listeners().keySet();
+            Set<String> now = a.vmsNow();
             assertEquals(1, rig.gateway.closeConnectionsNoLongerIdentified(now::contains), "its CA is no longer a's");
             Thread.sleep(200); // closed at once, or drained
-            reloaded.countDown();
-            List<Object> replies = writes.stream().map(w -> replyOrLoss(c, w)).toList();
-            Object m = replyOrLoss(c, mkdir);
+            held.release();
+            List<Object> replies =
+                    writes.stream().map(w -> ClientEnd.replyOrLoss(c, w)).toList();
+            Object m = ClientEnd.replyOrLoss(c, mkdir);
 
             for (int fid = 1; fid <= WORKERS; fid++) {
                 assertArrayEquals(BYTES, Files.readAllBytes(rig.shareA.resolve("f" + fid)));
             }
             assertEquals(Collections.nCopies(WORKERS, new RMessage.Rwrite(BYTES.length)), replies);
-            waitClosed(c);
+            ClientEnd.closedWithin(c, Duration.ofSeconds(5));
             assertFalse(Files.exists(rig.shareA.resolve("sent-after-the-swap")), "performed: " + m);
             assertEquals(
                     List.of(),
@@ -115,42 +90,6 @@ class RevokedInFlightReplyTest {
                             .toList(),
                     "recorded: " + m);
             assertFalse(c.isOpen(), "the drained connection closes");
-        }
-    }
-
-    private static Object replyOrLoss(P9Client c, PendingCall call) {
-        try {
-            return c.await(call);
-        } catch (Exception lost) {
-            return lost;
-        }
-    }
-
-    private static void waitClosed(P9Client c) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (c.isOpen() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static SslContext client(TestPki pki) throws Exception {
-        return ClientTls.of(
-                pki.dir().resolve("a").resolve(TestPki.CLIENT_CERT),
-                pki.dir().resolve("a").resolve(TestPki.CLIENT_KEY),
-                pki.dir().resolve(TestPki.CA_CERT));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
         }
     }
 }
