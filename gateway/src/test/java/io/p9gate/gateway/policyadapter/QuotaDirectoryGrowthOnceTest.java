@@ -9,17 +9,15 @@ import io.p9gate.gateway.backend.FileIo;
 import io.p9gate.gateway.ops.TestSession;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.TMessage;
-import io.p9gate.policy.quota.Usage;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,9 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the same growth two or more times, and the live count drifted above what a restart's scan measures.
  */
 class QuotaDirectoryGrowthOnceTest {
-    private static final String VM = "alpha";
-    private static final String SCOPE = "vm.alpha.share.data.quotas[0]";
-    private static final int ROOT = TestSession.ROOT;
     private static final String LONG_NAME = "n".repeat(240);
     /** Only bounds how long a broken build takes to fail; nothing is asserted about time. */
     private static final long FAILURE_BOUND_SECONDS = 60;
@@ -42,6 +37,9 @@ class QuotaDirectoryGrowthOnceTest {
     @TempDir
     Path tmp;
 
+    @RegisterExtension
+    final AlphaQuotaSession alpha = new AlphaQuotaSession();
+
     QuotaPolicyRig rig;
     TestSession s;
 
@@ -49,31 +47,9 @@ class QuotaDirectoryGrowthOnceTest {
     void setUp() throws Exception {
         Path data = Files.createDirectories(tmp.resolve("data"));
         Files.createDirectories(data.resolve("a/d"));
-        rig = new QuotaPolicyRig(tmp, VM, data, "{path: /a, bytes: 1GiB, inodes: 100000}");
-        s = TestSession.open(rig.shares, rig.listener);
-        s.call(new TMessage.Tattach(ROOT, TMessage.NOFID, "root", "data", 0));
-        s.walk(ROOT, 1, "a", "d");
-    }
-
-    @AfterEach
-    void tearDown() {
-        Entries.whileMaking(null);
-        FileIo.whileCreating(null);
-        if (s != null) {
-            s.close();
-        }
-        if (rig != null) {
-            rig.close();
-        }
-    }
-
-    private Usage rescanned() {
-        return new PolicyQuotas(rig.holder.current()).usage(VM).get(SCOPE);
-    }
-
-    private Usage live() {
-        Map<String, Usage> now = rig.quotas.usage(VM);
-        return now.get(SCOPE);
+        alpha.open(tmp, data, "a", "d");
+        rig = alpha.rig;
+        s = alpha.s;
     }
 
     @Test
@@ -84,8 +60,8 @@ class QuotaDirectoryGrowthOnceTest {
         for (int i = 0; i < 40; i++) {
             s.call(new TMessage.Trenameat(1, "s" + i, 1, LONG_NAME + i));
         }
-        assertTrue(rescanned().bytes() > 0, "the directory grew past its first block: " + rescanned());
-        assertEquals(rescanned(), live());
+        assertTrue(alpha.rescanned().bytes() > 0, "the directory grew past its first block: " + alpha.rescanned());
+        assertEquals(alpha.rescanned(), alpha.live());
     }
 
     @Test
@@ -109,8 +85,8 @@ class QuotaDirectoryGrowthOnceTest {
         });
         s.call(new TMessage.Tmkdir(1, "first", 0755, 0));
         Entries.whileMaking(null);
-        assertTrue(rescanned().bytes() > 0, "the directory grew past its first block: " + rescanned());
-        assertEquals(rescanned(), live());
+        assertTrue(alpha.rescanned().bytes() > 0, "the directory grew past its first block: " + alpha.rescanned());
+        assertEquals(alpha.rescanned(), alpha.live());
     }
 
     /**
@@ -134,7 +110,7 @@ class QuotaDirectoryGrowthOnceTest {
         s.lcreate(4, "kept", O_RDWR_CREAT, 0644);
         s.write(4, 0, new byte[64 * 1024]);
         s.clunk(4);
-        assertTrue(live().bytes() > 64 * 1024, "the directory grew past its first block: " + live());
+        assertTrue(alpha.live().bytes() > 64 * 1024, "the directory grew past its first block: " + alpha.live());
         AtomicReference<Exception> failed = new AtomicReference<>();
         // While a Tlcreate in D is between its two looks at D, the VM's other requests empty and remove D.
         FileIo.whileCreating(() -> {
@@ -154,7 +130,7 @@ class QuotaDirectoryGrowthOnceTest {
         assertNull(failed.get(), "the VM's other requests failed: " + failed.get());
         s.clunk(2);
         s.clunk(3);
-        assertEquals(rescanned(), live());
+        assertEquals(alpha.rescanned(), alpha.live());
     }
 
     /**
@@ -190,7 +166,7 @@ class QuotaDirectoryGrowthOnceTest {
         assertTrue(refused.get() instanceof P9Exception, "the rename over a non-empty directory fails: " + refused);
         assertTrue(grownTo[0] > 4096, "the create grew the directory past its first block: " + grownTo[0]);
         s.clunk(3);
-        assertEquals(rescanned(), live());
+        assertEquals(alpha.rescanned(), alpha.live());
     }
 
     /**
@@ -212,8 +188,8 @@ class QuotaDirectoryGrowthOnceTest {
         s.call(new TMessage.Tlcreate(3, "f", O_RDWR_CREAT, 0644, 0));
         assertNull(failed.get(), "the host's changes or the reload failed: " + failed.get());
         s.clunk(3);
-        assertTrue(rescanned().bytes() > 0, "the directory grew past its first block: " + rescanned());
-        assertEquals(rescanned(), live());
+        assertTrue(alpha.rescanned().bytes() > 0, "the directory grew past its first block: " + alpha.rescanned());
+        assertEquals(alpha.rescanned(), alpha.live());
     }
 
     private void removedBeforeTheCreateInItCounted(TMessage.FileRequest removal) throws Exception {
@@ -239,7 +215,7 @@ class QuotaDirectoryGrowthOnceTest {
         assertTrue(grownTo[0] > 4096, "the create grew the directory past its first block: " + grownTo[0]);
         s.clunk(2);
         s.clunk(3);
-        assertEquals(rescanned(), live());
+        assertEquals(alpha.rescanned(), alpha.live());
     }
 
     /** The directory E made on the host with 16 long names (its first block full), and the count rebuilt. */

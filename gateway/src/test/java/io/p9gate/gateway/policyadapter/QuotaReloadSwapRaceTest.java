@@ -12,9 +12,9 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,9 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  * handle closes, growth the new book never had: the live count below a restart's scan by what that write added.
  */
 class QuotaReloadSwapRaceTest {
-    private static final String VM = "alpha";
-    private static final String SCOPE = "vm.alpha.share.data.quotas[0]";
-    private static final int ROOT = TestSession.ROOT;
     private static final int O_RDWR_CREAT = 02 | 0100;
     private static final int KEPT = 4096;
     private static final int WRITTEN = 64 * 1024;
@@ -35,6 +32,9 @@ class QuotaReloadSwapRaceTest {
     @TempDir
     Path tmp;
 
+    @RegisterExtension
+    final AlphaQuotaSession alpha = new AlphaQuotaSession();
+
     QuotaPolicyRig rig;
     TestSession s;
 
@@ -43,21 +43,9 @@ class QuotaReloadSwapRaceTest {
         Path data = Files.createDirectories(tmp.resolve("data"));
         Files.createDirectories(data.resolve("a"));
         Files.write(data.resolve("a/other"), new byte[3000]);
-        rig = new QuotaPolicyRig(tmp, VM, data, "{path: /a, bytes: 1GiB, inodes: 100000}");
-        s = TestSession.open(rig.shares, rig.listener);
-        s.call(new TMessage.Tattach(ROOT, TMessage.NOFID, "root", "data", 0));
-        s.walk(ROOT, 1, "a");
-    }
-
-    @AfterEach
-    void tearDown() {
-        FileIo.whileWriting(null, null);
-        if (s != null) {
-            s.close();
-        }
-        if (rig != null) {
-            rig.close();
-        }
+        alpha.open(tmp, data, "a");
+        rig = alpha.rig;
+        s = alpha.s;
     }
 
     @Test
@@ -94,11 +82,11 @@ class QuotaReloadSwapRaceTest {
         swapped.countDown();
         assertEquals(WRITTEN, write.get(FAILURE_BOUND_SECONDS, TimeUnit.SECONDS));
         FileIo.whileWriting(null, null);
-        Usage open = rig.live(VM, SCOPE);
+        Usage open = alpha.live();
         s.clunk(2);
-        Usage closed = rig.live(VM, SCOPE);
+        Usage closed = alpha.live();
         assertAll(
                 () -> assertEquals(new Usage(3000 + KEPT + WRITTEN, 2), open, "counted while the file is open"),
-                () -> assertEquals(rig.rescanned(VM, SCOPE), closed, "counted once it is closed"));
+                () -> assertEquals(alpha.rescanned(), closed, "counted once it is closed"));
     }
 }
