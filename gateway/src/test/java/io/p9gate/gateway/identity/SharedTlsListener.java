@@ -1,5 +1,10 @@
 package io.p9gate.gateway.identity;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.ClientTls;
 import io.p9gate.gateway.client.P9Client;
@@ -12,7 +17,10 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -20,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * VMs a and b on one {@code tls:} listener of a free loopback port, each named by its client certificate's subject
@@ -52,6 +61,40 @@ record SharedTlsListener(TestPki pki, ServerTls serverTls, int port) {
                         dir.resolve(TestPki.CLIENT_CERT),
                         dir.resolve(TestPki.CLIENT_KEY),
                         pki.dir().resolve(TestPki.CA_CERT)));
+    }
+
+    /** A TLS 1.3 client presenting a certificate of {@code subject} that it signed itself; it trusts this CA. */
+    SslContext selfSignedClient(X500Principal subject) throws Exception {
+        KeyPair mine = TlsPeerIdentityTest.newKeyPair();
+        X509Certificate selfSigned =
+                TlsPeerIdentityTest.mint(subject, mine.getPublic(), subject, mine.getPrivate(), Instant.now(), false);
+        return SslContextBuilder.forClient()
+                .sslProvider(SslProvider.JDK)
+                .protocols("TLSv1.3")
+                .keyManager(mine.getPrivate(), selfSigned)
+                .trustManager(pki.dir().resolve(TestPki.CA_CERT).toFile())
+                .build();
+    }
+
+    /** Connects with {@code client} and asks for a session: the gateway must refuse it before any 9P reply. */
+    void assertRefused(SslContext client) {
+        assertThrows(IOException.class, () -> {
+            try (P9Client c = P9Client.connect(new InetSocketAddress("127.0.0.1", port), 8192, client)) {
+                c.version(8192, "9P2000.L");
+                c.attach(0, "root", "a", 0);
+            }
+        });
+    }
+
+    /** Sends {@code hello} on a connection of its own and reads what the gateway answers (an alert) until it closes. */
+    void helloUntilClosed(byte[] hello) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.getOutputStream().write(hello);
+            s.setSoTimeout(10_000);
+            while (s.getInputStream().read() >= 0) {
+                // the alert, then the gateway closes the connection
+            }
+        }
     }
 
     /** Adds to {@code into} {@code n} connections from 127.0.0.2, another loopback address, that never handshake. */

@@ -1,25 +1,14 @@
 package io.p9gate.gateway.identity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import io.p9gate.audit.DetailWords;
-import io.p9gate.gateway.certs.TestPki;
-import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.testing.LoggedLines;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.cert.X509Certificate;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import javax.net.ssl.SNIHostName;
@@ -52,28 +41,15 @@ class TlsPeerTextLogLineAttackTest {
     @Test
     void aCertificateSubjectCannotForgeOrColourALogLine() throws Exception {
         SharedTlsListener listener = SharedTlsListener.create(tmp);
-        KeyPair mine = TlsPeerIdentityTest.newKeyPair();
         // Built from its encoding: the string parser takes no ';' (RFC 1779's separator) nor some controls.
         X500Principal hostile = new X500Principal(new X500NameBuilder()
                 .addRDN(BCStyle.CN, "x\n" + FORGED + "\u001b[2J\u001b]0;t\u0007\u009b1m\u202egnp")
                 .build()
                 .getEncoded());
-        X509Certificate selfSigned =
-                TlsPeerIdentityTest.mint(hostile, mine.getPublic(), hostile, mine.getPrivate(), Instant.now(), false);
-        SslContext client = SslContextBuilder.forClient()
-                .sslProvider(SslProvider.JDK)
-                .protocols("TLSv1.3")
-                .keyManager(mine.getPrivate(), selfSigned)
-                .trustManager(listener.pki().dir().resolve(TestPki.CA_CERT).toFile())
-                .build();
+        SslContext client = listener.selfSignedClient(hostile);
         try (LoggedLines logged = new LoggedLines("io.p9gate.gateway.server.RefusedPeers");
                 IdentityRig rig = new IdentityRig(tmp).start(listener.vms(""), listener.serverTls())) {
-            assertThrows(IOException.class, () -> {
-                try (P9Client c = P9Client.connect(new InetSocketAddress("127.0.0.1", listener.port()), 8192, client)) {
-                    c.version(8192, "9P2000.L");
-                    c.attach(0, "root", "a", 0);
-                }
-            });
+            listener.assertRefused(client);
             assertEquals(1, rig.refusals().size(), rig.records.toString());
             assertOneEscapedLine(logged, "CN%3dx\\n" + DetailWords.word(FORGED));
         }
@@ -84,13 +60,8 @@ class TlsPeerTextLogLineAttackTest {
         SharedTlsListener listener = SharedTlsListener.create(tmp);
         byte[] hello = clientHello("x\n" + FORGED + "\u001b[2J");
         try (LoggedLines logged = new LoggedLines("io.p9gate.gateway.server.RefusedPeers");
-                IdentityRig rig = new IdentityRig(tmp).start(listener.vms(""), listener.serverTls());
-                Socket s = new Socket("127.0.0.1", listener.port())) {
-            s.getOutputStream().write(hello);
-            s.setSoTimeout(10_000);
-            while (s.getInputStream().read() >= 0) {
-                // the alert, then the gateway closes the connection
-            }
+                IdentityRig rig = new IdentityRig(tmp).start(listener.vms(""), listener.serverTls())) {
+            listener.helloUntilClosed(hello);
             assertEquals(1, rig.refusals().size(), rig.records.toString());
             assertOneEscapedLine(logged, "name%3dx\\n" + DetailWords.word(FORGED));
         }

@@ -2,25 +2,16 @@ package io.p9gate.gateway.identity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import io.p9gate.audit.DetailWords;
 import io.p9gate.gateway.certs.Fingerprint;
 import io.p9gate.gateway.certs.TestPki;
-import io.p9gate.gateway.client.P9Client;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import javax.security.auth.x500.X500Principal;
@@ -47,7 +38,6 @@ class TlsPeerTextRecordWordsAttackTest {
         SharedTlsListener listener = SharedTlsListener.create(tmp);
         String victim =
                 Fingerprint.sha256(certificate(listener.pki().dir().resolve("a").resolve(TestPki.CLIENT_CERT)));
-        KeyPair mine = TlsPeerIdentityTest.newKeyPair();
         // A CN is at most 64 characters (RFC 5280): half of a's fingerprint, as an operator would look it up.
         String named = "certificate sha256 " + victim.substring(0, 32);
         X500Principal hostile = new X500Principal(new X500NameBuilder()
@@ -55,21 +45,9 @@ class TlsPeerTextRecordWordsAttackTest {
                 .addRDN(BCStyle.O, "\"é\" peer=evil\n(CN=a")
                 .build()
                 .getEncoded());
-        X509Certificate selfSigned =
-                TlsPeerIdentityTest.mint(hostile, mine.getPublic(), hostile, mine.getPrivate(), Instant.now(), false);
-        SslContext client = SslContextBuilder.forClient()
-                .sslProvider(SslProvider.JDK)
-                .protocols("TLSv1.3")
-                .keyManager(mine.getPrivate(), selfSigned)
-                .trustManager(listener.pki().dir().resolve(TestPki.CA_CERT).toFile())
-                .build();
+        SslContext client = listener.selfSignedClient(hostile);
         try (IdentityRig rig = new IdentityRig(tmp).start(listener.vms(""), listener.serverTls())) {
-            assertThrows(IOException.class, () -> {
-                try (P9Client c = P9Client.connect(new InetSocketAddress("127.0.0.1", listener.port()), 8192, client)) {
-                    c.version(8192, "9P2000.L");
-                    c.attach(0, "root", "a", 0);
-                }
-            });
+            listener.assertRefused(client);
             assertEquals(1, rig.refusals().size(), rig.records.toString());
             String detail = rig.refusals().getFirst().request().detail();
             String reason = detail.substring(detail.indexOf(" reason=") + 1);
@@ -86,13 +64,8 @@ class TlsPeerTextRecordWordsAttackTest {
     void aServerNameIsOneWordOfTheRecord() throws Exception {
         SharedTlsListener listener = SharedTlsListener.create(tmp);
         byte[] hello = TlsPeerTextLogLineAttackTest.clientHello("x phase=intent repeat_of=1 peer=evil");
-        try (IdentityRig rig = new IdentityRig(tmp).start(listener.vms(""), listener.serverTls());
-                Socket s = new Socket("127.0.0.1", listener.port())) {
-            s.getOutputStream().write(hello);
-            s.setSoTimeout(10_000);
-            while (s.getInputStream().read() >= 0) {
-                // the alert, then the gateway closes the connection
-            }
+        try (IdentityRig rig = new IdentityRig(tmp).start(listener.vms(""), listener.serverTls())) {
+            listener.helloUntilClosed(hello);
             assertEquals(1, rig.refusals().size(), rig.records.toString());
             String detail = rig.refusals().getFirst().request().detail();
             List<String> words = Arrays.asList(detail.split(" "));

@@ -1,23 +1,12 @@
 package io.p9gate.gateway.identity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
-import io.p9gate.gateway.certs.TestPki;
-import io.p9gate.gateway.client.P9Client;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.MessageDigest;
-import java.security.cert.X509Certificate;
-import java.time.Instant;
 import java.util.Collections;
 import java.util.HexFormat;
 import javax.security.auth.x500.X500Principal;
@@ -43,27 +32,14 @@ class TlsRefusalRecordSizeAttackTest {
     @Test
     void aLongCertificateSubjectTakesABoundedRecord() throws Exception {
         SharedTlsListener listener = SharedTlsListener.create(tmp);
-        KeyPair mine = TlsPeerIdentityTest.newKeyPair();
         X500NameBuilder name = new X500NameBuilder();
         for (int i = 0; i < 120; i++) {
             name.addRDN(BCStyle.OU, i + " " + "x y ".repeat(14)); // spaces: each three bytes of a record word
         }
         X500Principal hostile = new X500Principal(name.build().getEncoded());
-        X509Certificate selfSigned =
-                TlsPeerIdentityTest.mint(hostile, mine.getPublic(), hostile, mine.getPrivate(), Instant.now(), false);
-        SslContext client = SslContextBuilder.forClient()
-                .sslProvider(SslProvider.JDK)
-                .protocols("TLSv1.3")
-                .keyManager(mine.getPrivate(), selfSigned)
-                .trustManager(listener.pki().dir().resolve(TestPki.CA_CERT).toFile())
-                .build();
+        SslContext client = listener.selfSignedClient(hostile);
         try (IdentityRig rig = new IdentityRig(tmp).start(listener.vms(""), listener.serverTls())) {
-            assertThrows(IOException.class, () -> {
-                try (P9Client c = P9Client.connect(new InetSocketAddress("127.0.0.1", listener.port()), 8192, client)) {
-                    c.version(8192, "9P2000.L");
-                    c.attach(0, "root", "a", 0);
-                }
-            });
+            listener.assertRefused(client);
             assertEquals(1, rig.refusals().size(), rig.records.toString());
             String detail = rig.refusals().getFirst().request().detail();
             assertTrue(detail.contains("is no VM's"), detail);
@@ -83,13 +59,8 @@ class TlsRefusalRecordSizeAttackTest {
         String placeholderLabels = String.join(".", Collections.nCopies(150, "z".repeat(60)));
         byte[] hello =
                 TlsPeerTextLogLineAttackTest.clientHello(" ".repeat(placeholderLabels.length()), placeholderLabels);
-        try (IdentityRig rig = new IdentityRig(tmp).start(listener.vms(""), listener.serverTls());
-                Socket s = new Socket("127.0.0.1", listener.port())) {
-            s.getOutputStream().write(hello);
-            s.setSoTimeout(10_000);
-            while (s.getInputStream().read() >= 0) {
-                // the alert, then the gateway closes the connection
-            }
+        try (IdentityRig rig = new IdentityRig(tmp).start(listener.vms(""), listener.serverTls())) {
+            listener.helloUntilClosed(hello);
             assertEquals(1, rig.refusals().size(), rig.records.toString());
             String detail = rig.refusals().getFirst().request().detail();
             assertTrue(detail.contains("TLS handshake failed"), detail);
