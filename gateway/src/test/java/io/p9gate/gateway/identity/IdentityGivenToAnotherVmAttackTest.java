@@ -17,9 +17,7 @@ import io.p9gate.gateway.server.PeerIdentifier;
 import io.p9gate.gateway.server.PeerVerdict;
 import io.p9gate.policy.PolicyHolder;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -76,7 +74,7 @@ class IdentityGivenToAnotherVmAttackTest {
     @Test
     void aCertificatePinMovedToAnotherVmClosesItsConnectionWithARecordedRefusal() throws Exception {
         TestPki pki = IdentityRig.pki(tmp.resolve("pki"), "a");
-        int port = freePort();
+        int port = IdentityRig.freePort();
         String vms = """
                 a:
                   listen: tls:127.0.0.1:%d
@@ -144,7 +142,7 @@ class IdentityGivenToAnotherVmAttackTest {
     @Test
     void aVmAReloadAddedToASharedListenerIsARecordedRefusalUntilTheRestart() throws Exception {
         TestPki pki = IdentityRig.pki(tmp.resolve("pki"), "a", "c");
-        int port = freePort();
+        int port = IdentityRig.freePort();
         Object ca = pki.dir().resolve(TestPki.CA_CERT);
         String a = """
                 a:
@@ -289,11 +287,5 @@ class IdentityGivenToAnotherVmAttackTest {
         c.walk(0, fid, name);
         c.lopen(fid, 0);
         return new String(c.read(fid, 0, 100), StandardCharsets.UTF_8);
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
     }
 }

@@ -19,6 +19,9 @@ import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.gateway.session.SessionSettings;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.PolicyHolder;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -138,6 +141,13 @@ final class IdentityRig implements AutoCloseable {
             pki.issueClient(vm, Duration.ofDays(1));
         }
         return pki;
+    }
+
+    /** A loopback TCP port free now, for a policy's {@code tls:} listener to bind. */
+    static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
     }
 
     /** The server side of {@code pki}: its server certificate and key. */

@@ -10,9 +10,7 @@ import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.server.ServerTls;
 import io.p9gate.policy.PolicyHolder;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,7 +37,7 @@ class PendingListenerChangeTest {
     void aPendingTlsListenerChangeKeepsTheConnectionButARevocationClosesIt() throws Exception {
         TestPki pki = IdentityRig.pki(tmp.resolve("pki"), "a");
         ServerTls serverTls = IdentityRig.serverTls(pki);
-        int before = freePort();
+        int before = IdentityRig.freePort();
         String vms = """
                 a:
                   listen: tls:127.0.0.1:%d
@@ -58,7 +56,7 @@ class PendingListenerChangeTest {
                 c.attach(0, "root", "a", 0);
                 assertEquals("VM a's view", read(c, 1));
 
-                rig.write(vms.formatted(freePort(), ca, crl));
+                rig.write(vms.formatted(IdentityRig.freePort(), ca, crl));
                 assertEquals(0, reloadAndReidentify(rig), "a listen: change, bound at restart, closes nothing");
                 assertEquals("VM a's view", read(c, 2), "the mount still works");
 
@@ -127,12 +125,6 @@ class PendingListenerChangeTest {
         c.walk(0, fid, "a.txt");
         c.lopen(fid, 0);
         return new String(c.read(fid, 0, 100), StandardCharsets.UTF_8);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
     }
 
     private static long uid() {

@@ -36,7 +36,7 @@ class RefusedDevicePeerPlaceAttackTest {
 
     @Test
     void aLocalProcessTakesNoneOfTheVmsPlacesWhileItsLoopIsBusy() throws Exception {
-        int port = IdentityGivenToAnotherVmAttackTest.freePort();
+        int port = IdentityRig.freePort();
         CountDownLatch release = new CountDownLatch(1);
         try (IdentityRig rig = new IdentityRig(tmp).start("""
                 a:

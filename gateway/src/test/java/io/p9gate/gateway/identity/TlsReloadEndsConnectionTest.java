@@ -36,7 +36,7 @@ class TlsReloadEndsConnectionTest {
         try (TlsVmConnected a = TlsVmConnected.start(tmp, "read-only")) {
             assertEquals("VM a's view", read(a.client, 1));
 
-            a.reload(TlsVmConnected.vm("b", TlsVmConnected.freePort(), a.ca, "read-only"));
+            a.reload(TlsVmConnected.vm("b", IdentityRig.freePort(), a.ca, "read-only"));
             Set<String> now = a.vmsNow();
             assertEquals(0, a.rig.gateway.closeConnectionsNoLongerIdentified(now::contains), "a is no VM's now");
             assertEquals(1, a.rig.gateway.closeConnectionsOf(v -> !now.contains(v)), "the removed VM's connection");

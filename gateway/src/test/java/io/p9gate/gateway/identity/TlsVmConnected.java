@@ -6,10 +6,7 @@ import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.ClientTls;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.policy.PolicyHolder;
-import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -49,7 +46,7 @@ final class TlsVmConnected implements AutoCloseable {
     static TlsVmConnected start(Path tmp, String access) throws Exception {
         TestPki pki = IdentityRig.pki(tmp.resolve("pki"), "a");
         TestPki other = IdentityRig.pki(tmp.resolve("other"), "a");
-        int port = freePort();
+        int port = IdentityRig.freePort();
         Path ca = pki.dir().resolve(TestPki.CA_CERT);
         IdentityRig rig = new IdentityRig(tmp);
         try {
@@ -88,12 +85,6 @@ final class TlsVmConnected implements AutoCloseable {
     /** The VMs of the policy now served. */
     Set<String> vmsNow() {
         return rig.holder.current().listeners().keySet();
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
     }
 
     @Override

@@ -18,7 +18,6 @@ import io.p9gate.gateway.server.PeerIdentifier;
 import io.p9gate.gateway.server.ServerTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -48,14 +47,8 @@ class TransportNotAttachIdentityAttackTest {
     void pki() throws Exception {
         pki = IdentityRig.pki(tmp.resolve("pki"), "a", "b");
         serverTls = IdentityRig.serverTls(pki);
-        portA = freePort();
-        portB = freePort();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
+        portA = IdentityRig.freePort();
+        portB = IdentityRig.freePort();
     }
 
     private IdentityRig start() throws Exception {

@@ -14,9 +14,7 @@ import io.p9gate.gateway.server.PeerFacts;
 import io.p9gate.gateway.server.PeerIdentifier;
 import io.p9gate.gateway.server.PeerVerdict;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -101,7 +99,7 @@ class VsockAndDeviceListenerTest {
      */
     @Test
     void aProcessOfThisHostIsNotTheVmOfADeviceBoundListener() throws Exception {
-        int port = freePort();
+        int port = IdentityRig.freePort();
         try (IdentityRig rig = new IdentityRig(tmp).start("""
                 a:
                   listen: tcp:127.0.0.1:%d%%lo
@@ -128,7 +126,7 @@ class VsockAndDeviceListenerTest {
 
     @Test
     void aDeviceThatDoesNotExistStopsTheStartWithOneLine() throws Exception {
-        int port = freePort();
+        int port = IdentityRig.freePort();
         IOException e = assertThrows(
                 IOException.class,
                 () -> new IdentityRig(tmp).start("""
@@ -140,11 +138,5 @@ class VsockAndDeviceListenerTest {
         assertTrue(e.getMessage().contains("cannot listen on tcp:127.0.0.1:" + port + "%nosuchdev0"), e.getMessage());
         assertTrue(
                 e.getMessage().contains("cannot bind to network interface nosuchdev0: No such device"), e.getMessage());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
     }
 }
