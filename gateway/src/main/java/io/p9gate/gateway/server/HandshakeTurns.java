@@ -8,6 +8,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -30,7 +31,7 @@ final class HandshakeTurns {
     private final Consumer<InetAddress> starting;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
-    private final Map<InetAddress, ArrayDeque<Runnable>> queues = new HashMap<>();
+    private final Map<InetAddress, ArrayDeque<Step>> queues = new HashMap<>();
     /** Addresses with queued tasks, in turn order. */
     private final ArrayDeque<InetAddress> turns = new ArrayDeque<>();
 
@@ -46,18 +47,30 @@ final class HandshakeTurns {
         this.starting = starting;
     }
 
+    /** A handshake task, and whether its connection is still open. */
+    private record Step(Runnable task, BooleanSupplier open) {}
+
     /** Where the handshake tasks of a connection from {@code peer} go. */
     Executor of(InetAddress peer) {
-        return task -> execute(peer, task);
+        return of(peer, () -> true);
     }
 
-    private void execute(InetAddress peer, Runnable task) {
+    /**
+     * Where the handshake tasks of a connection from {@code peer} go, dropped unrun once {@code open} says it is
+     * closed: run, a step queued behind other addresses' checked the certificate of a connection its handshake
+     * timeout had already ended, and recorded a second refusal for it (HandshakeTurnsTest).
+     */
+    Executor of(InetAddress peer, BooleanSupplier open) {
+        return task -> execute(peer, new Step(task, open));
+    }
+
+    private void execute(InetAddress peer, Step task) {
         lock.lock();
         try {
             if (shutdown) {
                 throw new RejectedExecutionException("the listener is closed");
             }
-            ArrayDeque<Runnable> queue = queues.get(peer);
+            ArrayDeque<Step> queue = queues.get(peer);
             if (queue == null) {
                 queue = new ArrayDeque<>();
                 queues.put(peer, queue);
@@ -116,26 +129,30 @@ final class HandshakeTurns {
         }
     }
 
-    /** The next address's next task, waiting for one; null once shut down. */
+    /** The next address's next task of an open connection, waiting for one; null once shut down. */
     private Runnable next() {
         lock.lock();
         try {
-            while (turns.isEmpty()) {
-                if (shutdown) {
-                    return null;
+            while (true) {
+                while (turns.isEmpty()) {
+                    if (shutdown) {
+                        return null;
+                    }
+                    work.awaitUninterruptibly();
                 }
-                work.awaitUninterruptibly();
+                InetAddress peer = turns.pollFirst();
+                ArrayDeque<Step> queue = queues.get(peer);
+                Step step = queue.pollFirst();
+                if (queue.isEmpty()) {
+                    queues.remove(peer); // an address without handshakes in progress keeps nothing
+                } else {
+                    turns.addLast(peer);
+                }
+                if (step.open().getAsBoolean()) {
+                    starting.accept(peer);
+                    return step.task();
+                }
             }
-            InetAddress peer = turns.pollFirst();
-            ArrayDeque<Runnable> queue = queues.get(peer);
-            Runnable task = queue.pollFirst();
-            starting.accept(peer);
-            if (queue.isEmpty()) {
-                queues.remove(peer); // an address without handshakes in progress keeps nothing
-            } else {
-                turns.addLast(peer);
-            }
-            return task;
         } finally {
             lock.unlock();
         }

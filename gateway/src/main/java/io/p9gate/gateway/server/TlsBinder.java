@@ -83,7 +83,7 @@ final class TlsBinder implements ListenerBinder {
                                             connection.alloc(),
                                             remote.getHostString(),
                                             remote.getPort(),
-                                            handshakes.of(remote.getAddress())));
+                                            handshakes.of(remote.getAddress(), connection::isActive)));
         } catch (IOException e) {
             ListenerBinder.settle(
                     connection,
