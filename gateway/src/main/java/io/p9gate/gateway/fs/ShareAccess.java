@@ -1,6 +1,7 @@
 package io.p9gate.gateway.fs;
 
 import io.p9gate.gateway.session.ConnectionContext;
+import io.p9gate.gateway.session.IdentityInForce;
 import io.p9gate.policy.dialect.Dialect;
 import java.util.List;
 
@@ -44,8 +45,9 @@ public interface ShareAccess {
     /**
      * The choke point of one session of {@code vm}, recording in {@code audit}.
      *
-     * @param served the share directories this session was given ({@link #sharesOf} when it opened): a reload that
-     *               gives one of its shares another directory must not apply that directory's rules to the old one
+     * @param served   the share directories this session was given ({@link #sharesOf} when it opened): a reload that
+     *                 gives one of its shares another directory must not apply that directory's rules to the old one
+     * @param identity whether the connection is still {@code vm}: a decision of a request it no longer is refuses it
      */
-    GuardedFs guard(String vm, long sessionId, List<ShareDir> served, AuditTrail audit);
+    GuardedFs guard(String vm, long sessionId, List<ShareDir> served, AuditTrail audit, IdentityInForce identity);
 }

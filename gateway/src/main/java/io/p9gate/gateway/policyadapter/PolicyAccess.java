@@ -7,6 +7,7 @@ import io.p9gate.gateway.fs.HostIds;
 import io.p9gate.gateway.fs.RequestArgs;
 import io.p9gate.gateway.fs.ShareDir;
 import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.session.IdentityInForce;
 import io.p9gate.policy.DecisionRequest;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.ids.IdMap;
@@ -39,14 +40,24 @@ public final class PolicyAccess implements AccessPolicy {
      */
     static final List<String> SHARE_MOVED_RULE = List.of("share-moved");
 
+    /**
+     * A request of a connection the policy that decided it no longer takes for its VM (a reload revoked its
+     * certificate, changed its {@code peer:}, gave its socket to another VM, removed the VM): EACCES, as a VM the
+     * policy does not have is refused everything, until the pass after the reload closes the connection.
+     */
+    static final List<String> IDENTITY_REVOKED_RULE = List.of("identity-revoked");
+
     private final Supplier<PolicyEngine> engine;
     /** Share name to the host directory the session serves under it; null: not checked (decision tests). */
     private final Map<String, Path> served;
+    /** Whether the session's connection is still its VM, asked after each decision. */
+    private final IdentityInForce identity;
 
     /** Decides for any share, whatever directory it is served from: for tests of the decisions alone. */
     public PolicyAccess(Supplier<PolicyEngine> engine) {
         this.engine = engine;
         this.served = null;
+        this.identity = IdentityInForce.LISTENER_IS_VM;
     }
 
     /**
@@ -56,12 +67,18 @@ public final class PolicyAccess implements AccessPolicy {
      * the old one's hidden subtree) must not be applied to it. Every request on such a share is refused.
      */
     public PolicyAccess(Supplier<PolicyEngine> engine, List<ShareDir> served) {
-        this(engine, served.stream().collect(Collectors.toUnmodifiableMap(ShareDir::name, ShareDir::path)));
+        this(engine, served, IdentityInForce.LISTENER_IS_VM);
     }
 
-    private PolicyAccess(Supplier<PolicyEngine> engine, Map<String, Path> served) {
+    /** As {@link #PolicyAccess(Supplier, List)}, for a connection whose VM a reload may revoke: {@code identity}. */
+    public PolicyAccess(Supplier<PolicyEngine> engine, List<ShareDir> served, IdentityInForce identity) {
+        this(engine, served.stream().collect(Collectors.toUnmodifiableMap(ShareDir::name, ShareDir::path)), identity);
+    }
+
+    private PolicyAccess(Supplier<PolicyEngine> engine, Map<String, Path> served, IdentityInForce identity) {
         this.engine = engine;
         this.served = served;
+        this.identity = identity;
     }
 
     /**
@@ -71,11 +88,25 @@ public final class PolicyAccess implements AccessPolicy {
     @Override
     public AccessPolicy pinned() {
         PolicyEngine current = engine.get();
-        return new PolicyAccess(() -> current, served);
+        return new PolicyAccess(() -> current, served, identity);
     }
 
+    /**
+     * The policy's decision, refused if the connection is no longer its VM. The identity is asked after the engine
+     * decided: a decision by a policy swapped in since the connection was last identified then finds that policy (or
+     * a later one) in force and has the connection identified again; asked first, a swap between the two would let
+     * the new policy decide for an identity it revokes. Before, only serve's pass after the swap ended such a
+     * connection, and a request decided meanwhile was served (identity.RequestBeforeReidentificationAttackTest).
+     */
     @Override
     public Decision decide(AccessRequest request) {
+        Decision decision = decideForTheVm(request);
+        return identity.holds()
+                ? decision
+                : Decision.deny(Errno.EACCES, IDENTITY_REVOKED_RULE).by(decision.policyDigest(), decision.hostIds());
+    }
+
+    private Decision decideForTheVm(AccessRequest request) {
         PolicyEngine current = engine.get();
         List<OpKind> kinds = OpKindMapping.of(request);
         boolean single = kinds.size() == 1

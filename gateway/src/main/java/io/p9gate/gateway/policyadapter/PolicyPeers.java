@@ -131,6 +131,12 @@ public final class PolicyPeers implements PeerIdentifier {
         };
     }
 
+    /** The engine in force: each reload that is taken makes a new one. */
+    @Override
+    public Object policyInForce() {
+        return engine.get();
+    }
+
     @Override
     public boolean stillNames(ListenSpec listener, PeerFacts peer, String vm) {
         return decideAgain(listener, peer, vm) instanceof PeerVerdict.Accepted a && a.vm().equals(vm);

@@ -5,6 +5,7 @@ import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.ShareAccess;
 import io.p9gate.gateway.fs.ShareDir;
 import io.p9gate.gateway.session.ConnectionContext;
+import io.p9gate.gateway.session.IdentityInForce;
 import io.p9gate.policy.PolicyEngine;
 import io.p9gate.policy.PolicyHolder;
 import io.p9gate.policy.dialect.Dialect;
@@ -108,7 +109,8 @@ public final class PolicyShares implements ShareAccess {
     }
 
     @Override
-    public GuardedFs guard(String vm, long sessionId, List<ShareDir> served, AuditTrail audit) {
-        return guards.guardedFs(vm, sessionId, served, audit);
+    public GuardedFs guard(
+            String vm, long sessionId, List<ShareDir> served, AuditTrail audit, IdentityInForce identity) {
+        return guards.guardedFs(vm, sessionId, served, audit, identity);
     }
 }

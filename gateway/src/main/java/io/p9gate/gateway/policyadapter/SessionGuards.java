@@ -3,6 +3,7 @@ package io.p9gate.gateway.policyadapter;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.ShareDir;
+import io.p9gate.gateway.session.IdentityInForce;
 import io.p9gate.policy.PolicyEngine;
 import java.util.List;
 import java.util.function.Supplier;
@@ -25,12 +26,15 @@ public final class SessionGuards {
         return quotas;
     }
 
-    /** @param served the share directories the session was given: decisions hold only while the policy names them */
-    GuardedFs guardedFs(String vm, long sessionId, List<ShareDir> served, AuditTrail audit) {
+    /**
+     * @param served   the share directories the session was given: decisions hold only while the policy names them
+     * @param identity whether the connection is still {@code vm}: decisions hold only while it is
+     */
+    GuardedFs guardedFs(String vm, long sessionId, List<ShareDir> served, AuditTrail audit, IdentityInForce identity) {
         return new GuardedFs(
                 vm,
                 sessionId,
-                new PolicyAccess(engine, served),
+                new PolicyAccess(engine, served, identity),
                 audit,
                 ownership.with(new PolicyIds(engine, vm)),
                 quotas.of(vm),

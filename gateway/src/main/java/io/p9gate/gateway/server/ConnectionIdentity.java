@@ -27,7 +27,10 @@ record ConnectionIdentity(ListenSpec listener, PeerFacts facts, String vm) {
                 && a.vm().equals(vm);
     }
 
-    /** As {@link #stillHolds}, neither recorded nor logged: for an address's naming, which is no connection. */
+    /**
+     * As {@link #stillHolds}, neither recorded nor logged: for an address's naming, which is no connection, and for a
+     * request decided before the reload's pass over the open connections ({@link HeldIdentity}), which records it.
+     */
     boolean stillNamedBy(PeerIdentifier identifier) {
         return identifier.stillNames(listener, facts, vm);
     }

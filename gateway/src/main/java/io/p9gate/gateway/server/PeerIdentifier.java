@@ -42,6 +42,15 @@ public interface PeerIdentifier {
     }
 
     /**
+     * What this identifier decides by now: the same object until a reload is taken, another one after it (never null).
+     * A connection found to be still its VM under it need not be decided again until it changes ({@link HeldIdentity}):
+     * one read and one comparison per request.
+     */
+    default Object policyInForce() {
+        return this;
+    }
+
+    /**
      * Why a listener the listener alone names its VM on ({@code unix:}, {@code tcp:}), bound at start for
      * {@code vm}, refuses every new connection under the current policy (a reload gave it to another VM or to none,
      * served from the restart): the refusal to record, or empty while it is still {@code vm}'s. Asked at accept, so a

@@ -88,8 +88,9 @@ final class SessionStarter {
             channel.closeFuture().addListener(f -> admitted.closedWithoutSession());
             place = admitted;
         }
+        SessionSettings identified = settings.forVm(vm).identifiedBy(HeldIdentity.of(channel, identifier));
         if (owner.isPresent()) {
-            serve(channel, budget.get(), settings.forVm(vm), peer, place);
+            serve(channel, budget.get(), identified, peer, place);
         } else {
             // A shared listener's connection leaves the shared loops for its VM's own (LoopMove), where cheap
             // requests may then be served on the loop as on a listener the VM owns.
@@ -97,7 +98,7 @@ final class SessionStarter {
                     channel,
                     loops.of(budget.get()).next(),
                     PeerCausedLog.key(budget.get().vm(), spec.describe()),
-                    () -> serve(channel, budget.get(), settings.forVm(vm).onOwnLoops(true), peer, place));
+                    () -> serve(channel, budget.get(), identified.onOwnLoops(true), peer, place));
         }
     }
 

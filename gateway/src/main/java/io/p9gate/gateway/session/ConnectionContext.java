@@ -18,6 +18,7 @@ import java.util.Objects;
  *                  without a policy, or a listener the policy does not name)
  * @param budget    the budgets of the connection's VM (R-ROB-2), shared with its other connections
  * @param dialect   the 9P dialect Tversion agreed on (R-PROTO-7)
+ * @param identity  whether the connection is still {@code vm} under the policy in force (a reload may revoke it)
  */
 public record ConnectionContext(
         String listener,
@@ -27,7 +28,8 @@ public record ConnectionContext(
         int ioLimit,
         String vm,
         VmBudget budget,
-        Dialect dialect) {
+        Dialect dialect,
+        IdentityInForce identity) {
     /** Bytes of an Rread/Twrite header: size[4] type[1] tag[2] count[4] (+ fid/offset for Twrite). */
     public static final int IO_HEADER = 4 + 1 + 2 + 4 + 4 + 8;
 
@@ -37,12 +39,13 @@ public record ConnectionContext(
         }
         Objects.requireNonNull(vm, "vm");
         Objects.requireNonNull(dialect, "dialect");
+        Objects.requireNonNull(identity, "identity");
     }
 
-    /** A 9P2000.L session. */
+    /** A 9P2000.L session, whose identity nothing revokes but its listener's. */
     public ConnectionContext(
             String listener, String peer, long sessionId, int msize, int ioLimit, String vm, VmBudget budget) {
-        this(listener, peer, sessionId, msize, ioLimit, vm, budget, Dialect.L);
+        this(listener, peer, sessionId, msize, ioLimit, vm, budget, Dialect.L, IdentityInForce.LISTENER_IS_VM);
     }
 
     /** Not identified by the transport (the listener is the VM), without budgets. */

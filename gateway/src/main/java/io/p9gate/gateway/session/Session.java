@@ -488,7 +488,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
                 settings.ioLimit(),
                 settings.vm(),
                 lane.budget(),
-                negotiation.agreed());
+                negotiation.agreed(),
+                settings.identity());
     }
 
     /** From a worker: hands the Tversion's outcome to the event loop, or closes the new handler if it is gone. */

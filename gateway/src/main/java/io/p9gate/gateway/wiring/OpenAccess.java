@@ -10,6 +10,7 @@ import io.p9gate.gateway.fs.ShareAccess;
 import io.p9gate.gateway.fs.ShareDir;
 import io.p9gate.gateway.fs.ShareSafety;
 import io.p9gate.gateway.session.ConnectionContext;
+import io.p9gate.gateway.session.IdentityInForce;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -52,8 +53,10 @@ final class OpenAccess implements ShareAccess {
         return policy.decidesByPath(vm, share);
     }
 
+    /** Without a policy, a connection is its listener's VM for as long as it lasts: nothing to ask {@code identity}. */
     @Override
-    public GuardedFs guard(String vm, long sessionId, List<ShareDir> served, AuditTrail audit) {
+    public GuardedFs guard(
+            String vm, long sessionId, List<ShareDir> served, AuditTrail audit, IdentityInForce identity) {
         return new GuardedFs(vm, sessionId, policy, audit, ChownedIds.UNMAPPED, Quotas.NONE, safety);
     }
 }

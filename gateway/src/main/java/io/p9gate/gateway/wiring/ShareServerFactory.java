@@ -181,7 +181,7 @@ public final class ShareServerFactory implements RequestHandlerFactory {
                 served.add(dir);
             }
         }
-        GuardedFs fs = access.guard(vm, context.sessionId(), List.copyOf(served), audit);
+        GuardedFs fs = access.guard(vm, context.sessionId(), List.copyOf(served), audit, context.identity());
         var sessionLocks =
                 new SessionLocks(locks, context.sessionId(), context.budget().locks());
         SessionShares sessionShares = new SessionShares(mine);

@@ -193,7 +193,8 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
                                     c.ioLimit(),
                                     a.uname(),
                                     c.budget(),
-                                    c.dialect());
+                                    c.dialect(),
+                                    c.identity());
                         }
                         handler = factory.open(c);
                     }

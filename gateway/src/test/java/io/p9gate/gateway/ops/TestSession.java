@@ -104,7 +104,7 @@ public final class TestSession implements AutoCloseable {
         ConnectionContext l = new ConnectionContext(listener, "test", id, msize);
         TestSession s = new TestSession(
                 factory.open(new ConnectionContext(
-                        l.listener(), l.peer(), id, msize, l.ioLimit(), l.vm(), l.budget(), dialect)),
+                        l.listener(), l.peer(), id, msize, l.ioLimit(), l.vm(), l.budget(), dialect, l.identity())),
                 id);
         s.call(new TMessage.Tattach(ROOT, TMessage.NOFID, "root", aname, 0));
         return s;

@@ -9,6 +9,7 @@ import io.p9gate.gateway.fs.Operation;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.session.ConnectionContext;
 import io.p9gate.gateway.session.DialectRefusedException;
+import io.p9gate.gateway.session.IdentityInForce;
 import io.p9gate.gateway.wiring.ShareServerFactory;
 import io.p9gate.policy.dialect.Dialect;
 import java.nio.file.Path;
@@ -22,7 +23,8 @@ class DialectPolicyTest {
     Path tmp;
 
     private static ConnectionContext session(String listener, long id, Dialect dialect) {
-        return new ConnectionContext(listener, "peer-1", id, 8192, 0, "", VmBudget.unlimited("t"), dialect);
+        return new ConnectionContext(
+                listener, "peer-1", id, 8192, 0, "", VmBudget.unlimited("t"), dialect, IdentityInForce.LISTENER_IS_VM);
     }
 
     @Test

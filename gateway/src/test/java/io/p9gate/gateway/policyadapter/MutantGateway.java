@@ -15,6 +15,7 @@ import io.p9gate.gateway.proto.TMessage.FileRequest;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
 import io.p9gate.gateway.session.ConnectionContext;
+import io.p9gate.gateway.session.IdentityInForce;
 import io.p9gate.gateway.session.RequestHandler;
 import io.p9gate.gateway.session.RequestHandlerFactory;
 import io.p9gate.gateway.session.SessionSettings;
@@ -115,11 +116,12 @@ public final class MutantGateway implements AutoCloseable {
         }
 
         @Override
-        public GuardedFs guard(String vm, long sessionId, List<ShareDir> served, AuditTrail audit) {
+        public GuardedFs guard(
+                String vm, long sessionId, List<ShareDir> served, AuditTrail audit, IdentityInForce identity) {
             return new GuardedFs(
                     vm,
                     sessionId,
-                    m.policy().apply(new PolicyAccess(engine, served)),
+                    m.policy().apply(new PolicyAccess(engine, served, identity)),
                     audit,
                     OwnershipMode.automatic(ThisProcess.INSTANCE).with(m.ids().apply(new PolicyIds(engine, vm))),
                     m.quotas().apply(guards.quotas().of(vm)),

@@ -9,6 +9,7 @@ import io.p9gate.gateway.auditing.SignedAuditTrail;
 import io.p9gate.gateway.auditing.SignedLogs;
 import io.p9gate.gateway.budget.VmBudget;
 import io.p9gate.gateway.session.ConnectionContext;
+import io.p9gate.gateway.session.IdentityInForce;
 import io.p9gate.policy.dialect.Dialect;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +40,8 @@ class RefusedDialectRecordsTest {
                             0,
                             "alpha",
                             VmBudget.unlimited("alpha"),
-                            d);
+                            d,
+                            IdentityInForce.LISTENER_IS_VM);
                     RefusedDialect.record(trail, "alpha", c);
                 }
             }
