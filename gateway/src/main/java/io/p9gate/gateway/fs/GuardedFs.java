@@ -36,6 +36,7 @@ public final class GuardedFs {
     private final GuardedRenames renames;
     private final GuardedXattrs xattrs;
     private final GuardedLocks locks;
+    private final QuotaAccounting quota;
 
     /** Guest ids are host ids (no mapping) and no quotas: the gateway without a policy. */
     public GuardedFs(String vm, long sessionId, AccessPolicy policy, AuditTrail audit) {
@@ -76,6 +77,16 @@ public final class GuardedFs {
         this.renames = new GuardedRenames(context);
         this.xattrs = new GuardedXattrs(context);
         this.locks = new GuardedLocks(context);
+        this.quota = context.quota();
+    }
+
+    /**
+     * Taken before a request that may change what this VM's quotas count starts, without waiting: its hold on them
+     * ({@link Quotas#changingOrLater}), or null while a reload's scan holds such requests back, {@code later} (if not
+     * null) then run once the scan ends.
+     */
+    public Quotas.Changing changingOrLater(Runnable later) {
+        return quota.changingOrLater(later);
     }
 
     // ---------------------------------------------------------------- results

@@ -67,6 +67,11 @@ public final class OpenFlags {
         return !writes(host) && (host & LinuxSyscalls.O_TRUNC) == 0;
     }
 
+    /** Whether a Tlopen with these 9P2000.L flags truncates the file (a change of its size). */
+    public static boolean truncates(int p9) {
+        return (toHost(p9) & LinuxSyscalls.O_TRUNC) != 0;
+    }
+
     /** Whether every write through a descriptor opened with these host flags waits for the disk (O_DSYNC, O_SYNC). */
     static boolean syncsWrites(int hostFlags) {
         return (hostFlags & LinuxSyscalls.O_DSYNC) != 0;

@@ -155,6 +155,11 @@ final class QuotaAccounting {
         return quotas.isEmpty() ? Optional.empty() : quotas.room(share, path);
     }
 
+    /** {@link Quotas#changingOrLater}, nothing to hold without quotas. */
+    Quotas.Changing changingOrLater(Runnable later) {
+        return quotas.isEmpty() ? Quotas.Changing.NOTHING : quotas.changingOrLater(later);
+    }
+
     /** The count of files moved between scopes so far: read it before the request's decision reads a path. */
     long moves() {
         return quotas.moves();

@@ -74,6 +74,11 @@ public interface Quotas {
         }
 
         @Override
+        public Changing changingOrLater(Runnable later) {
+            return Changing.NOTHING;
+        }
+
+        @Override
         public Optional<Room> room(String share, String path) {
             return Optional.empty();
         }
@@ -140,6 +145,14 @@ public interface Quotas {
      * it sees no file moved between a directory it has not reached and one it has passed (counted by neither).
      */
     Changing changing();
+
+    /**
+     * {@link #changing()} for a request about to start, without waiting: null while a reload's scan holds this VM's
+     * changing requests back, and then {@code later} (if not null) runs once the scan lets them go, on the scan's
+     * thread, so it must only hand the request on. A request holding it takes {@link #changing()} again at once: a
+     * request started with it never waits for a scan, on an event loop or a worker.
+     */
+    Changing changingOrLater(Runnable later);
 
     /** A request's hold on {@link #changing()}; closed once. */
     interface Changing extends AutoCloseable {

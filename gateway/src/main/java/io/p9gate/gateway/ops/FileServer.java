@@ -2,6 +2,7 @@ package io.p9gate.gateway.ops;
 
 import io.p9gate.gateway.fs.GuardedFs;
 import io.p9gate.gateway.fs.OpenFlags;
+import io.p9gate.gateway.fs.Quotas;
 import io.p9gate.gateway.fs.RequestScope;
 import io.p9gate.gateway.fs.SessionLocks;
 import io.p9gate.gateway.fs.SessionShares;
@@ -9,6 +10,7 @@ import io.p9gate.gateway.fs.UnexpectedFaults;
 import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.SetAttr;
 import io.p9gate.gateway.proto.TMessage.FileRequest;
 import io.p9gate.gateway.proto.TMessage.Tattach;
 import io.p9gate.gateway.proto.TMessage.Tauth;
@@ -139,6 +141,57 @@ public final class FileServer implements RequestHandler {
                     Tstat _,
                     Twstat _,
                     Tsetattr _,
+                    Tstatfs _,
+                    Treadlink _,
+                    Txattrwalk _,
+                    Txattrcreate _,
+                    Tlock _,
+                    Tgetlock _ -> false;
+        };
+    }
+
+    /**
+     * A request that may change what the VM's quotas count (a size, an entry, a name) holds them from before it starts
+     * ({@link GuardedFs#changingOrLater}): while a reload scans them it waits for the scan's end without a thread, not
+     * on an event loop or a worker the other VMs' requests need. One that only looks, or changes nothing they count,
+     * starts at once. A request judged wrongly here still waits for the scan inside, on its thread, as before.
+     */
+    @Override
+    public Started starting(FileRequest request, Runnable later) {
+        if (!changesUsage(request)) {
+            return Started.NOW;
+        }
+        Quotas.Changing held = ctx.fs().changingOrLater(later);
+        return held == null ? null : held::close;
+    }
+
+    private boolean changesUsage(FileRequest request) {
+        return switch (request) {
+            case Tlopen t -> OpenFlags.truncates(t.flags());
+            case Tsetattr t -> (t.attr().valid() & SetAttr.SETATTR_SIZE) != 0;
+            case Tclunk t -> !session.clunkOnlyCloses(t); // ORCLOSE removes
+            case Twrite _,
+                    Topen _,
+                    Tcreate _,
+                    Tlcreate _,
+                    Tmkdir _,
+                    Tsymlink _,
+                    Tmknod _,
+                    Tlink _,
+                    Trename _,
+                    Trenameat _,
+                    Tunlinkat _,
+                    Tremove _,
+                    Twstat _ -> true;
+            // Each new message must be judged here: one that changes a count unjudged waits for a scan on its thread.
+            case Tauth _,
+                    Tattach _,
+                    Twalk _,
+                    Tread _,
+                    Treaddir _,
+                    Tfsync _,
+                    Tgetattr _,
+                    Tstat _,
                     Tstatfs _,
                     Treadlink _,
                     Txattrwalk _,

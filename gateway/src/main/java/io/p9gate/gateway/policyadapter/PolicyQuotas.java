@@ -35,6 +35,17 @@ public final class PolicyQuotas {
 
     private final Map<String, VmQuotas> vms = new ConcurrentHashMap<>();
 
+    /** Test seam: see {@link #whileScanning(Runnable)}. */
+    private static volatile Runnable whileScanning;
+
+    /**
+     * Test seam (adversarial.QuotaScanStallAttackTest): {@code hook} runs in each scan of a VM's scopes, that VM's
+     * requests changing what it counts held back, before the scan; null removes it.
+     */
+    public static void whileScanning(Runnable hook) {
+        whileScanning = hook;
+    }
+
     /** @throws UncheckedIOException if a scope's directory cannot be scanned */
     public PolicyQuotas(PolicyEngine engine) {
         rebuild(engine);
@@ -68,7 +79,13 @@ public final class PolicyQuotas {
             try {
                 Function<String, Path> shareDir =
                         share -> engine.shareDir(vm, share).orElseThrow();
-                fresh.put(vm, vm(vm).whileScanning(vm, () -> QuotaBook.open(specs, shareDir)));
+                fresh.put(vm, vm(vm).whileScanning(vm, () -> {
+                    Runnable hook = whileScanning;
+                    if (hook != null) {
+                        hook.run();
+                    }
+                    return QuotaBook.open(specs, shareDir);
+                }));
             } catch (ScopeScanException e) {
                 throw new PolicyLoadException(
                         engine.policy().vms().get(vm).pos(),

@@ -11,6 +11,7 @@ import io.p9gate.policy.quota.QuotaExceededException;
 import io.p9gate.policy.quota.QuotaLedger;
 import io.p9gate.policy.quota.ScopeScanException;
 import io.p9gate.policy.quota.Usage;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +38,8 @@ final class VmQuotas implements Quotas {
     private final InodeLocks locks = new InodeLocks();
     /** Read: a request changing what a scan counts ({@link #changing()}); write: a scan of this VM's scopes. */
     private final ReentrantReadWriteLock scanning = new ReentrantReadWriteLock();
+    /** What {@link #changingOrLater} held back behind a scan, to run once it ends. Guarded by itself. */
+    private final List<Runnable> heldBack = new ArrayList<>();
 
     private final AtomicLong moves = new AtomicLong();
     private final AtomicLong rescans = new AtomicLong();
@@ -99,8 +102,12 @@ final class VmQuotas implements Quotas {
             locked = false;
         }
         if (locked) {
-            return held::unlock;
+            return () -> {
+                held.unlock();
+                resumeHeldBack();
+            };
         }
+        resumeHeldBack();
         LOG.log(
                 System.Logger.Level.WARNING,
                 () -> "VM '" + vm + "': quota " + step + " goes ahead while a request of the VM still changes its"
@@ -115,6 +122,55 @@ final class VmQuotas implements Quotas {
         Lock held = scanning.readLock();
         held.lock();
         return held::unlock;
+    }
+
+    @Override
+    public Changing changingOrLater(Runnable later) {
+        Lock held = scanning.readLock();
+        if (tryNow(held)) {
+            return held::unlock;
+        }
+        synchronized (heldBack) {
+            // Looked at again under the monitor a scan's end takes after its unlock: a request is never left behind it.
+            if (tryNow(held)) {
+                return held::unlock;
+            }
+            if (later != null) {
+                heldBack.add(later);
+            }
+            return null;
+        }
+    }
+
+    /**
+     * The read side if free now, waiting for nothing: unlike {@link Lock#tryLock()}, the timed form does not take it
+     * ahead of a scan waiting for the requests under way (that wait would never end while new ones kept coming), but
+     * a thread holding it already takes it again.
+     */
+    private static boolean tryNow(Lock read) {
+        try {
+            return read.tryLock(0, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            read.lock(); // an interrupted thread's request must still start, as changing() lets it
+            return true;
+        }
+    }
+
+    /** After a scan or swap let go of this VM's changing requests: those {@link #changingOrLater} held back go on. */
+    private void resumeHeldBack() {
+        List<Runnable> due;
+        synchronized (heldBack) {
+            due = List.copyOf(heldBack);
+            heldBack.clear();
+        }
+        for (Runnable later : due) {
+            try {
+                later.run();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "a request held back by a quota scan failed to go on (bug)", e);
+            }
+        }
     }
 
     /** Each quota's usage by id (nothing without quotas). */

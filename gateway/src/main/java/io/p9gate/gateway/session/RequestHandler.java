@@ -34,6 +34,24 @@ public interface RequestHandler extends AutoCloseable {
         return false;
     }
 
+    /**
+     * What {@code request} holds while it is served, taken on the thread about to serve it, before it does, without
+     * waiting; null if it must not start now (a reload scans the VM's quota scopes that it may change), and then
+     * {@code later}, if not null, runs once it may, on another thread: it must only hand the request on. So no event
+     * loop and no worker waits for such a scan.
+     */
+    default Started starting(FileRequest request, Runnable later) {
+        return Started.NOW;
+    }
+
+    /** A request's hold on what it needs to start ({@link #starting}); closed once, when it has been served. */
+    interface Started extends AutoCloseable {
+        Started NOW = () -> {};
+
+        @Override
+        void close();
+    }
+
     /** The connection dropped or Tversion restarted the session: release every fid and handle. */
     @Override
     void close();

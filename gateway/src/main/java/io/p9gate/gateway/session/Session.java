@@ -283,38 +283,96 @@ public final class Session extends ChannelInboundHandlerAdapter {
         Channel channel = ctx.channel();
         TMessage.FileRequest bounded = ReplyBudget.clamp(request, limit.max());
         if (servedOnLoop(current, request)) {
-            RMessage reply;
-            try {
-                reply = ScopedValue.where(VmBudget.CURRENT, lane.budget())
-                        .call(() -> RequestRunner.serve(current, tag, bounded));
-            } finally {
-                admission.done();
-            }
-            lane.servedOnLoop(); // the VM is being served: the fair pool must not take it for idle
-            // Nothing else of this connection was in flight or came meanwhile: no flush to answer, no backlog
-            // this call must drain (a drainBacklog that called us goes on with its loop).
-            reply(tag, reply);
-            return;
-        }
-        try {
-            lane.execute(() -> {
+            RequestHandler.Started started = current.starting(bounded, null);
+            if (started != null) {
                 RMessage reply;
                 try {
-                    reply = notStarted(request)
-                            ? new RMessage.Rlerror(Errno.EIO)
-                            : RequestRunner.serve(current, tag, bounded);
+                    reply = ScopedValue.where(VmBudget.CURRENT, lane.budget())
+                            .call(() -> RequestRunner.serve(current, tag, bounded));
                 } finally {
+                    started.close();
                     admission.done();
                 }
-                onEventLoop(channel, () -> answer(tag, reply), reply);
-            });
+                lane.servedOnLoop(); // the VM is being served: the fair pool must not take it for idle
+                // Nothing else of this connection was in flight or came meanwhile: no flush to answer, no backlog
+                // this call must drain (a drainBacklog that called us goes on with its loop).
+                reply(tag, reply);
+                return;
+            }
+            // Held back by a reload's scan of the VM's quotas: its worker's turn waits for the scan, never this loop.
+        }
+        toLane(tag, request, new OnWorker(current, tag, request, bounded, channel));
+    }
+
+    /**
+     * Hands a request to the VM's lane; once the gateway's workers are shutting down, nobody will serve this
+     * connection any more: it closes.
+     */
+    private void toLane(int tag, TMessage.FileRequest request, Runnable task) {
+        try {
+            lane.execute(task);
         } catch (RejectedExecutionException e) {
-            // The gateway is shutting down: nobody will serve this connection any more.
             admission.done();
             CodecBuffers.releasePayload(request);
             outstanding.remove(tag);
             ctx.flush(); // the replies written before it
             ctx.close();
+        }
+    }
+
+    /**
+     * A request's turn on a worker. One that may not start yet (a reload scans the VM's quota scopes it may change:
+     * {@link RequestHandler#starting}) gives the worker back at once and goes back to the lane once the scan ends,
+     * its admission still held: a worker parked for a whole scan was one the other VMs' requests lacked.
+     */
+    private final class OnWorker implements Runnable {
+        private final RequestHandler current;
+        private final int tag;
+        private final TMessage.FileRequest request;
+        private final TMessage.FileRequest bounded;
+        private final Channel channel;
+
+        OnWorker(
+                RequestHandler current,
+                int tag,
+                TMessage.FileRequest request,
+                TMessage.FileRequest bounded,
+                Channel channel) {
+            this.current = current;
+            this.tag = tag;
+            this.request = request;
+            this.bounded = bounded;
+            this.channel = channel;
+        }
+
+        @Override
+        public void run() {
+            RequestHandler.Started started =
+                    draining ? RequestHandler.Started.NOW : current.starting(bounded, this::again);
+            if (started == null) {
+                return;
+            }
+            RMessage reply;
+            try {
+                reply = notStarted(request)
+                        ? new RMessage.Rlerror(Errno.EIO)
+                        : RequestRunner.serve(current, tag, bounded);
+            } finally {
+                started.close();
+                admission.done();
+            }
+            onEventLoop(channel, () -> answer(tag, reply), reply);
+        }
+
+        /** On the scan's thread, once it ends: back to the lane, through the connection's loop. */
+        private void again() {
+            try {
+                channel.eventLoop().execute(() -> toLane(tag, request, this));
+            } catch (RejectedExecutionException e) {
+                // The gateway is shutting down: nobody will serve this connection any more.
+                admission.done();
+                CodecBuffers.releasePayload(request);
+            }
         }
     }
 

@@ -86,6 +86,11 @@ final class AuditedSession implements RequestHandler {
         return delegate.quick(request);
     }
 
+    @Override
+    public Started starting(FileRequest request, Runnable later) {
+        return delegate.starting(request, later);
+    }
+
     private void served(FileRequest request, long started) {
         try {
             requests.served(vm, request, System.nanoTime() - started);

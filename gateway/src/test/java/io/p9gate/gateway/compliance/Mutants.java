@@ -474,6 +474,11 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
         }
 
         @Override
+        public Changing changingOrLater(Runnable later) {
+            return quotas.changingOrLater(later);
+        }
+
+        @Override
         public Optional<Room> room(String share, String path) {
             Optional<Room> room = quotas.room(share, path);
             Optional<Room> changed = shown.apply(room);

@@ -41,6 +41,15 @@ public final class QuotaPolicyRig implements AutoCloseable {
                         + shares);
     }
 
+    /**
+     * A policy of several VMs, {@code vm} the one whose socket is {@link #socket}: {@code policyText} is given that
+     * socket's path; the other VMs' sockets are the text's.
+     */
+    public static QuotaPolicyRig withPolicy(Path dir, String vm, java.util.function.Function<Path, String> policyText)
+            throws Exception {
+        return new QuotaPolicyRig(dir, vm, policyText);
+    }
+
     private QuotaPolicyRig(Path dir, String vm, java.util.function.Function<Path, String> policyText) throws Exception {
         this.socket = dir.resolve(vm + ".sock");
         Path policy = dir.resolve(vm + "-policy.yaml");

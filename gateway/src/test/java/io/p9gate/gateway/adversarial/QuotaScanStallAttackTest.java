@@ -1,0 +1,244 @@
+package io.p9gate.gateway.adversarial;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.Unpooled;
+import io.p9gate.gateway.backend.FileIo;
+import io.p9gate.gateway.client.P9Client;
+import io.p9gate.gateway.client.PendingCall;
+import io.p9gate.gateway.policyadapter.PolicyListeners;
+import io.p9gate.gateway.policyadapter.PolicyQuotas;
+import io.p9gate.gateway.policyadapter.QuotaPolicyRig;
+import io.p9gate.gateway.proto.Attr;
+import io.p9gate.gateway.proto.RMessage;
+import io.p9gate.gateway.proto.TMessage;
+import io.p9gate.gateway.server.Gateway;
+import io.p9gate.gateway.server.GatewayConfig;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A reload's scan of VM alpha's quota scopes holds alpha's requests that change what it counts back (docs/policy.md,
+ * "Reload"). They must wait without a thread: a Twrite served on alpha's event loop parked that loop for the whole
+ * scan, so alpha's other connections on it got no reply to a Tgetattr; and alpha's writes on the workers parked one
+ * worker each, every thread of each tier but the one the fair pool leaves the other VMs, so beta's requests ran on
+ * two threads where they had four. The scan is held by a seam (PolicyQuotas.whileScanning) instead of a huge tree.
+ */
+class QuotaScanStallAttackTest {
+    private static final int ROOT = 0;
+    private static final int O_RDWR_CREAT = 02 | 0100;
+    /** A write through an O_DSYNC open waits for the disk: it runs on a worker, never on the connection's loop. */
+    private static final int O_DSYNC = 010000;
+
+    private static final int WORKERS = 4;
+    /** Beta's writes sent at once, each held on the host long enough for the others to start beside it. */
+    private static final int BETA_WRITES = 6;
+
+    private static final long HOST_HOLD_MS = 300;
+    private static final int ALPHA_WRITES = 8;
+    /** Only bounds how long a broken build takes to fail; the assertions count, they do not time. */
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @TempDir
+    Path tmp;
+
+    private QuotaPolicyRig rig;
+    private Gateway gateway;
+    private Path betaSocket;
+    private final List<P9Client> clients = new ArrayList<>();
+    private final CountDownLatch scanHeld = new CountDownLatch(1);
+    private final CountDownLatch scanGoes = new CountDownLatch(1);
+    private Thread reload;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Path alphaData = Files.createDirectories(tmp.resolve("alpha"));
+        Files.createDirectories(alphaData.resolve("cache"));
+        Path betaData = Files.createDirectories(tmp.resolve("beta"));
+        betaSocket = tmp.resolve("beta.sock");
+        rig = QuotaPolicyRig.withPolicy(
+                tmp,
+                "alpha",
+                socket -> "image: quota-test\nvms:\n"
+                        + "  alpha:\n    listen: unix:" + socket + "\n    shares:\n      data:\n        path: "
+                        + alphaData + "\n        access: read-write\n        quotas:\n"
+                        + "          - {path: /cache, bytes: 1GiB, inodes: 100000}\n"
+                        + "  beta:\n    listen: unix:" + betaSocket + "\n    shares:\n      data:\n        path: "
+                        + betaData + "\n        access: read-write\n");
+        gateway = Gateway.start(new GatewayConfig(
+                PolicyListeners.of(rig.holder.current()), rig.shares, GatewayConfig.DEFAULT_MSIZE, WORKERS));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        scanGoes.countDown();
+        if (reload != null) {
+            reload.join(PATIENCE.toMillis());
+        }
+        PolicyQuotas.whileScanning(null);
+        FileIo.whileWriting(null, null);
+        clients.forEach(P9Client::close);
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (rig != null) {
+            rig.close();
+        }
+    }
+
+    @Test
+    void aWriteHeldBackByTheScanLeavesTheVmsEventLoopServing() throws Exception {
+        P9Client writer = alpha();
+        writer.walk(ROOT, 1, "cache");
+        writer.lcreate(1, "f", O_RDWR_CREAT, 0644, 0);
+        // Every loop of alpha's group has one of these after the writer's (the acceptor hands them out in turn).
+        List<P9Client> others = new ArrayList<>();
+        for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
+            others.add(alpha());
+        }
+        holdAlphasScan();
+
+        PendingCall write = writer.send(new TMessage.Twrite(1, 0, Unpooled.wrappedBuffer(new byte[100])));
+        List<PendingCall> stats = new ArrayList<>();
+        for (P9Client other : others) {
+            stats.add(other.send(new TMessage.Tgetattr(ROOT, Attr.GETATTR_MODE)));
+        }
+        int unanswered = 0;
+        for (PendingCall stat : stats) {
+            if (!(answeredWithin(stat, Duration.ofSeconds(3)) instanceof RMessage.Rgetattr)) {
+                unanswered++;
+            }
+        }
+        boolean writeWaited = !write.reply().isDone();
+        scanGoes.countDown();
+        reload.join(PATIENCE.toMillis());
+
+        assertEquals(
+                0,
+                unanswered,
+                "Tgetattrs of alpha's " + others.size()
+                        + " other connections not answered within 3 s while its write waited for the scan");
+        assertTrue(writeWaited, "the write waits for the scan");
+        assertEquals(100, ((RMessage.Rwrite) writer.await(write)).count(), "the write, once the scan is over");
+    }
+
+    @Test
+    void writesHeldBackByOneVmsScanLeaveTheOtherVmItsWorkers() throws Exception {
+        P9Client a = alpha();
+        a.walk(ROOT, 1, "cache");
+        for (int i = 0; i < ALPHA_WRITES; i++) {
+            a.walk(1, 10 + i);
+            a.lcreate(10 + i, "f" + i, O_RDWR_CREAT | O_DSYNC, 0644, 0);
+        }
+        P9Client b = beta();
+        for (int i = 0; i < BETA_WRITES; i++) {
+            b.walk(ROOT, 10 + i);
+            b.lcreate(10 + i, "g" + i, O_RDWR_CREAT | O_DSYNC, 0644, 0);
+        }
+        AtomicInteger onHost = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        FileIo.whileWriting(
+                () -> {
+                    most.accumulateAndGet(onHost.incrementAndGet(), Math::max);
+                    sleepQuietly(HOST_HOLD_MS);
+                },
+                onHost::decrementAndGet);
+
+        a.write(10, 0, new byte[100]); // alpha is active in both rounds, as the fair pool counts it
+        long quietWorst = betaWrites(b);
+        int quiet = most.getAndSet(0);
+
+        holdAlphasScan();
+        List<PendingCall> alphas = new ArrayList<>();
+        for (int i = 0; i < ALPHA_WRITES; i++) {
+            alphas.add(a.send(new TMessage.Twrite(10 + i, 0, Unpooled.wrappedBuffer(new byte[100]))));
+        }
+        Thread.sleep(500); // alpha's writes reach the workers and the scan's lock
+        long scanWorst = betaWrites(b);
+        int duringScan = most.get();
+        boolean alphaWaited = alphas.stream().noneMatch(w -> w.reply().isDone());
+        scanGoes.countDown();
+        reload.join(PATIENCE.toMillis());
+        for (PendingCall w : alphas) {
+            assertEquals(100, ((RMessage.Rwrite) a.await(w)).count(), "alpha's write, once the scan is over");
+        }
+
+        assertTrue(alphaWaited, "alpha's writes wait for its scan");
+        assertTrue(
+                duringScan >= quiet,
+                "beta's writes on the host at once: " + duringScan + " while alpha's scan held its writes back, "
+                        + quiet + " before (beta's slowest reply " + scanWorst + " ms, before " + quietWorst
+                        + " ms)");
+    }
+
+    /** Sends beta's writes at once; the slowest reply's wait, in ms. */
+    private long betaWrites(P9Client b) throws Exception {
+        long start = System.nanoTime();
+        List<PendingCall> writes = new ArrayList<>();
+        for (int i = 0; i < BETA_WRITES; i++) {
+            writes.add(b.send(new TMessage.Twrite(10 + i, 0, Unpooled.wrappedBuffer(new byte[100]))));
+        }
+        for (PendingCall w : writes) {
+            b.await(w);
+        }
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+
+    /** A reload whose scan of alpha's scopes holds alpha's changing requests back until {@link #scanGoes}. */
+    private void holdAlphasScan() throws InterruptedException {
+        PolicyQuotas.whileScanning(() -> {
+            scanHeld.countDown();
+            try {
+                scanGoes.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        reload = Thread.ofPlatform().start(() -> rig.quotas.rebuild(rig.holder.current()));
+        assertTrue(scanHeld.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS), "the scan began");
+    }
+
+    private static RMessage answeredWithin(PendingCall call, Duration wait) {
+        try {
+            return call.reply().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private P9Client alpha() throws Exception {
+        return open(rig.socket, "alpha");
+    }
+
+    private P9Client beta() throws Exception {
+        return open(betaSocket, "beta");
+    }
+
+    private P9Client open(Path socket, String vm) throws Exception {
+        P9Client c = P9Client.open(UnixDomainSocketAddress.of(socket), GatewayConfig.DEFAULT_MSIZE);
+        clients.add(c);
+        c.timeout(PATIENCE);
+        c.attach(ROOT, vm, "data", 0);
+        return c;
+    }
+}
