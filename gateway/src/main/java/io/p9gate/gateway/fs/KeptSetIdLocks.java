@@ -43,6 +43,24 @@ public final class KeptSetIdLocks {
         }
     }
 
+    /** Test seam: see {@link #beforeKeeping(Runnable)}. */
+    private static volatile Runnable beforeKeeping;
+
+    /**
+     * Test seam (SetIdOnAQuotaRefusedWriteTest): {@code hook} runs in a take of the host inode's set-id bits before a
+     * change of its data, after the stat that saw them, before the value's lock; null removes it.
+     */
+    public static void beforeKeeping(Runnable hook) {
+        beforeKeeping = hook;
+    }
+
+    static void keeping() {
+        Runnable hook = beforeKeeping;
+        if (hook != null) {
+            hook.run();
+        }
+    }
+
     /** Locks {@code node}'s kept value; the caller unlocks what it returns. */
     static ReentrantLock lock(Node node) {
         ReentrantLock lock = LOCKS[Math.floorMod(node.key().hashCode(), STRIPES)];

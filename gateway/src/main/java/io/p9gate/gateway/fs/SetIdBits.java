@@ -261,21 +261,30 @@ final class SetIdBits {
     }
 
     /**
-     * The set-id bits the host inode carries ({@code stat}), if any, become kept ones (the host inode keeps them
-     * until the kernel clears them at the change); null where none were kept.
+     * The set-id bits the host inode carries, if any, become kept ones (the host inode keeps them until the kernel
+     * clears them at the change); null where none were kept. {@code stat} only tells whether to look: those it shows
+     * are read again under the value's lock (one statx more, only for a file the host gave set-id bits).
      */
     private static Keeping keepHostBits(ShareRoot share, Node node, FileStat stat, Ownership ownership)
             throws P9Exception {
-        int onHost = stat.mode() & (S_ISUID | S_ISGID);
-        if (onHost == 0 || node.type() != FileType.REGULAR) {
-            return null;
+        if ((stat.mode() & (S_ISUID | S_ISGID)) == 0 || node.type() != FileType.REGULAR) {
+            return null; // most changes: no lock, no second stat
         }
+        KeptSetIdLocks.keeping();
         ReentrantLock held = KeptSetIdLocks.lock(node);
         try {
+            // Again under the value's lock, which a chmod takes after its own: one landing since that stat (the VM
+            // root's chmod u-s) removed the value, and this kept the bit it had just taken off (the guest shown 04755
+            // where Linux leaves 0755 in either order).
+            FileStat now = Inodes.stat(node);
+            int onHost = now.mode() & (S_ISUID | S_ISGID);
+            if (onHost == 0) {
+                return null;
+            }
             share.keepingSetIdBits();
-            FileStat owned = ownership.owned(node, stat);
+            FileStat owned = ownership.owned(node, now);
             Kept before = stored(share, node);
-            byte[] keeping = value(applying(before, owned, stat::mode) | onHost, owned);
+            byte[] keeping = value(applying(before, owned, now::mode) | onHost, owned);
             // As the request's host user, unlike the other changes: one who may not write the file (a truncate it is
             // then refused) leaves no kept bits beside the host's.
             storing(() -> Xattrs.set(node, XATTR, keeping, 0));
