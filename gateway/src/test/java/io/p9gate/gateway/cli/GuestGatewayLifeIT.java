@@ -318,32 +318,10 @@ class GuestGatewayLifeIT {
                 return;
             }
             Files.writeString(policy, alpha(listen, share, extra[phase - 1]));
-            Path outcome = pidFile.resolveSibling(pidFile.getFileName() + ".reload");
-            String before = Files.exists(outcome) ? Files.readString(outcome) : "";
-            new ProcessBuilder("kill", "-HUP", Long.toString(gateway.pid()))
-                    .inheritIO()
-                    .start()
-                    .waitFor();
-            Instant until = Instant.now().plusSeconds(60);
-            while (!reloaded(outcome, before)) {
-                if (Instant.now().isAfter(until)) {
-                    throw new AssertionError("no reload outcome; stderr:\n" + gateway.stderr());
-                }
-                Thread.sleep(50);
-            }
-            assertTrue(Files.readString(outcome).contains(" loaded "), () -> gateway.stderr());
+            String outcome = gateway.reloadBySighup(pidFile);
+            assertTrue(outcome.contains(" loaded "), () -> outcome + gateway.stderr());
             Files.createFile(share.resolve("signal/go-" + phase));
         }
-    }
-
-    private static boolean reloaded(Path outcome, String before) throws java.io.IOException {
-        if (!Files.exists(outcome)) {
-            return false;
-        }
-        String now = Files.readString(outcome);
-        return !now.equals(before)
-                && !now.contains("reloading")
-                && (now.contains(" loaded ") || now.contains(" kept "));
     }
 
     /** VM alpha listening on {@code listen}, its one share {@code data} with {@code rules} (share-level lines). */

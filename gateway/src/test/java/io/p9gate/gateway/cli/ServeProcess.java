@@ -6,6 +6,7 @@ import io.p9gate.gateway.testing.Processes;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,6 +138,30 @@ final class ServeProcess implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    /**
+     * SIGHUP, then the outcome serve writes beside {@code pidFile} once that reload is over (loaded or kept), waited
+     * for 60 s at most.
+     */
+    String reloadBySighup(Path pidFile) throws IOException, InterruptedException {
+        Path outcome = pidFile.resolveSibling(pidFile.getFileName() + ".reload");
+        String before = Files.exists(outcome) ? Files.readString(outcome) : "";
+        new ProcessBuilder("kill", "-HUP", Long.toString(pid()))
+                .inheritIO()
+                .start()
+                .waitFor();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
+        while (System.nanoTime() < deadline) {
+            String now = Files.exists(outcome) ? Files.readString(outcome) : "";
+            if (!now.equals(before)
+                    && !now.contains("reloading")
+                    && (now.contains(" loaded ") || now.contains(" kept "))) {
+                return now;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no reload outcome; stderr:\n" + stderr);
     }
 
     String stderr() {
