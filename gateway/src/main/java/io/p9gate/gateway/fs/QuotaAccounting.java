@@ -237,7 +237,9 @@ final class QuotaAccounting {
             }
             long before = was.size();
             long ask = Math.max(0, growthFromSize.applyAsLong(before));
-            Quotas.Held held = scopes.reserve(ask, 0);
+            // Only growth asks for room: a scope past its limit (a reload tightened it, the scan found more) still lets
+            // a file be rewritten in place or shrunk, as a Linux quota does, so the guest can get back under.
+            Quotas.Held held = ask == 0 ? Quotas.Held.NOTHING : scopes.reserve(ask, 0);
             T result;
             try {
                 result = call.run(was);
