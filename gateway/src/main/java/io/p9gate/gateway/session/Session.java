@@ -649,7 +649,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
     /**
      * The gateway stops, or a reload ends this connection (its VM removed or revoked, its share taken): nothing more of
      * this connection is served, the requests already on the host are answered,
-     * those not started get EIO, then the connection closes (a Tversion under way: at once, as before). Closed at once,
+     * those not started get EIO, then the connection closes (a Tversion under way: at once, as before; one waiting for
+     * the requests in flight is dropped). Closed at once,
      * the replies of the requests in flight went to a closed channel, and the 6.1 kernel client took that end as an
      * empty reply: a write(2) whose bytes were on the host failed EFAULT (GatewayStopInFlightReplyTest). From any
      * thread; the caller bounds the wait and closes what is still open.
@@ -670,10 +671,13 @@ public final class Session extends ChannelInboundHandlerAdapter {
         if (closed) {
             return;
         }
-        if (versionRunning || pendingVersion != null) {
-            closeNow();
+        if (versionRunning) {
+            closeNow(); // no request in flight: the Tversion waited for them all; finishVersion closes what it opens
             return;
         }
+        // A Tversion still waiting for the requests in flight is dropped, unanswered: the drain answers those, and a
+        // request queued behind them for a worker must not start (closed at once, it still ran, allowed and recorded).
+        pendingVersion = null;
         closed = true;
         draining = true;
         pauseReading();
