@@ -42,6 +42,17 @@ class SchedulingFuzzTest {
             queued.add(() -> ScopedValue.where(VmBudget.CURRENT, budget).run(task));
         }
 
+        /** A VM allowed 1 to 6 requests outstanding, picked by {@code random}, whose tasks run in its order. */
+        static RandomLane withRandomOutstanding(Random random) {
+            long outstanding = 1 + random.nextInt(6);
+            return new RandomLane(
+                    new VmBudget(
+                            "vm",
+                            new Limits(1_000_000, outstanding, 1_000_000, 1_000_000, 1_000_000, 1_000_000, 1 << 30, 1),
+                            null),
+                    random);
+        }
+
         boolean runRandom() {
             if (queued.isEmpty()) {
                 return false;
@@ -62,10 +73,8 @@ class SchedulingFuzzTest {
 
     private void run(int seed) throws Exception {
         Random random = new Random(seed);
-        long outstanding = 1 + random.nextInt(6);
-        VmBudget vm = new VmBudget(
-                "vm", new Limits(1_000_000, outstanding, 1_000_000, 1_000_000, 1_000_000, 1_000_000, 1 << 30, 1), null);
-        RandomLane lane = new RandomLane(vm, random);
+        RandomLane lane = RandomLane.withRandomOutstanding(random);
+        VmBudget vm = lane.budget;
         Map<Integer, InUse> inUse = new HashMap<>();
         Set<Integer> dropped = new HashSet<>();
         List<String> trace = new ArrayList<>();
