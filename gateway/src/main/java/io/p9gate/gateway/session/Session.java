@@ -80,8 +80,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
     private boolean versionRunning;
     private boolean closed;
     /**
-     * Closed to new work by {@link #drain}: the connection closes once the requests on the host are answered. Read by
-     * the workers too: a request still queued in the lane when the drain began is not started.
+     * Closed to new work by {@link #drain} or by the connection's end: the connection closes once the requests on the
+     * host are answered. Read by the workers too: a request still queued in the lane then is not started.
      */
     private volatile boolean draining;
     /** The channel closed ({@link #channelInactive} ran): of a drain, only {@link #closeHandler} is left to do. */
@@ -392,7 +392,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
 
     /**
      * Whether a request a worker takes from the lane must not start: the connection drains (its VM removed or revoked
-     * by a reload, or the gateway stopping), so it gets EIO, unrecorded, as the requests still in the backlog do.
+     * by a reload, or the gateway stopping) or is gone, so it gets EIO, unrecorded, as the requests still in the
+     * backlog do.
      */
     private boolean notStarted(TMessage.FileRequest request) {
         if (!draining) {
@@ -633,6 +634,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         inactive = true;
         closed = true;
+        // Nobody is left to answer: a request still queued for a worker is not started. Else it ran when one freed,
+        // also after a reload revoked the VM, whose pass no longer finds a connection that is gone (a drain evaded).
+        draining = true;
         pendingVersion = null;
         admission.forget(vmWake);
         for (Frame waiting : backlog) {
