@@ -3,15 +3,26 @@ package io.p9gate.gateway.compliance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.p9gate.audit.DetailWords;
+import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.Decision;
 import io.p9gate.gateway.policyadapter.GatewayMutation;
+import io.p9gate.gateway.proto.Errno;
+import io.p9gate.gateway.proto.P9Exception;
 import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.server.PeerFacts;
 import io.p9gate.gateway.server.PeerIdentifier;
 import io.p9gate.gateway.server.PeerVerdict;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,11 +43,88 @@ class UnrecordedAcceptCloseComplianceTest {
 
     @Test
     void everyThirdConnectionClosedWithoutARecordFails() throws Exception {
+        Path policy = policyWithConnectionLimit();
+        AtomicInteger fired = new AtomicInteger();
+        SuiteRun run =
+                SuiteRun.mutated(policy, tmp, GatewayMutation.ofPeers(peers -> new EveryThirdClosed(peers, fired)));
+        System.out.println("every third connection closed unrecorded: closed " + fired.get() + ", exit "
+                + run.exitCode() + ": " + String.join(" | ", run.lines("FAIL")));
+        assertTrue(fired.get() > 1, run::describe);
+        assertUnrecordedClosesFail(run);
+    }
+
+    /**
+     * The same gateway while the live VM is at its limit: the gateway records the live VM's refusals (rule
+     * budget.connections, peer its own process), not the suite's. Before, the suite counted every budget.connections
+     * refusal of the VM against its own closes (the records carry no session): the live VM's covered the suite's
+     * unrecorded closes and the run passed (exit 0). A refusal names its peer: only the suite's own count.
+     */
+    @Test
+    void theLiveVmsRefusalsDoNotCoverTheSuitesUnrecordedCloses() throws Exception {
+        Path policy = policyWithConnectionLimit();
+        AtomicInteger fired = new AtomicInteger();
+        AtomicReference<AuditTrail> trail = new AtomicReference<>();
+        AtomicInteger liveRefusals = new AtomicInteger();
+        // The live VM's process: another pid than the suite's (its QEMU, say), refused now and then.
+        long livePid = ProcessHandle.current().parent().orElseThrow().pid();
+        String livePeer = "unix:" + tmp.resolve("vm1.sock") + " pid=" + livePid + " uid=0";
+        ScheduledExecutorService liveVm = Executors.newSingleThreadScheduledExecutor();
+        liveVm.scheduleAtFixedRate(
+                () -> {
+                    AuditTrail t = trail.get();
+                    if (t == null) {
+                        return;
+                    }
+                    try {
+                        t.record(AuditEntry.refusedConnection(
+                                "vm1",
+                                "connection refused: " + DetailWords.peer(livePeer),
+                                Decision.deny(Errno.ECONNREFUSED, List.of("budget.connections")),
+                                Errno.ECONNREFUSED));
+                        t.writeHeld();
+                        liveRefusals.incrementAndGet();
+                    } catch (P9Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                },
+                0,
+                100,
+                TimeUnit.MILLISECONDS);
+        SuiteRun run;
+        try {
+            run = SuiteRun.mutated(
+                    policy,
+                    tmp,
+                    new GatewayMutation(
+                            GatewayMutation.NONE.policy(),
+                            signed -> {
+                                trail.set(signed);
+                                return signed;
+                            },
+                            GatewayMutation.NONE.quotas(),
+                            GatewayMutation.NONE.ids(),
+                            false,
+                            GatewayMutation.NONE.replies(),
+                            GatewayMutation.NONE.auditOptions(),
+                            GatewayMutation.NONE.sessions(),
+                            peers -> new EveryThirdClosed(peers, fired)));
+        } finally {
+            liveVm.shutdownNow();
+        }
+        System.out.println("every third connection closed unrecorded, the live VM refused " + liveRefusals.get()
+                + " times: closed " + fired.get() + ", exit " + run.exitCode() + ": "
+                + String.join(" | ", run.lines("FAIL")));
+        assertTrue(fired.get() > 1, run::describe);
+        assertTrue(liveRefusals.get() > fired.get(), run::describe);
+        assertUnrecordedClosesFail(run);
+    }
+
+    /** vm1 with limits.connections 64, a read-write share owned by a mapped id. */
+    private Path policyWithConnectionLimit() throws Exception {
         Path share = Files.createDirectories(tmp.resolve("share"));
         Files.setAttribute(share, "unix:uid", HOST_BASE);
         Files.setAttribute(share, "unix:gid", HOST_BASE);
-        Path policy =
-                Files.writeString(tmp.resolve("policy.yaml"), """
+        return Files.writeString(tmp.resolve("policy.yaml"), """
                 image: one-vm
                 vms:
                   vm1:
@@ -48,12 +136,9 @@ class UnrecordedAcceptCloseComplianceTest {
                     shares:
                       data: {path: %3$s, access: read-write}
                 """.formatted(tmp.resolve("vm1.sock"), HOST_BASE, share));
-        AtomicInteger fired = new AtomicInteger();
-        SuiteRun run =
-                SuiteRun.mutated(policy, tmp, GatewayMutation.ofPeers(peers -> new EveryThirdClosed(peers, fired)));
-        System.out.println("every third connection closed unrecorded: closed " + fired.get() + ", exit "
-                + run.exitCode() + ": " + String.join(" | ", run.lines("FAIL")));
-        assertTrue(fired.get() > 1, run::describe);
+    }
+
+    private static void assertUnrecordedClosesFail(SuiteRun run) {
         assertEquals(SuiteReport.EXIT_FAILED, run.exitCode(), run::describe);
         assertTrue(
                 run.lines("FAIL").stream()
