@@ -15,15 +15,16 @@ import java.util.List;
  * Records each connection a VM's connection budget refused as a denial (R-ROB-2, R-AUD-1): operation attach
  * (the VM was trying to mount), no session, rule {@code budget.connections}, errno ECONNREFUSED, the peer in
  * the detail as one {@code peer=} word. There is no session to fail if the record cannot be written: the connection is closed anyway.
+ * Public for the tests' policy-served gateway (policyadapter.MutantGateway), which records them as serve does.
  */
-final class RefusedConnections implements Budgets.ConnectionRefusals {
+public final class RefusedConnections implements Budgets.ConnectionRefusals {
     private static final System.Logger LOG = System.getLogger(RefusedConnections.class.getName());
     /** A VM reconnecting in a loop while the log refuses its records: one line a minute per VM, not one per try. */
     private final PeerCausedLog unrecorded = new PeerCausedLog(LOG, System.Logger.Level.WARNING);
 
     private final AuditTrail trail;
 
-    RefusedConnections(AuditTrail trail) {
+    public RefusedConnections(AuditTrail trail) {
         this.trail = trail;
     }
 

@@ -25,11 +25,13 @@ final class ListenerChecks {
     private final CheckLog log;
     private final VmPolicy vm;
     private final VmTransport transport;
+    private final ProbeLog probes;
 
-    ListenerChecks(CheckLog log, VmPolicy vm, VmTransport transport) {
+    ListenerChecks(CheckLog log, VmPolicy vm, VmTransport transport, ProbeLog probes) {
         this.log = log;
         this.vm = vm;
         this.transport = transport;
+        this.probes = probes;
     }
 
     private CheckResult result(
@@ -141,6 +143,9 @@ final class ListenerChecks {
                 try {
                     client.version(8192, P9Client.VERSION);
                 } catch (ConnectionClosedException e) {
+                    // A close for the limit is recorded (budget.connections), checked with the others of the VM
+                    // (AcceptRefusal): before, this one was not, and a gateway recording no such close passed.
+                    probes.closedAtAccept(vm.id());
                     log.add(connections(title, Status.PASSED, nth + " closed", ""));
                     return;
                 } catch (IOException | P9Exception e) {

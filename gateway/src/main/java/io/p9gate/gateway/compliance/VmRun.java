@@ -140,7 +140,7 @@ final class VmRun {
         accept =
                 new AcceptRefusal(transport, vm, suite.probes(), suite.options().auditLog() != null);
         log.say("VM " + vm.id() + " on " + transport.describe());
-        ListenerChecks listener = new ListenerChecks(log, vm, transport);
+        ListenerChecks listener = new ListenerChecks(log, vm, transport, suite.probes());
         String listenerTitle = "the VM's listener " + transport.describe() + " serves 9P2000.L";
         if (transport.unavailable().isPresent()) {
             log.add(listenerCheck(

@@ -50,7 +50,7 @@ class ConnectionBudgetProbeTest {
         VmPolicy vm = vmOn(socket);
         CheckLog log = new CheckLog(new PrintWriter(new StringWriter()));
 
-        new ListenerChecks(log, vm, new VmTransport.UnixSocket(socket)).connectionBudget(1);
+        new ListenerChecks(log, vm, new VmTransport.UnixSocket(socket), new ProbeLog()).connectionBudget(1);
 
         assertEquals(1, log.results().size());
         CheckResult result = log.results().getFirst();
@@ -67,7 +67,7 @@ class ConnectionBudgetProbeTest {
             server.bind(UnixDomainSocketAddress.of(socket));
             Thread.ofVirtual().start(() -> answerEveryRequestWithRlerror(server));
 
-            new ListenerChecks(log, vm, new VmTransport.UnixSocket(socket)).connectionBudget(1);
+            new ListenerChecks(log, vm, new VmTransport.UnixSocket(socket), new ProbeLog()).connectionBudget(1);
         }
 
         assertEquals(1, log.results().size());

@@ -119,6 +119,26 @@ class UnrecordedAcceptCloseComplianceTest {
         assertUnrecordedClosesFail(run);
     }
 
+    /**
+     * A gateway that records none of the connections its budget closes: the listener/connections check's own
+     * connection over the limit is such a close. Before, that check passed on the close alone and nothing asked for
+     * its record (exit 0).
+     */
+    @Test
+    void theConnectionChecksOwnCloseMustBeRecorded() throws Exception {
+        AtomicInteger dropped = new AtomicInteger();
+        SuiteRun run = SuiteRun.mutated(
+                policyWithConnectionLimit(),
+                tmp,
+                GatewayMutation.ofAudit(t -> new Mutants.Recording(
+                        t, e -> e.decision().ruleIds().contains("budget.connections") ? null : e, dropped)));
+        System.out.println("budget refusals not recorded: dropped " + dropped.get() + ", exit " + run.exitCode() + ": "
+                + String.join(" | ", run.lines("FAIL")));
+        assertTrue(dropped.get() > 0, run::describe);
+        assertTrue(run.out().contains("pass R-ROB-2   vm1/listener/connections"), run::describe);
+        assertUnrecordedClosesFail(run);
+    }
+
     /** vm1 with limits.connections 64, a read-write share owned by a mapped id. */
     private Path policyWithConnectionLimit() throws Exception {
         Path share = Files.createDirectories(tmp.resolve("share"));

@@ -4,6 +4,7 @@ import io.p9gate.audit.AuditOptions;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.SigningKey;
 import io.p9gate.gateway.auditing.SignedAuditTrail;
+import io.p9gate.gateway.cli.RefusedConnections;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.fs.GuardedFs;
@@ -70,6 +71,8 @@ public final class MutantGateway implements AutoCloseable {
                 SessionSettings.DEFAULT_MAX_OUTSTANDING,
                 0,
                 PolicyBudgets.of(holder.current(), Map.of(), msize));
+        // As serve: each connection the VM's budget closes at accept is recorded (the suite demands it).
+        config.budgets().onConnectionRefused(new RefusedConnections(trail));
         signed.lifecycle(new GatewayEvent.PolicyLoaded(holder.current().digest(), false, policy.toString()));
         gateway = Gateway.start(config, mutation.peers().apply(new PolicyPeers(engine, trail)));
     }
