@@ -15,13 +15,16 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import javax.security.auth.x500.X500Principal;
 
 /**
  * A {@code tls:} VM's {@code client-cert:} pin from outside (R-DEP-1): the gateway refuses a connection that presents
  * no client certificate, a self-signed certificate with the VM's subject, and one with the VM's subject from another
  * CA ({@link ImpostorCertificates}), and serves the VM's own certificate ({@code --tls-cert}). The VM's certificate
- * is sent last: a handshake that names a VM clears the three refusals from the gateway's handshake penalty.
+ * is sent last: a handshake that names a VM clears the three refusals from the gateway's handshake penalty. Where
+ * the VM's limits.connections is reached, its own connection is closed after the handshake like any other: tried
+ * again and skipped, saying so, as {@link AcceptRefusal} does for the checks that need a connection of their own.
  */
 final class ClientCertChecks {
     private static final int MSIZE = 8192;
@@ -32,12 +35,14 @@ final class ClientCertChecks {
     private final VmPolicy vm;
     private final VmTransport.MutualTls transport;
     private final ClientCertificate pin;
+    private final AcceptRefusal accept;
 
-    ClientCertChecks(CheckLog log, VmPolicy vm, VmTransport.MutualTls transport) {
+    ClientCertChecks(CheckLog log, VmPolicy vm, VmTransport.MutualTls transport, AcceptRefusal accept) {
         this.log = log;
         this.vm = vm;
         this.transport = transport;
         this.pin = transport.listener().client();
+        this.accept = accept;
     }
 
     /** What one connection came to. */
@@ -45,8 +50,11 @@ final class ClientCertChecks {
         /** The gateway answered Tversion with 9P2000.L: it took the peer for the VM. */
         record Served(String seen) implements Outcome {}
 
-        /** The handshake failed, or the connection closed before any answer. */
-        record Refused(String seen) implements Outcome {}
+        /**
+         * The handshake failed, or the connection closed before any answer ({@code closed}: then the VM's limit may
+         * be what closed it; null for a failed handshake).
+         */
+        record Refused(String seen, ConnectionClosedException closed) implements Outcome {}
 
         /** No TCP connection: nothing about the pin is shown. */
         record Unreachable(String seen) implements Outcome {}
@@ -82,12 +90,24 @@ final class ClientCertChecks {
         }
         String title = "the VM's own certificate " + transport.certificate().certificate() + " is served";
         String expected = "Rversion \"" + P9Client.VERSION + "\"";
-        Outcome outcome = attempt(
-                () -> ClientTls.of(
-                        transport.certificate().certificate(),
-                        transport.certificate().key(),
-                        transport.certificate().ca()),
-                false);
+        Outcome outcome;
+        for (int tried = 1; ; tried++) {
+            outcome = attempt(
+                    () -> ClientTls.of(
+                            transport.certificate().certificate(),
+                            transport.certificate().key(),
+                            transport.certificate().ca()),
+                    false);
+            if (!(outcome instanceof Outcome.Refused r) || r.closed() == null || !accept.again(r.closed(), tried)) {
+                break;
+            }
+        }
+        Optional<String> atTheLimit =
+                outcome instanceof Outcome.Refused r && r.closed() != null ? accept.why(r.closed()) : Optional.empty();
+        if (atTheLimit.isPresent()) {
+            log.add(result("/vm-certificate", title, Status.SKIPPED, expected, outcome.seen(), atTheLimit.get()));
+            return;
+        }
         log.add(result(
                 "/vm-certificate",
                 title,
@@ -138,7 +158,7 @@ final class ClientCertChecks {
                     ? P9Client.connectExpectingRefusal(transport.address(), MSIZE, tls.make())
                     : P9Client.connect(transport.address(), MSIZE, tls.make());
         } catch (TlsHandshakeException e) {
-            return new Outcome.Refused(e.getMessage());
+            return new Outcome.Refused(e.getMessage(), null);
         } catch (IOException e) {
             return new Outcome.Unreachable(e.getMessage());
         }
@@ -147,7 +167,7 @@ final class ClientCertChecks {
             return new Outcome.Served(
                     "Rversion \"" + client.version(MSIZE, P9Client.VERSION).version() + "\"");
         } catch (ConnectionClosedException e) {
-            return new Outcome.Refused("the connection closed before Rversion");
+            return new Outcome.Refused("the connection closed before Rversion", e);
         } catch (P9Exception e) {
             return new Outcome.Other("Rlerror " + e.errno());
         } catch (IOException e) {

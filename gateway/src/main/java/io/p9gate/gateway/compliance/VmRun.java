@@ -182,7 +182,7 @@ final class VmRun {
                 ""));
         listener.socketFile();
         if (transport instanceof VmTransport.MutualTls tls) {
-            new ClientCertChecks(log, vm, tls).run();
+            new ClientCertChecks(log, vm, tls, accept).run();
             clientCertNotProbed = null;
         }
         String attachable = vm.shares().keySet().stream()

@@ -148,7 +148,7 @@ class ClientCertProbeTest {
                             vm1.resolve(TestPki.CLIENT_KEY),
                             pki.dir().resolve(TestPki.CA_CERT)));
             CheckLog log = new CheckLog(new PrintWriter(new StringWriter()));
-            new ClientCertChecks(log, vm, transport).run();
+            new ClientCertChecks(log, vm, transport, new AcceptRefusal(transport, vm, new ProbeLog(), false)).run();
             return log;
         }
     }

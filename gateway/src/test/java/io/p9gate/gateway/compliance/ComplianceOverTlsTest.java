@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.p9gate.gateway.certs.TestPki;
+import io.p9gate.gateway.client.ClientTls;
+import io.p9gate.gateway.client.P9Client;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,37 +29,9 @@ class ComplianceOverTlsTest {
     @Test
     void aTlsVmIsProbedWithItsCertificate() throws Exception {
         TestPki pki = TestPki.create(tmp.resolve("pki"), "test CA", List.of(), Duration.ofDays(1));
-        pki.issueClient("vm1", Duration.ofDays(1));
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
-        Path share = Files.createDirectories(tmp.resolve("share"));
-        Files.writeString(share.resolve("readme"), "hello");
-        Path policy = Files.writeString(
-                tmp.resolve("p.yaml"), """
-                image: t
-                vms:
-                  vm1:
-                    listen: tls:127.0.0.1:%d
-                    client-cert: {ca: %s, subject: "CN=vm1"}
-                    shares:
-                      data: {path: %s, access: read-write}
-                """.formatted(port, pki.dir().resolve(TestPki.CA_CERT), share));
-        Path vm1 = pki.dir().resolve("vm1");
-        try (ServedGateway served = ServedGateway.serve(
-                policy,
-                Files.createDirectories(tmp.resolve("gw")),
-                "--tls-cert",
-                pki.dir().resolve(TestPki.SERVER_CERT).toString(),
-                "--tls-key",
-                pki.dir().resolve(TestPki.SERVER_KEY).toString())) {
-            SuiteRun run = SuiteRun.against(
-                    policy,
-                    served,
-                    tmp.resolve("report"),
-                    "--tls-cert",
-                    "vm1=" + vm1.resolve(TestPki.CLIENT_CERT) + "," + vm1.resolve(TestPki.CLIENT_KEY));
+        Path policy = policy(pki, "");
+        try (ServedGateway served = serve(pki, policy)) {
+            SuiteRun run = run(pki, policy, served);
             assertEquals(List.of(), run.lines("FAIL"), run::describe);
             assertTrue(run.lines("pass").stream().anyMatch(l -> l.contains("vm1/")), run::describe);
             // The pin is probed from outside: no certificate, a self-signed one and another CA's, each with the VM's
@@ -77,5 +52,82 @@ class ComplianceOverTlsTest {
                             .anyMatch(l -> l.contains("vm1/listener/client-cert:") && l.contains("not probed (")),
                     without::describe);
         }
+    }
+
+    /**
+     * A TLS VM at its limits.connections (its live mount and the suite's session): the connection with the VM's own
+     * certificate is closed for the limit, as every other new one. Before, {@code client-cert/vm-certificate} failed
+     * ("the gateway refused the certificate its pin names") on a faithful gateway; now it is tried again and skipped,
+     * saying why, as the other checks that need a connection of their own are.
+     */
+    @Test
+    void theVmsOwnCertificateAtTheConnectionLimitIsSkippedNotFailed() throws Exception {
+        TestPki pki = TestPki.create(tmp.resolve("pki"), "test CA", List.of(), Duration.ofDays(1));
+        Path policy = policy(pki, "limits: {connections: 2}");
+        Path vm1 = pki.dir().resolve("vm1");
+        int port = Integer.parseInt(Files.readString(policy).replaceAll("(?s).*listen: tls:127.0.0.1:(\\d+).*", "$1"));
+        SuiteRun run;
+        try (ServedGateway served = serve(pki, policy);
+                P9Client mount = P9Client.connect(
+                        new InetSocketAddress("127.0.0.1", port),
+                        8192,
+                        ClientTls.of(
+                                vm1.resolve(TestPki.CLIENT_CERT),
+                                vm1.resolve(TestPki.CLIENT_KEY),
+                                pki.dir().resolve(TestPki.CA_CERT)))) {
+            mount.version(8192, P9Client.VERSION); // the guest's mount: one of vm1's two connections
+            run = run(pki, policy, served);
+        }
+        System.out.println("tls at its limit: exit " + run.exitCode() + ": " + String.join(" | ", run.lines("FAIL"))
+                + " || " + String.join(" | ", run.lines("skip")));
+        assertEquals(List.of(), run.lines("FAIL"), run::describe);
+        assertTrue(
+                run.lines("skip").stream()
+                        .anyMatch(l -> l.contains(" vm1/listener/client-cert/vm-certificate:")
+                                && l.contains("limits.connections (2) reached")),
+                run::describe);
+    }
+
+    /** vm1 on a free loopback port, pinned to the test CA and CN=vm1 (its client certificate issued). */
+    private Path policy(TestPki pki, String limits) throws Exception {
+        pki.issueClient("vm1", Duration.ofDays(1));
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Files.writeString(share.resolve("readme"), "hello");
+        return Files.writeString(
+                tmp.resolve("p.yaml"), """
+                image: t
+                vms:
+                  vm1:
+                    listen: tls:127.0.0.1:%d
+                    client-cert: {ca: %s, subject: "CN=vm1"}
+                    %s
+                    shares:
+                      data: {path: %s, access: read-write}
+                """.formatted(port, pki.dir().resolve(TestPki.CA_CERT), limits, share));
+    }
+
+    private ServedGateway serve(TestPki pki, Path policy) throws Exception {
+        return ServedGateway.serve(
+                policy,
+                Files.createDirectories(tmp.resolve("gw")),
+                "--tls-cert",
+                pki.dir().resolve(TestPki.SERVER_CERT).toString(),
+                "--tls-key",
+                pki.dir().resolve(TestPki.SERVER_KEY).toString());
+    }
+
+    /** The suite against {@code served} with vm1's certificate. */
+    private SuiteRun run(TestPki pki, Path policy, ServedGateway served) {
+        Path vm1 = pki.dir().resolve("vm1");
+        return SuiteRun.against(
+                policy,
+                served,
+                tmp.resolve("report"),
+                "--tls-cert",
+                "vm1=" + vm1.resolve(TestPki.CLIENT_CERT) + "," + vm1.resolve(TestPki.CLIENT_KEY));
     }
 }
