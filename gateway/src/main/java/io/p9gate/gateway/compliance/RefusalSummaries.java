@@ -92,8 +92,20 @@ final class RefusalSummaries {
         return false;
     }
 
+    /**
+     * Whether {@code summary} may count {@code p}: its op, errno and path, and, as a record of its own is compared, the
+     * policy's decision and for a refusal one of the rules the policy refuses it by (a summary is written per op, errno,
+     * decision and rules). Before, a hidden walk was counted by a summary of allowed walks the host failed with ENOENT
+     * (SummaryDecisionMatchTest).
+     */
     private static boolean counts(AuditRecord summary, Probe p) {
-        return p.op().equals(summary.op()) && p.recorded(summary.errno()) && covers(summary, p.path());
+        return p.op().equals(summary.op())
+                && p.recorded(summary.errno())
+                && (p.decision() == null || p.decision().equals(summary.decision()))
+                && (!"deny".equals(p.decision())
+                        || p.refusedBy().isEmpty()
+                        || summary.rules() != null && summary.rules().stream().anyMatch(p.refusedBy()::contains))
+                && covers(summary, p.path());
     }
 
     /**
