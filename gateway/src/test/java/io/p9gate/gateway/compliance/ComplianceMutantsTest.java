@@ -335,6 +335,10 @@ class ComplianceMutantsTest {
                                 e -> e.decision().allowed() ? e : null),
                         "R-AUD-1   vm1/audit/records"),
                 killed(
+                        // No policy at all: every request let through and recorded as allowed.
+                        Mutants.allows("no policy: every request allowed, and recorded so", r -> true),
+                        "R-POL-4   vm1/data/hidden[0]/walk"),
+                killed(
                         new Mutants(
                                 "audit: no checkpoint signed after the log's open (records left unsigned)", fired -> {
                                     fired.incrementAndGet();
