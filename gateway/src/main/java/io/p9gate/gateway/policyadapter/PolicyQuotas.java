@@ -130,7 +130,8 @@ public final class PolicyQuotas {
             where = where.substring(0, PATH_SHOWN) + "... (" + (where.length() - PATH_SHOWN) + " more characters)";
         }
         return PrintableText.escape("VM '" + spec.vm() + "': quota " + spec.id() + " (share " + spec.share() + ", "
-                + spec.subtree() + ") counts as full, every write there that it limits refused (EDQUOT), until a scan"
+                + spec.subtree()
+                + ") counts as full, every write there that grows what it limits refused (EDQUOT), until a scan"
                 + " sees all of it: cannot see into " + where + ": "
                 + gap.cause().reason() + "; "
                 + gap.cause().remedy() + ", then p9gate policy reload (docs/policy.md, \"Quotas in the gateway\")");
