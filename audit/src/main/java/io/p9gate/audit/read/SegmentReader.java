@@ -1,9 +1,9 @@
 package io.p9gate.audit.read;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -25,6 +25,9 @@ public final class SegmentReader {
      * MiB): about the zeros a writer keeps ahead, so a healthy segment asks at most once.
      */
     private static final long HOLE_CHECK_BYTES = 1 << 20;
+
+    /** The kernel copies a file's bytes a page at a time: a read racing a write may see some pages before it. */
+    private static final long PAGE = 4096;
 
     /** Test seam: runs just before a segment is opened, after it was listed (a test renames a FIFO over it). */
     static volatile Consumer<Path> beforeOpen = segment -> {};
@@ -72,13 +75,15 @@ public final class SegmentReader {
      */
     public static long readLinesWhile(Path segment, StoredFile file, long offset, Predicate<StoredLine> sink)
             throws IOException {
-        try (InputStream in = new BufferedInputStream(file.within(offset), 1 << 16)) {
+        try (PositionedInput in = new PositionedInput(file, offset)) {
             return readLinesWhile(segment, file, offset, in, sink);
         }
     }
 
     private static long readLinesWhile(
-            Path segment, StoredFile file, long offset, InputStream in, Predicate<StoredLine> sink) throws IOException {
+            Path segment, StoredFile file, long offset, PositionedInput first, Predicate<StoredLine> sink)
+            throws IOException {
+        PositionedInput in = first;
         byte[] buf = new byte[512];
         int len = 0;
         // The line's stored length; only its first MAX_LINE_BYTES are kept in buf. A doctored segment can hold a
@@ -89,7 +94,7 @@ public final class SegmentReader {
         long pos = offset;
         // Zeros not yet known to be stored bytes: if they run to the end, the writer put them ahead of its records
         // and has not written there yet (docs/audit-format.md); followed by anything, they are stored bytes like
-        // any other, which no record can hold.
+        // any other, which no record can hold, unless the writer has written over them since they were read.
         long heldZeros = 0;
         int b;
         while ((b = in.read()) >= 0) {
@@ -102,6 +107,12 @@ public final class SegmentReader {
                     }
                     heldZeros += skipped;
                 }
+                continue;
+            }
+            if (heldZeros > 0 && writtenSinceRead(file, pos, pos + heldZeros, in)) {
+                heldZeros = 0;
+                in = new PositionedInput(
+                        file, pos); // the old one reads the same descriptor: left to the caller's close
                 continue;
             }
             if (heldZeros > 0) {
@@ -134,6 +145,24 @@ public final class SegmentReader {
             sink.test(new StoredLine(segment, lineStart, Arrays.copyOf(buf, len), false, lineLength));
         }
         return lineStart - offset;
+    }
+
+    /**
+     * Whether the zeros read from {@code zeros} up to {@code data}, where a byte that is not zero follows them, were
+     * the zeros ahead read before the writer wrote there: the live segment is read a read(2) at a time, and a read
+     * after the writer went on brings its records after the zeros an earlier read got (they read as a line of
+     * zeros and the rest of a record, and the records between were lost: {@code LiveSegmentReadTest}). The writer
+     * writes in order, so its records now cover the zeros' first byte, which is read again. Only where the zeros
+     * and the byte after them may come from two moments: two reads, or two pages of one (a read copies a page at a
+     * time, as a write does); so at most one extra read per page, whatever zeros a doctored segment holds.
+     */
+    private static boolean writtenSinceRead(StoredFile file, long zeros, long data, PositionedInput in)
+            throws IOException {
+        if (zeros >= in.latestRead() && data / PAGE == zeros / PAGE) {
+            return false;
+        }
+        ByteBuffer first = ByteBuffer.allocate(1);
+        return file.read(first, zeros) == 1 && first.get(0) != 0;
     }
 
     /**

@@ -1,0 +1,71 @@
+package io.p9gate.audit.read;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.p9gate.audit.AuditLog;
+import io.p9gate.audit.AuditWriteException;
+import io.p9gate.audit.Durability;
+import io.p9gate.audit.TestLogs;
+import io.p9gate.audit.note.SigningKey;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reading the current segment while the writer appends to it (the compliance suite's audit checks, {@code audit
+ * verify} or {@code tail} on a running gateway). The reader reads the segment a chunk at a time, up to the size it
+ * had once opened, zeros ahead included: a chunk read before the writer got there holds zeros, and the next chunk,
+ * read after, holds the records written meanwhile. Taken as stored, those zeros and the rest of a record read as one
+ * line (Jackson then took it for UTF-32: "Invalid UTF-32 character" in a compliance run), and the records written
+ * over them were never delivered.
+ */
+class LiveSegmentReadTest {
+    @TempDir
+    Path dir;
+
+    private final SigningKey key = TestLogs.key("test-key");
+
+    @Test
+    void recordsWrittenOverZerosAlreadyReadAreReadAsRecords() throws Exception {
+        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options().withCheckpointRecords(100_000))) {
+            for (int i = 0; i < 20; i++) {
+                log.append(TestLogs.decision(i), Durability.WRITTEN);
+            }
+            List<StoredLine> lines = new ArrayList<>();
+            SegmentReader.forEachLine(dir, line -> {
+                if (lines.isEmpty()) {
+                    // The reader holds the segment's first chunk (its records, then zeros): the writer goes on
+                    // past the chunk's end.
+                    appendMany(log, 600);
+                }
+                lines.add(line);
+            });
+            assertTrue(lines.size() > 40, "the reader went on into the records written meanwhile: " + lines.size());
+            long seq = 0;
+            for (StoredLine line : lines) {
+                assertTrue(line.terminated(), "no torn line at " + line.offset());
+                for (byte b : line.bytes()) {
+                    assertTrue(b != 0, "a line of zeros not yet written when read, at offset " + line.offset());
+                }
+                LineHeader header = LineHeader.parse(line.bytes())
+                        .orElseThrow(() -> new AssertionError("not a record at offset " + line.offset()));
+                assertEquals(seq++, header.seq(), "records in order, none missed");
+            }
+        }
+    }
+
+    private static void appendMany(AuditLog log, int records) {
+        try {
+            for (int i = 0; i < records; i++) {
+                log.append(TestLogs.decision(100 + i), Durability.WRITTEN);
+            }
+        } catch (AuditWriteException e) {
+            throw new UncheckedIOException(new IOException(e));
+        }
+    }
+}
