@@ -45,10 +45,11 @@ public record AuditRecord(
      * The record on a stored line; an IOException for a line that is not one. Every record the writer writes has an
      * RFC 3339 {@code time}; a line whose time is missing or not one (only a doctored log has it) is no record either,
      * so the review commands skip it with their warning instead of failing on it mid-way (stats, report and
-     * {@code --since} read every record's time).
+     * {@code --since} read every record's time). Nor is a line with a zero byte or one that is not UTF-8 ({@link
+     * RecordText}).
      */
     public static AuditRecord parse(byte[] line) throws IOException {
-        AuditRecord r = JSON.readValue(line, AuditRecord.class);
+        AuditRecord r = JSON.readValue(RecordText.of(line), AuditRecord.class);
         try {
             if (r.time() != null) {
                 r.instant();

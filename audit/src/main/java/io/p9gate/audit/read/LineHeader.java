@@ -15,8 +15,8 @@ import java.util.Optional;
  * {@link ChainRule#LINE} otherwise; other records state none (null). {@code mark} is where the record stands in
  * its writer's run ({@link RunMark}). {@code namedKey} is the {@code name+hash} of the signing key a run's
  * {@code start} names ({@code key=}), or of the key a {@code key_change} retires ({@code from=}); null otherwise
- * (docs/audit-format.md "Keys"). Parsed with a streaming parser (fast on large logs); anything else in the
- * line is skipped.
+ * (docs/audit-format.md "Keys"). Parsed with a streaming parser (fast on large logs), from UTF-8 ({@link
+ * RecordText}); anything else in the line is skipped.
  */
 public record LineHeader(
         long seq, String type, byte[] prev, long count, ChainRule statedRule, RunMark mark, String namedKey) {
@@ -34,7 +34,7 @@ public record LineHeader(
 
     /** Empty when the line is not a JSON object with a numeric seq, a string type and a 32-byte hex prev. */
     public static Optional<LineHeader> parse(byte[] line) {
-        try (JsonParser p = FACTORY.createParser(line)) {
+        try (JsonParser p = FACTORY.createParser(RecordText.of(line))) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return Optional.empty();
             }
