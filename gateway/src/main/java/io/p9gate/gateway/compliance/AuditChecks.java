@@ -11,7 +11,6 @@ import io.p9gate.audit.verify.Progress;
 import io.p9gate.audit.verify.VerificationReport;
 import io.p9gate.audit.verify.Verifier;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -164,33 +163,32 @@ final class AuditChecks {
     }
 
     private void read(List<AuditRecord> records, AuditRecord[] lastPolicy) throws IOException {
-        try {
-            SegmentReader.forEachLine(dir, line -> {
-                if (!line.terminated()) {
-                    return;
-                }
-                // Most of a long-lived log predates the run: its three header fields tell what to skip.
-                Optional<LineHeader> header = LineHeader.parse(line.bytes());
-                if (header.isPresent()
-                        && header.get().seq() < startSeq
-                        && !header.get().type().startsWith("policy_")) {
-                    return;
-                }
-                try {
-                    AuditRecord r = AuditRecord.parse(line.bytes());
-                    if ("policy_load".equals(r.type()) || "policy_reload".equals(r.type())) {
-                        lastPolicy[0] = r;
-                    }
-                    if (r.seq() >= startSeq && r.isDecision()) {
-                        records.add(r);
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
+        SegmentReader.forEachLine(dir, line -> {
+            if (!line.terminated()) {
+                return;
+            }
+            // Most of a long-lived log predates the run: its three header fields tell what to skip.
+            Optional<LineHeader> header = LineHeader.parse(line.bytes());
+            if (header.isPresent()
+                    && header.get().seq() < startSeq
+                    && !header.get().type().startsWith("policy_")) {
+                return;
+            }
+            AuditRecord r;
+            try {
+                r = AuditRecord.parse(line.bytes());
+            } catch (IOException e) {
+                // Not a record: audit/verify says so. Thrown, it ended the audit checks in the parser's words (a
+                // line with zeros: "Invalid UTF-32 character"), with no verdict on the records that are there.
+                return;
+            }
+            if ("policy_load".equals(r.type()) || "policy_reload".equals(r.type())) {
+                lastPolicy[0] = r;
+            }
+            if (r.seq() >= startSeq && r.isDecision()) {
+                records.add(r);
+            }
+        });
     }
 
     /** A probe and its records: the decision (or intent) and, for a change that failed, its outcome. */
