@@ -10,6 +10,7 @@ import io.p9gate.audit.TestLogs;
 import io.p9gate.audit.note.SigningKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +58,55 @@ class LiveSegmentReadTest {
                 assertEquals(seq++, header.seq(), "records in order, none missed");
             }
         }
+    }
+
+    /**
+     * Zeros stored between records (a doctored segment, a power loss) are still stored bytes where they and the record
+     * after them come from two reads: read again, they are zeros again, and the reader goes on with them.
+     */
+    @Test
+    void storedZerosAcrossReadsStayStoredBytes() throws Exception {
+        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options().withCheckpointRecords(100_000))) {
+            for (int i = 0; i < 3; i++) {
+                log.append(TestLogs.decision(i), Durability.WRITTEN);
+            }
+        }
+        Path segment = LogDirectory.segments(dir).getFirst();
+        byte[] stored = Files.readAllBytes(segment);
+        int first = indexOf(stored, (byte) '\n') + 1;
+        int zeros = 100_000; // past the first read's 64 KiB
+        byte[] doctored = new byte[stored.length + zeros];
+        System.arraycopy(stored, 0, doctored, 0, first);
+        System.arraycopy(stored, first, doctored, first + zeros, stored.length - first);
+        Files.write(segment, doctored);
+
+        List<StoredLine> lines = new ArrayList<>();
+        SegmentReader.forEachLine(dir, lines::add);
+        long newlines = 0;
+        for (byte b : stored) {
+            newlines += b == '\n' ? 1 : 0;
+        }
+        assertEquals(newlines, lines.size(), "every line read, none twice");
+        StoredLine second = lines.get(1);
+        assertEquals(first, second.offset());
+        assertEquals(zeros, leadingZeros(second.bytes()), "the zeros, stored, begin the line after the first");
+    }
+
+    private static int indexOf(byte[] bytes, byte b) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int leadingZeros(byte[] bytes) {
+        int n = 0;
+        while (n < bytes.length && bytes[n] == 0) {
+            n++;
+        }
+        return n;
     }
 
     private static void appendMany(AuditLog log, int records) {
