@@ -201,6 +201,7 @@ final class AuditChecks {
             int required,
             List<Paired> pairs,
             Map<Probe, Long> summarized,
+            Map<Probe, AuditRecord> summarizedLoosely,
             List<Probe> unclaimed,
             RecordedCloses closes) {}
 
@@ -284,13 +285,15 @@ final class AuditChecks {
             pairs.add(new Paired(p, first, last));
         }
         Map<Probe, Long> summarized = new IdentityHashMap<>();
-        List<Probe> unclaimed = new RefusalSummaries(vm, records).claim(unmatched, summarized);
+        Map<Probe, AuditRecord> loosely = new IdentityHashMap<>();
+        List<Probe> unclaimed = new RefusalSummaries(vm, records).claim(unmatched, summarized, loosely);
         return new Pairing(
                 attached,
                 !sessions.isEmpty(),
                 required,
                 pairs,
                 summarized,
+                loosely,
                 unclaimed,
                 RecordedCloses.of(vm, closedAtAccept, records));
     }
@@ -319,6 +322,13 @@ final class AuditChecks {
             }
         }
         seqs.putAll(pairing.summarized());
+        // Counted by a summary of another decision or rule: compared as its own record would be.
+        pairing.summarizedLoosely().forEach((p, summary) -> {
+            String problem = compare(p, summary, summary);
+            if (problem != null) {
+                problems.add(problem);
+            }
+        });
         for (Probe p : pairing.unclaimed()) {
             problems.add("no record of " + p.op() + " " + p.path() + " (tag " + p.tag() + ")");
         }

@@ -1,11 +1,14 @@
 package io.p9gate.gateway.compliance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.gateway.proto.Errno;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,22 +35,34 @@ class SummaryDecisionMatchTest {
             List.of("hidden[0]"),
             "hidden");
 
-    private static List<Probe> unclaimed(AuditRecord summary) {
-        return new RefusalSummaries("vm", List.of(summary)).claim(List.of(HIDDEN), new IdentityHashMap<>());
+    /** The probe's summary where it counts it by op, errno and path but not by decision and rules; else null. */
+    private static AuditRecord loosely(AuditRecord summary) {
+        Map<Probe, AuditRecord> loosely = new IdentityHashMap<>();
+        List<Probe> unclaimed =
+                new RefusalSummaries("vm", List.of(summary)).claim(List.of(HIDDEN), new IdentityHashMap<>(), loosely);
+        assertEquals(List.of(), unclaimed, "a summary covering its op, errno and path holds it");
+        return loosely.get(HIDDEN);
     }
 
+    /**
+     * Held loosely, the probe is compared as a record of its own (AuditChecks#compare): a decision other than the
+     * policy's fails its own check, a refusal by another rule audit/records; not "no record", which also failed
+     * audit/records for a gateway whose only fault was the decision (WeakenedPolicyComplianceTest, now and then).
+     */
     @Test
     void aDeniedProbeIsNotCountedByASummaryOfAllowedRequests() {
-        assertEquals(List.of(HIDDEN), unclaimed(WalkSummaries.of(1051, "/", "allow", "access", VARIED, 4)));
+        AuditRecord allowed = WalkSummaries.of(1051, "/", "allow", "access", VARIED, 4);
+        assertSame(allowed, loosely(allowed));
     }
 
     @Test
     void aDeniedProbeIsNotCountedByASummaryOfAnotherRule() {
-        assertEquals(List.of(HIDDEN), unclaimed(WalkSummaries.of(1051, "/", "deny", "default", VARIED, 4)));
+        AuditRecord otherRule = WalkSummaries.of(1051, "/", "deny", "default", VARIED, 4);
+        assertSame(otherRule, loosely(otherRule));
     }
 
     @Test
     void aSummaryOfItsDecisionAndRuleCountsIt() {
-        assertEquals(List.of(), unclaimed(WalkSummaries.of(1051, "/", "deny", "hidden[0]", VARIED, 4)));
+        assertNull(loosely(WalkSummaries.of(1051, "/", "deny", "hidden[0]", VARIED, 4)));
     }
 }
