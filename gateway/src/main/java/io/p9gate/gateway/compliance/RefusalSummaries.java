@@ -3,7 +3,6 @@ package io.p9gate.gateway.compliance;
 import io.p9gate.audit.read.AbbreviatedPath;
 import io.p9gate.audit.read.AuditRecord;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -41,11 +40,6 @@ final class RefusalSummaries {
 
     private static boolean varied(AuditRecord r) {
         return lastWord(r.detail()).equals("paths=varied");
-    }
-
-    /** {@link #claim(List, Map, Map)}, without the probes a summary of another decision or rule holds. */
-    List<Probe> claim(List<Probe> probes, Map<Probe, Long> claimed) {
-        return claim(probes, claimed, new IdentityHashMap<>());
     }
 
     /**

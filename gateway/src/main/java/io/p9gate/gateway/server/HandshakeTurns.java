@@ -50,11 +50,6 @@ final class HandshakeTurns {
     /** A handshake task, and whether its connection is still open. */
     private record Step(Runnable task, BooleanSupplier open) {}
 
-    /** Where the handshake tasks of a connection from {@code peer} go. */
-    Executor of(InetAddress peer) {
-        return of(peer, () -> true);
-    }
-
     /**
      * Where the handshake tasks of a connection from {@code peer} go, dropped unrun once {@code open} says it is
      * closed: run, a step queued behind other addresses' checked the certificate of a connection its handshake

@@ -32,7 +32,9 @@ class DeepPathRecordMatchTest {
     private static List<String> unclaimed(AuditRecord summary, Probe... probes) {
         Map<Probe, Long> claimed = new IdentityHashMap<>();
         return new RefusalSummaries("vm", List.of(summary))
-                .claim(List.of(probes), claimed).stream().map(Probe::checkId).toList();
+                .claim(List.of(probes), claimed, new IdentityHashMap<>()).stream()
+                        .map(Probe::checkId)
+                        .toList();
     }
 
     @Test

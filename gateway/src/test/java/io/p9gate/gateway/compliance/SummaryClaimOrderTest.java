@@ -31,7 +31,9 @@ class SummaryClaimOrderTest {
     private static List<String> unclaimed(List<AuditRecord> summaries, Probe... probes) {
         Map<Probe, Long> claimed = new IdentityHashMap<>();
         List<String> left = new RefusalSummaries("vm", summaries)
-                .claim(List.of(probes), claimed).stream().map(Probe::checkId).toList();
+                .claim(List.of(probes), claimed, new IdentityHashMap<>()).stream()
+                        .map(Probe::checkId)
+                        .toList();
         assertEquals(probes.length - left.size(), claimed.size());
         return left;
     }

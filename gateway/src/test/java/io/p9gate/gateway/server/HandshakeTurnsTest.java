@@ -90,7 +90,7 @@ class HandshakeTurnsTest {
         HandshakeTurns turns = new HandshakeTurns("test-tls-handshake", ran::add);
         CountDownLatch release = new CountDownLatch(1);
         try (Listening listening = Listening.on(tmp, turns)) {
-            turns.of(a).execute(() -> awaitUninterruptibly(release));
+            turns.of(a, () -> true).execute(() -> awaitUninterruptibly(release));
             awaitTrue(() -> ran.size() == 1);
             Socket closing = hello(c, listening.port(), listening.hello());
             awaitTrue(() -> turns.waiting() == 1);
@@ -98,7 +98,7 @@ class HandshakeTurnsTest {
             awaitTrue(() -> !listening.connections().isEmpty()
                     && !listening.connections().getFirst().isActive());
             release.countDown();
-            turns.of(d).execute(() -> {});
+            turns.of(d, () -> true).execute(() -> {});
             awaitTrue(() -> ran.contains(d));
             assertEquals(List.of(a, d), ran, "the closed connection's queued step ran");
         } finally {
@@ -119,7 +119,7 @@ class HandshakeTurnsTest {
         List<Socket> peers = new ArrayList<>();
         try {
             // A step of one of A's handshakes holds the thread while the others and B's are queued.
-            turns.of(a).execute(() -> awaitUninterruptibly(release));
+            turns.of(a, () -> true).execute(() -> awaitUninterruptibly(release));
             awaitTrue(() -> ran.size() == 1);
             for (int i = 0; i < FLOOD; i++) {
                 peers.add(hello(a, port, hello));
