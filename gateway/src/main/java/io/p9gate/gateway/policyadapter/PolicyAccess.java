@@ -64,13 +64,9 @@ public final class PolicyAccess implements AccessPolicy {
      * Decides for one session, which serves {@code served}. Share directories are opened once, at start, and a
      * decision names its share by name only: after a reload that gives a share another directory, a session
      * attached before it still serves the old one, and the new rules (written for the new directory, e.g. without
-     * the old one's hidden subtree) must not be applied to it. Every request on such a share is refused.
+     * the old one's hidden subtree) must not be applied to it. Every request on such a share is refused. The
+     * connection's {@code identity} is asked after each decision: a reload may revoke it.
      */
-    public PolicyAccess(Supplier<PolicyEngine> engine, List<ShareDir> served) {
-        this(engine, served, IdentityInForce.LISTENER_IS_VM);
-    }
-
-    /** As {@link #PolicyAccess(Supplier, List)}, for a connection whose VM a reload may revoke: {@code identity}. */
     public PolicyAccess(Supplier<PolicyEngine> engine, List<ShareDir> served, IdentityInForce identity) {
         this(engine, served.stream().collect(Collectors.toUnmodifiableMap(ShareDir::name, ShareDir::path)), identity);
     }

@@ -18,6 +18,7 @@ import io.p9gate.gateway.fs.ShareDir;
 import io.p9gate.gateway.policyadapter.PolicyAccess;
 import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.session.IdentityInForce;
 import io.p9gate.policy.PolicyEngine;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -99,7 +100,8 @@ public class DecisionCostBenchmark {
         }
         PolicyEngine engine = PolicyEngine.load(policyFile);
         Path hostDir = engine.policy().vms().get(vm).shares().get(share).hostDir();
-        access = new PolicyAccess(() -> engine, List.of(new ShareDir(vm, share, hostDir)));
+        access = new PolicyAccess(
+                () -> engine, List.of(new ShareDir(vm, share, hostDir)), IdentityInForce.LISTENER_IS_VM);
         MessageType message = switch (op) {
             case "walk" -> MessageType.TWALK;
             case "lcreate", "lcreate-open" -> MessageType.TLCREATE;
