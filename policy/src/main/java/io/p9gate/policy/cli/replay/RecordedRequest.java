@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A stored record read as the policy questions its request asked, or the reason it cannot be re-decided. The
@@ -33,6 +34,12 @@ public sealed interface RecordedRequest {
     /** Why a record whose path or destination is abbreviated (docs/audit-format.md) is not re-decided. */
     String ABBREVIATED =
             "path taking more than 4,095 bytes of its record, recorded abbreviated: the policy cannot be asked about it";
+
+    /**
+     * Rule ids of refusals the gateway makes itself under a policy's digest (docs/audit-format.md, {@code rules}): a
+     * connection a reload no longer takes for its VM, a share a reload moved, a policy that failed to decide.
+     */
+    Set<String> GATEWAYS_OWN = Set.of("identity-revoked", "share-moved", "policy-error");
 
     /** The gateway's rule for an rmdir of a directory that holds a hidden name (docs/audit-format.md). */
     String HIDDEN_ENTRIES = "hidden-entries";
@@ -59,6 +66,14 @@ public sealed interface RecordedRequest {
         }
         if (record.rules() != null && record.rules().contains("confinement")) {
             return new NotReplayed("refused by confinement before the policy was asked (the file left the share)");
+        }
+        Optional<String> own = record.rules() == null
+                ? Optional.empty()
+                : record.rules().stream().filter(GATEWAYS_OWN::contains).findFirst();
+        if (own.isPresent()) {
+            // Stamped with the digest of the policy in force, which did not refuse it: re-asked, it allows again.
+            return new NotReplayed(
+                    "refused by the gateway's own rule " + own.get() + " (the policy was not what refused it)");
         }
         Optional<String> setting = record.rules() == null
                 ? Optional.empty()

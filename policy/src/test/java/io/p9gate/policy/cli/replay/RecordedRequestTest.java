@@ -109,6 +109,22 @@ class RecordedRequestTest {
         assertTrue(whyNot(unowned).contains("ids.unmapped-id"), whyNot(unowned));
     }
 
+    /**
+     * Refusals the gateway makes itself under a policy's digest, whatever the policy would answer: a connection whose
+     * identity a reload took away ({@code identity-revoked}), a share a reload moved ({@code share-moved}), a policy
+     * that failed to decide ({@code policy-error}). Re-asked, the same policy allows them, which replay reported as a
+     * changed decision (exit 1) under the very policy that recorded them.
+     */
+    @Test
+    void theGatewaysOwnRefusalsUnderAPolicyAreNamedNotReplayed() {
+        for (String rule : List.of("identity-revoked", "share-moved", "policy-error")) {
+            AuditRecord refused = refusedBy(rule, "lcreate", "/d/n", "action=create share=s flags=0x2 mode=644");
+            assertEquals(
+                    "refused by the gateway's own rule " + rule + " (the policy was not what refused it)",
+                    whyNot(refused));
+        }
+    }
+
     private static AuditRecord refusedBy(String rule, String op, String path, String detail) {
         AuditRecord allowed = decision(op, path, detail + " phase=intent", 1);
         return new AuditRecord(
