@@ -520,7 +520,11 @@ public final class Session extends ChannelInboundHandlerAdapter {
                 RequestHandler opened = null;
                 RMessage reply;
                 try {
-                    opened = negotiation.accept() ? open(context(negotiation, sessionId)) : null;
+                    // A reload that took the connection's identity away opens no session for it (answered EIO, as
+                    // a session that cannot open): else the log would name one of its VM until the pass closes it.
+                    opened = negotiation.accept() && settings.identity().holds()
+                            ? open(context(negotiation, sessionId))
+                            : null;
                     reply = negotiation.reply(opened != null);
                 } catch (DialectRefusedException e) {
                     DIALECT_REFUSED.log(

@@ -5,6 +5,7 @@ import io.p9gate.gateway.budget.HostResources;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
+import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.policyadapter.OwnershipMode;
 import io.p9gate.gateway.policyadapter.PolicyBudgets;
 import io.p9gate.gateway.policyadapter.PolicyListeners;
@@ -53,16 +54,27 @@ final class IdentityRig implements AutoCloseable {
     /** Runs on the recording thread before each record is kept (a test may hold that thread here). */
     volatile Consumer<AuditEntry> beforeRecord = entry -> {};
 
-    final AuditTrail audit = entry -> {
-        beforeRecord.accept(entry);
-        recorded.incrementAndGet();
-        if (countOnly) {
-            return recorded.get();
+    /** The lifecycle records (sessions opened and closed, connections), in order. */
+    final List<GatewayEvent> events = new CopyOnWriteArrayList<>();
+
+    final AuditTrail audit = new AuditTrail() {
+        @Override
+        public long record(AuditEntry entry) {
+            beforeRecord.accept(entry);
+            recorded.incrementAndGet();
+            if (countOnly) {
+                return recorded.get();
+            }
+            records.add(entry);
+            recordedOn.add(entry.request().vm() + " " + entry.request().operation() + " "
+                    + Thread.currentThread().getName());
+            return records.size();
         }
-        records.add(entry);
-        recordedOn.add(entry.request().vm() + " " + entry.request().operation() + " "
-                + Thread.currentThread().getName());
-        return records.size();
+
+        @Override
+        public void lifecycle(GatewayEvent event) {
+            events.add(event);
+        }
     };
     /** What the gateway identifies connections with, made of the policy's identifier (a test may wrap it). */
     UnaryOperator<PeerIdentifier> identifiers = UnaryOperator.identity();

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.p9gate.gateway.certs.TestPki;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.fs.AuditEntry;
+import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
@@ -122,6 +123,38 @@ class RequestBeforeReidentificationAttackTest {
             assertRefusedAsNoLongerTheVm(rig, "u", MessageType.TMKDIR);
             assertEquals(1, pass(rig), "u.sock is w's now");
         });
+    }
+
+    /**
+     * A Tversion in the gap opened a new session for the revoked connection, recorded as VM u's session_open (its
+     * Tattach was then refused): the log named a session of a VM for a connection that no longer was it. Now the
+     * Tversion is answered EIO, no session is opened, and the pass still closes the connection.
+     */
+    @Test
+    void aTversionBeforeThePassOpensNoSessionForTheRevokedConnection() throws Exception {
+        Path socket = tmp.resolve("u.sock");
+        try (IdentityRig rig = new IdentityRig(tmp).start(U_ALONE.formatted(socket), null);
+                P9Client u = P9Client.open(UnixDomainSocketAddress.of(socket), MSIZE)) {
+            opened(u, "a");
+            reloadOnly(rig, """
+                    u:
+                      listen: unix:%s
+                      shares: {a: {path: %%A, access: read-write}}
+                    w:
+                      listen: unix:%s
+                      shares: {b: {path: %%B, access: read-write}}
+                    """.formatted(tmp.resolve("u2.sock"), socket));
+            int before = rig.events.size();
+
+            assertEquals(Errno.EIO, refusal(() -> u.version(MSIZE, "9P2000.L")));
+
+            List<String> opened = rig.events.subList(before, rig.events.size()).stream()
+                    .filter(e -> e instanceof GatewayEvent.SessionOpened)
+                    .map(Object::toString)
+                    .toList();
+            assertEquals(List.of(), opened, "a session opened for the revoked connection");
+            assertEquals(1, pass(rig), "u.sock is w's now");
+        }
     }
 
     /** No defect: the new policy has no rule for a VM it removed, so its requests were refused before the pass too. */
