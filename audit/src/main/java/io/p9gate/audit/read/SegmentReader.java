@@ -96,6 +96,7 @@ public final class SegmentReader {
         // and has not written there yet (docs/audit-format.md); followed by anything, they are stored bytes like
         // any other, which no record can hold, unless the writer has written over them since they were read.
         long heldZeros = 0;
+        ReadAgain checked = new ReadAgain();
         int b;
         while ((b = in.read()) >= 0) {
             if (b == 0) {
@@ -109,8 +110,9 @@ public final class SegmentReader {
                 }
                 continue;
             }
-            if (heldZeros > 0 && writtenSinceRead(file, pos, pos + heldZeros, in)) {
+            if (heldZeros > 0 && writtenSinceRead(file, pos, pos + heldZeros, in, checked)) {
                 heldZeros = 0;
+                checked.page = -1; // a new read: its pages may be torn again
                 in = new PositionedInput(
                         file, pos); // the old one reads the same descriptor: left to the caller's close
                 continue;
@@ -152,17 +154,28 @@ public final class SegmentReader {
      * the zeros ahead read before the writer wrote there: the live segment is read a read(2) at a time, and a read
      * after the writer went on brings its records after the zeros an earlier read got (they read as a line of
      * zeros and the rest of a record, and the records between were lost: {@code LiveSegmentReadTest}). The writer
-     * writes in order, so its records now cover the zeros' first byte, which is read again. Only where the zeros
-     * and the byte after them may come from two moments: two reads, or two pages of one (a read copies a page at a
-     * time, as a write does); so at most one extra read per page, whatever zeros a doctored segment holds.
+     * writes in order, so its records now cover the zeros' first byte, which is read again. Where the zeros and the
+     * byte after them may come from two moments: two reads, two pages of one (a read copies a page at a time, as a
+     * write does), and one page of one read too, once per page (a read copies a page without the writer's lock, so a
+     * write into it can reach the copy's later bytes and not its earlier ones); so at most one extra read per page,
+     * whatever zeros a doctored segment holds.
      */
-    private static boolean writtenSinceRead(StoredFile file, long zeros, long data, PositionedInput in)
-            throws IOException {
-        if (zeros >= in.latestRead() && data / PAGE == zeros / PAGE) {
-            return false;
+    private static boolean writtenSinceRead(
+            StoredFile file, long zeros, long data, PositionedInput in, ReadAgain checked) throws IOException {
+        long page = zeros / PAGE;
+        if (zeros >= in.latestRead() && data / PAGE == page) {
+            if (page == checked.page) {
+                return false;
+            }
+            checked.page = page;
         }
         ByteBuffer first = ByteBuffer.allocate(1);
         return file.read(first, zeros) == 1 && first.get(0) != 0;
+    }
+
+    /** The page of the current read whose zeros were read again last; -1: none yet. */
+    private static final class ReadAgain {
+        long page = -1;
     }
 
     /**
