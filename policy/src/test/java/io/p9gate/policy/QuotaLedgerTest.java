@@ -44,6 +44,24 @@ class QuotaLedgerTest {
     }
 
     /**
+     * Past its inodes (a reload tightened them, the host added files), a scope still lets a file grow within its bytes:
+     * a reservation asking no inode needs none; past its bytes, even one asking no bytes is refused (a new entry's
+     * directory growth is counted only after it is made).
+     */
+    @Test
+    void aScopePastOneLimitRefusesOnlyWhatAsksOfIt() throws Exception {
+        QuotaLedger pastInodes = new QuotaLedger(spec("/", 100, 10), new Usage(50, 12));
+        pastInodes.reserve(new Usage(10, 0)).commit(new Usage(10, 0));
+        assertEquals(new Usage(60, 12), pastInodes.used());
+        assertThrows(QuotaExceededException.class, () -> pastInodes.reserve(new Usage(0, 1)));
+
+        QuotaLedger pastBytes = new QuotaLedger(spec("/", 100, 10), new Usage(120, 2));
+        assertThrows(QuotaExceededException.class, () -> pastBytes.reserve(new Usage(0, 1)));
+        assertThrows(QuotaExceededException.class, () -> pastBytes.reserve(new Usage(0, 0)));
+        assertEquals(new Usage(120, 2), pastBytes.used());
+    }
+
+    /**
      * A file gives back only what the ledger counted of it: nothing for one born after the scan that the gateway never
      * grew, its growth for one it did, and for files born before the scan, together, at most what the scan counted.
      */

@@ -64,6 +64,26 @@ class QuotaOverLimitShrinkTest {
         assertEquals(target.usageAfterRestart(), target.usageNow(), "the quota counts what the host holds");
     }
 
+    @Test
+    void aScopePastItsInodesButUnderItsBytesLetsAFileGrow() throws Exception {
+        for (int i = 0; i <= INODES; i++) {
+            Files.write(target.scope.resolve("f" + i), new byte[100]);
+        }
+        P9Client c = target.start().connect();
+        c.walk(ROOT, 1, "work", "cache", "f0");
+        c.lopen(1, O_RDWR);
+        assertEquals(1000, c.write(1, 100, new byte[1000]), "a write adds no inode: it needs bytes only");
+        c.setattr(1, size(5000));
+        assertEquals(5000, Files.size(target.scope.resolve("f0")));
+        c.walk(ROOT, 2, "work", "cache");
+        assertEquals(
+                Errno.EDQUOT,
+                assertThrows(P9Exception.class, () -> c.lcreate(2, "new", 0, 0644, 0))
+                        .errno(),
+                "a new entry still needs an inode");
+        assertEquals(target.usageAfterRestart(), target.usageNow(), "the quota counts what the host holds");
+    }
+
     private static SetAttr size(long bytes) {
         return new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, bytes, 0, 0, 0, 0);
     }

@@ -220,7 +220,8 @@ public final class QuotaLedger {
     }
 
     /**
-     * Takes {@code ask} from the quota or, if it would exceed a limit, takes nothing.
+     * Takes {@code ask} from the quota or, if it would exceed a limit, takes nothing. A scope past its bytes refuses
+     * even an ask of no bytes; past its inodes, only an ask of some.
      *
      * @throws QuotaExceededException (EDQUOT) naming the limit that would be exceeded
      */
@@ -233,7 +234,9 @@ public final class QuotaLedger {
                         "quota " + spec.id() + ": " + bytes + " + " + ask.bytes() + " bytes exceeds "
                                 + spec.maxBytes());
             }
-            if (ask.inodes() > spec.maxInodes() - inodes) {
+            // Bytes are asked even for none: a scope past them refuses a new entry, whose directory's growth is only
+            // counted after it is made. An inode is never counted so: a write that adds none (ask 0) needs bytes only.
+            if (ask.inodes() > 0 && ask.inodes() > spec.maxInodes() - inodes) {
                 throw new QuotaExceededException(
                         spec.id(),
                         "quota " + spec.id() + ": " + inodes + " + " + ask.inodes() + " inodes exceeds "
