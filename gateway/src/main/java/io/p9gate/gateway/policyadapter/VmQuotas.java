@@ -145,15 +145,23 @@ final class VmQuotas implements Quotas {
     /**
      * The read side if free now, waiting for nothing: unlike {@link Lock#tryLock()}, the timed form does not take it
      * ahead of a scan waiting for the requests under way (that wait would never end while new ones kept coming), but
-     * a thread holding it already takes it again.
+     * a thread holding it already takes it again. An interrupted thread is answered as any other, its interrupt kept
+     * for its owner: before, it fell back to a lock() that waited for the whole scan (QuotaScanHoldBackTest).
      */
     private static boolean tryNow(Lock read) {
+        boolean interrupted = Thread.interrupted(); // the timed try refuses an interrupted thread before it tries
         try {
-            return read.tryLock(0, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            read.lock(); // an interrupted thread's request must still start, as changing() lets it
-            return true;
+            while (true) {
+                try {
+                    return read.tryLock(0, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true; // interrupted again between: try once more, the flag now clear
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

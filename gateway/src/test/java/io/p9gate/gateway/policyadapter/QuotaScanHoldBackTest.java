@@ -101,6 +101,31 @@ class QuotaScanHoldBackTest {
         }
     }
 
+    @Test
+    void anInterruptedThreadIsHeldBackWithoutWaitingForTheScan() throws Exception {
+        CountDownLatch scanning = startScan();
+        assertTrue(scanning.await(PATIENCE_SECONDS, TimeUnit.SECONDS));
+        AtomicInteger resumed = new AtomicInteger();
+        CompletableFuture<Quotas.Changing> asked = new CompletableFuture<>();
+        CompletableFuture<Boolean> stillInterrupted = new CompletableFuture<>();
+        Thread worker = Thread.ofPlatform().start(() -> {
+            Thread.currentThread().interrupt(); // as a worker whose pool is shutting down now
+            asked.complete(quotas.changingOrLater(resumed::incrementAndGet));
+            stillInterrupted.complete(Thread.currentThread().isInterrupted());
+        });
+        try {
+            // Bounded well below the scan's own patience: a thread waiting for the scan's end would not answer.
+            assertNull(asked.get(PATIENCE_SECONDS / 3, TimeUnit.SECONDS), "held back, not waiting for the scan");
+            assertTrue(stillInterrupted.get(PATIENCE_SECONDS, TimeUnit.SECONDS), "its interrupt kept for its owner");
+            assertEquals(0, resumed.get());
+        } finally {
+            scanGoes.countDown();
+            scan.join(TimeUnit.SECONDS.toMillis(PATIENCE_SECONDS));
+            worker.join(TimeUnit.SECONDS.toMillis(PATIENCE_SECONDS));
+        }
+        assertEquals(1, resumed.get(), "told once, when the scan ended");
+    }
+
     /** Starts a scan of the VM that runs until {@link #scanGoes}; counted down once it runs. */
     private CountDownLatch startScan() {
         CountDownLatch scanning = new CountDownLatch(1);
