@@ -35,6 +35,34 @@ final class RequestRunner {
         }
     }
 
+    /** What {@link #start} gives for a handler whose start failed (a bug): the request is answered EIO, unserved. */
+    static final RequestHandler.Started FAILED = () -> {};
+
+    /**
+     * {@link RequestHandler#starting}, never throwing: anything it throws is a bug in the handler, logged, and
+     * {@link #FAILED}, so that the request is still answered and its tag and admission given back.
+     */
+    static RequestHandler.Started start(RequestHandler handler, int tag, FileRequest request, Runnable later) {
+        try {
+            return handler.starting(request, later);
+        } catch (RuntimeException | Error e) {
+            LOG.log(
+                    System.Logger.Level.ERROR,
+                    "handler failed to start " + request.type() + " tag " + tag + " (bug)",
+                    e);
+            return FAILED;
+        }
+    }
+
+    /** Serves a request {@link #start} let start ({@code started}); one whose start failed gets EIO, unserved. */
+    static RMessage serve(RequestHandler.Started started, RequestHandler handler, int tag, FileRequest request) {
+        if (started == FAILED) {
+            CodecBuffers.releasePayload(request);
+            return new RMessage.Rlerror(Errno.EIO);
+        }
+        return serve(handler, tag, request);
+    }
+
     /** Closes a handler, logging (never propagating) a failure: the session must still end. */
     static void closeQuietly(RequestHandler handler) {
         try {

@@ -19,11 +19,14 @@ import io.p9gate.gateway.proto.TMessage;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
@@ -70,6 +73,11 @@ public final class Session extends ChannelInboundHandlerAdapter {
      * reused while outstanding (never two of them in the backlog: the second closes the connection on arrival).
      */
     private final BitSet waitingTags = new BitSet(1 << 16);
+    /**
+     * Requests handed to a worker that their handler held back ({@link RequestHandler#starting}: a reload scans the
+     * VM's quota scopes), by tag: none started, so a Tflush or a drain answers them at once instead of after the scan.
+     */
+    private final Map<Integer, OnWorker> heldBack = new HashMap<>();
 
     private ChannelHandlerContext ctx;
     private RequestHandler handler;
@@ -283,12 +291,12 @@ public final class Session extends ChannelInboundHandlerAdapter {
         Channel channel = ctx.channel();
         TMessage.FileRequest bounded = ReplyBudget.clamp(request, limit.max());
         if (servedOnLoop(current, request)) {
-            RequestHandler.Started started = current.starting(bounded, null);
+            RequestHandler.Started started = RequestRunner.start(current, tag, bounded, null);
             if (started != null) {
                 RMessage reply;
                 try {
                     reply = ScopedValue.where(VmBudget.CURRENT, lane.budget())
-                            .call(() -> RequestRunner.serve(current, tag, bounded));
+                            .call(() -> RequestRunner.serve(started, current, tag, bounded));
                 } finally {
                     started.close();
                     admission.done();
@@ -301,20 +309,21 @@ public final class Session extends ChannelInboundHandlerAdapter {
             }
             // Held back by a reload's scan of the VM's quotas: its worker's turn waits for the scan, never this loop.
         }
-        toLane(tag, request, new OnWorker(current, tag, request, bounded, channel));
+        toLane(new OnWorker(current, tag, request, bounded, channel));
     }
 
     /**
      * Hands a request to the VM's lane; once the gateway's workers are shutting down, nobody will serve this
      * connection any more: it closes.
      */
-    private void toLane(int tag, TMessage.FileRequest request, Runnable task) {
+    private void toLane(OnWorker task) {
         try {
             lane.execute(task);
         } catch (RejectedExecutionException e) {
-            admission.done();
-            CodecBuffers.releasePayload(request);
-            outstanding.remove(tag);
+            if (task.drop()) {
+                outstanding.remove(task.tag);
+                heldBack.remove(task.tag);
+            }
             ctx.flush(); // the replies written before it
             ctx.close();
         }
@@ -323,14 +332,21 @@ public final class Session extends ChannelInboundHandlerAdapter {
     /**
      * A request's turn on a worker. One that may not start yet (a reload scans the VM's quota scopes it may change:
      * {@link RequestHandler#starting}) gives the worker back at once and goes back to the lane once the scan ends,
-     * its admission still held: a worker parked for a whole scan was one the other VMs' requests lacked.
+     * its admission still held: a worker parked for a whole scan was one the other VMs' requests lacked. Until it is
+     * served, the event loop may answer it instead ({@link #drop}): it then never starts.
      */
     private final class OnWorker implements Runnable {
+        private static final int WAITING = 0;
+        private static final int SERVED = 1;
+        private static final int DROPPED = 2;
+
         private final RequestHandler current;
         private final int tag;
         private final TMessage.FileRequest request;
         private final TMessage.FileRequest bounded;
         private final Channel channel;
+        /** WAITING until a worker serves it (SERVED) or the event loop answers it unserved (DROPPED); set once. */
+        private final AtomicInteger state = new AtomicInteger(WAITING);
 
         OnWorker(
                 RequestHandler current,
@@ -347,16 +363,24 @@ public final class Session extends ChannelInboundHandlerAdapter {
 
         @Override
         public void run() {
+            if (state.get() != WAITING) {
+                return; // answered by the event loop while it waited
+            }
             RequestHandler.Started started =
-                    draining ? RequestHandler.Started.NOW : current.starting(bounded, this::again);
+                    draining ? RequestHandler.Started.NOW : RequestRunner.start(current, tag, bounded, this::again);
             if (started == null) {
+                onEventLoop(channel, () -> nowHeldBack(this));
+                return;
+            }
+            if (!state.compareAndSet(WAITING, SERVED)) {
+                started.close(); // dropped meanwhile: the event loop answered it
                 return;
             }
             RMessage reply;
             try {
                 reply = notStarted(request)
                         ? new RMessage.Rlerror(Errno.EIO)
-                        : RequestRunner.serve(current, tag, bounded);
+                        : RequestRunner.serve(started, current, tag, bounded);
             } finally {
                 started.close();
                 admission.done();
@@ -367,11 +391,70 @@ public final class Session extends ChannelInboundHandlerAdapter {
         /** On the scan's thread, once it ends: back to the lane, through the connection's loop. */
         private void again() {
             try {
-                channel.eventLoop().execute(() -> toLane(tag, request, this));
+                channel.eventLoop().execute(() -> {
+                    if (state.get() == WAITING) {
+                        toLane(this);
+                    }
+                });
             } catch (RejectedExecutionException e) {
-                // The gateway is shutting down: nobody will serve this connection any more.
-                admission.done();
-                CodecBuffers.releasePayload(request);
+                drop(); // the gateway is shutting down: nobody will serve this connection any more
+            }
+        }
+
+        /**
+         * Answered unserved, from the event loop (or once it is gone): whether it was still waiting, and now never
+         * starts; its admission and payload are given back here.
+         */
+        boolean drop() {
+            if (!state.compareAndSet(WAITING, DROPPED)) {
+                return false;
+            }
+            admission.done();
+            CodecBuffers.releasePayload(request);
+            return true;
+        }
+    }
+
+    /**
+     * On the event loop: {@code held} gave its worker back to wait for the scan. A drain (or the connection's end) or a
+     * Tflush that came first answers it now; else one that comes later will.
+     */
+    private void nowHeldBack(OnWorker held) {
+        if (held.state.get() != OnWorker.WAITING || !outstanding.contains(held.tag)) {
+            return; // served or answered meanwhile
+        }
+        heldBack.put(held.tag, held);
+        if (draining) {
+            answerHeldBack();
+            afterAnswer();
+        } else if (outstanding.flushed(held.tag)) {
+            dropFlushed(held.tag);
+        }
+    }
+
+    /**
+     * A request a Tflush waits for that is held back by a scan has not started: it gets no reply (9P flush rules) and
+     * never starts, its Tflushes an Rflush now. One not held back (running, or queued for a worker) is answered first.
+     */
+    private void dropFlushed(int oldTag) {
+        OnWorker held = heldBack.remove(oldTag);
+        if (held != null && held.drop()) {
+            answerFlushes(outstanding.remove(oldTag));
+            afterAnswer();
+        }
+    }
+
+    /**
+     * A drain, or the connection's end: each request held back is answered EIO now, unserved (written only while the
+     * connection is open), instead of after the scan: a stop waited half its step for them, then closed their
+     * connections with their tags outstanding, the handlers never closed (QuotaScanStallAttackTest).
+     */
+    private void answerHeldBack() {
+        List<OnWorker> held = List.copyOf(heldBack.values());
+        heldBack.clear();
+        for (OnWorker w : held) {
+            if (w.drop()) {
+                reply(w.tag, new RMessage.Rlerror(Errno.EIO));
             }
         }
     }
@@ -403,6 +486,15 @@ public final class Session extends ChannelInboundHandlerAdapter {
         return true;
     }
 
+    /** Runs a task on the channel's event loop, if it is still there. */
+    private static void onEventLoop(Channel channel, Runnable task) {
+        try {
+            channel.eventLoop().execute(task);
+        } catch (RejectedExecutionException e) {
+            // The loop is gone, and with it the connection.
+        }
+    }
+
     /** Runs a task on the channel's event loop; if it is gone, at least frees the reply's payload. */
     private static void onEventLoop(Channel channel, Runnable task, RMessage reply) {
         try {
@@ -415,6 +507,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     private void flush(int tag, int oldTag) {
         if (outstanding.contains(oldTag)) {
             outstanding.addFlush(tag, oldTag);
+            dropFlushed(oldTag);
             return;
         }
         // A request still in the backlog has not started: drop it, it gets no reply (9P flush rules).
@@ -442,7 +535,15 @@ public final class Session extends ChannelInboundHandlerAdapter {
      */
     private void reply(int tag, RMessage reply) {
         var flushes = outstanding.remove(tag);
+        if (!heldBack.isEmpty()) {
+            heldBack.remove(tag);
+        }
         write(tag, reply);
+        answerFlushes(flushes);
+    }
+
+    /** The Rflush of each of {@code flushes}, then of every Tflush that waited for those, depth first. */
+    private void answerFlushes(List<Integer> flushes) {
         if (flushes.isEmpty()) {
             return;
         }
@@ -648,6 +749,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
         }
         backlog.clear();
         waitingTags.clear();
+        answerHeldBack(); // nobody to answer: their tags only go
         if (outstanding.isEmpty() && !versionRunning) {
             closeHandler();
         }
@@ -695,6 +797,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
         }
         backlog.clear();
         waitingTags.clear();
+        answerHeldBack();
         if (outstanding.isEmpty()) {
             closeNow();
         } else {

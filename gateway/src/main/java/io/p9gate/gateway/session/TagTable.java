@@ -39,6 +39,11 @@ final class TagTable {
         flushesByOldTag.computeIfAbsent(oldTag, t -> new ArrayList<>(1)).add(flushTag);
     }
 
+    /** Whether a Tflush waits for the reply to {@code oldTag}. */
+    boolean flushed(int oldTag) {
+        return flushesByOldTag.containsKey(oldTag);
+    }
+
     /** Frees the tag and returns the Tflush tags that waited for it (to be answered now). */
     List<Integer> remove(int tag) {
         if (busy.get(tag)) {
