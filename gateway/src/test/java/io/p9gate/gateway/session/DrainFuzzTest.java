@@ -33,6 +33,18 @@ class DrainFuzzTest {
         final AtomicInteger closes = new AtomicInteger();
         final List<String> startedAfterDrain = new ArrayList<>();
         volatile boolean drained;
+        /** While set, every request is held back as by a reload's quota scan, told in {@link #scanEnds}. */
+        volatile boolean scanning;
+
+        private final List<Runnable> heldBack = new ArrayList<>();
+
+        /** The scan ends: the requests it held back are told, as on the scan's thread. */
+        void scanEnds() {
+            scanning = false;
+            List<Runnable> due = List.copyOf(heldBack);
+            heldBack.clear();
+            due.forEach(Runnable::run);
+        }
 
         @Override
         public RequestHandler open(ConnectionContext context) {
@@ -53,6 +65,17 @@ class DrainFuzzTest {
                 }
 
                 @Override
+                public Started starting(FileRequest request, Runnable later) {
+                    if (!scanning) {
+                        return Started.NOW;
+                    }
+                    if (later != null) {
+                        heldBack.add(later);
+                    }
+                    return null;
+                }
+
+                @Override
                 public void close() {
                     closes.incrementAndGet();
                     inner.close();
@@ -64,11 +87,23 @@ class DrainFuzzTest {
     @Test
     void aDrainAtAnyPointStartsNothingMoreAndEndsTheSessionOnce() throws Exception {
         for (int seed = 0; seed < 300; seed++) {
-            run(seed);
+            run(seed, false);
         }
     }
 
-    private void run(int seed) throws Exception {
+    /**
+     * The same with quota scans beginning and ending at random points, holding every request back meanwhile: a
+     * request held back is answered once (by a Tflush, the drain, or its run after the scan), and never starts after
+     * the drain.
+     */
+    @Test
+    void aDrainAtAnyPointWithRequestsHeldBackByScansEndsTheSessionOnce() throws Exception {
+        for (int seed = 0; seed < 300; seed++) {
+            run(seed, true);
+        }
+    }
+
+    private void run(int seed, boolean withScans) throws Exception {
         Random random = new Random(seed);
         var lane = SchedulingFuzzTest.RandomLane.withRandomOutstanding(random);
         VmBudget vm = lane.budget;
@@ -101,6 +136,15 @@ class DrainFuzzTest {
                 } else if (what == 6 && random.nextInt(3) == 0) {
                     s.send(tag, new TMessage.Tversion(4096 + random.nextInt(8192), "9P2000.L"));
                     trace.add("version " + tag);
+                } else if (withScans && what == 7 && random.nextBoolean()) {
+                    if (handlers.scanning) {
+                        handlers.scanEnds();
+                        trace.add("scan ends");
+                    } else {
+                        handlers.scanning = true;
+                        trace.add("scan begins");
+                    }
+                    s.channel.runPendingTasks();
                 } else {
                     for (int i = random.nextInt(4); i > 0; i--) {
                         lane.runRandom();
@@ -115,6 +159,7 @@ class DrainFuzzTest {
                 handlers.drained = true;
                 trace.add("drain");
             }
+            handlers.scanEnds();
             for (int i = 0; i < 10_000 && (lane.runRandom() || s.channel.hasPendingTasks()); i++) {
                 s.channel.runPendingTasks();
                 collect(s, answered, trace, seed);
