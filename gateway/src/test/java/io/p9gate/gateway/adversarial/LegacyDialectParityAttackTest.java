@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -377,13 +376,7 @@ class LegacyDialectParityAttackTest {
     }
 
     private static void reset(Path share) throws IOException {
-        try (Stream<Path> all = Files.walk(share)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                if (!p.equals(share)) {
-                    Files.delete(p);
-                }
-            }
-        }
+        ShareTrees.empty(share);
         Files.createDirectories(share.resolve("ro"));
         Files.writeString(share.resolve("ro/f"), "ro");
         Files.createDirectories(share.resolve("bin"));
@@ -409,17 +402,9 @@ class LegacyDialectParityAttackTest {
         StringBuilder out = new StringBuilder();
         try (Stream<Path> all = Stream.concat(Files.walk(share), Stream.of(outside(share)))) {
             for (Path p : all.sorted().toList()) {
-                String kind = Files.isSymbolicLink(p)
-                        ? "l"
-                        : Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
-                                ? "d"
-                                : Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? "f" + Files.size(p) : "o";
                 out.append(p.startsWith(share) ? share.relativize(p) : p.getFileName())
                         .append(':')
-                        .append(kind)
-                        .append(':')
-                        .append(PosixFilePermissions.toString(
-                                Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)))
+                        .append(ShareTrees.kindAndMode(p))
                         .append(
                                 Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS)
                                                         .toMillis()
