@@ -142,6 +142,19 @@ class LegacyDialectBudgetAttackTest {
         }
     }
 
+    /** A new connection to {@code gw}, its version {@code dialect}'s, fid 0 attached as {@link #attach} does. */
+    static P9Client attachedIn(HostShareGateway gw, Dialect dialect) throws Exception {
+        P9Client c = P9Client.connect(UnixDomainSocketAddress.of(gw.socket), 65536);
+        try {
+            c.version(65536, dialect.version());
+            attach(c, dialect);
+            return c;
+        } catch (Exception e) {
+            c.close();
+            throw e;
+        }
+    }
+
     /** Attaches fid 0 as root to the share "data" in {@code dialect} (9P2000.L through the client's encoder). */
     static void attach(P9Client alpha, Dialect dialect) throws Exception {
         if (dialect == Dialect.L) {

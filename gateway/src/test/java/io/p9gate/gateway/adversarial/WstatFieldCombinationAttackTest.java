@@ -11,7 +11,6 @@ import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.proto.Wstats;
 import io.p9gate.policy.dialect.Dialect;
 import java.io.IOException;
-import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -128,7 +127,7 @@ class WstatFieldCombinationAttackTest {
 
     /** Trenameat then Tsetattr: "ok" or the first errno. */
     private static String dotL(HostShareGateway gw, String[] file, String name, Fields fields) throws Exception {
-        try (P9Client c = connect(gw, Dialect.L)) {
+        try (P9Client c = LegacyDialectBudgetAttackTest.attachedIn(gw, Dialect.L)) {
             String[] dir = Arrays.copyOf(file, file.length - 1);
             String own = file[file.length - 1];
             c.walk(0, 1, dir);
@@ -153,7 +152,7 @@ class WstatFieldCombinationAttackTest {
 
     private static String legacy(HostShareGateway gw, Dialect dialect, String[] file, String name, Fields fields)
             throws Exception {
-        try (P9Client c = connect(gw, dialect)) {
+        try (P9Client c = LegacyDialectBudgetAttackTest.attachedIn(gw, dialect)) {
             c.walk(0, 1, file);
             boolean unix = dialect == Dialect.U;
             int type = switch (file[file.length - 1]) {
@@ -188,18 +187,6 @@ class WstatFieldCombinationAttackTest {
             return "ok";
         } catch (P9Exception e) {
             return e.errno().name();
-        }
-    }
-
-    private static P9Client connect(HostShareGateway gw, Dialect dialect) throws Exception {
-        P9Client c = P9Client.connect(UnixDomainSocketAddress.of(gw.socket), 65536);
-        try {
-            c.version(65536, dialect.version());
-            LegacyDialectBudgetAttackTest.attach(c, dialect);
-            return c;
-        } catch (Exception e) {
-            c.close();
-            throw e;
         }
     }
 
