@@ -41,6 +41,22 @@ public final class DetailWords {
         return PEER + word(peer);
     }
 
+    /**
+     * Where a peer connected from: its text ({@link #text} of the word after {@link #PEER}) up to its first space,
+     * without a port ({@code 127.0.0.1:4711 cert …} and {@code tls:[::1]:4711} are {@code 127.0.0.1} and
+     * {@code tls:[::1]}, {@code unix:/run/a.sock pid=4 uid=0} is {@code unix:/run/a.sock}): what a refusal summary's
+     * {@code source=} words name (docs/audit-format.md, "Refusal budget").
+     */
+    public static String source(String peer) {
+        int space = peer.indexOf(' ');
+        String where = space < 0 ? peer : peer.substring(0, space);
+        int colon = where.lastIndexOf(':');
+        boolean port = colon > 0
+                && colon < where.length() - 1
+                && where.substring(colon + 1).chars().allMatch(c -> c >= '0' && c <= '9');
+        return port ? where.substring(0, colon) : where;
+    }
+
     /** The text {@link #word} was given; any other {@code %} sequence (an older log's raw text) is kept as it is. */
     public static String text(String word) {
         if (word.indexOf('%') < 0) {

@@ -54,14 +54,7 @@ final class PeerWord {
         if (word == null) {
             return null;
         }
-        String peer = DetailWords.text(word.substring(DetailWords.PEER.length()));
-        int space = peer.indexOf(' ');
-        String where = space < 0 ? peer : peer.substring(0, space);
-        int colon = where.lastIndexOf(':');
-        boolean port = colon > 0
-                && colon < where.length() - 1
-                && where.substring(colon + 1).chars().allMatch(c -> c >= '0' && c <= '9');
-        return port ? where.substring(0, colon) : where;
+        return DetailWords.source(DetailWords.text(word.substring(DetailWords.PEER.length())));
     }
 
     /** Whether word {@code i} is the peer word of both {@code x} and {@code y}. */

@@ -1,5 +1,6 @@
 package io.p9gate.gateway.compliance;
 
+import io.p9gate.audit.LifecycleKind;
 import io.p9gate.audit.note.KeyFiles;
 import io.p9gate.audit.note.KeyFormatException;
 import io.p9gate.audit.note.VerifierKey;
@@ -20,6 +21,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,6 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class AuditChecks {
     private static final Duration POLL = Duration.ofMillis(200);
+    private static final String SESSION_ATTACH = LifecycleKind.SESSION_ATTACH.wire();
     /** How long to wait for refusal summaries: two of the gateway's refusal windows, and some slack. */
     private static final Duration SUMMARY_WAIT = Duration.ofSeconds(5);
 
@@ -136,19 +139,21 @@ final class AuditChecks {
             return;
         }
         List<AuditRecord> records = new ArrayList<>();
+        Map<String, String> attaches = new HashMap<>();
         AuditRecord[] lastPolicy = new AuditRecord[1];
-        read(records, lastPolicy);
+        read(records, attaches, lastPolicy);
         // Summaries of repeated refusals are written when their window (1 s) has ended, by a timer: a probe among
         // the last ones may be counted in a summary that is not written yet.
         Instant deadline = Instant.now().plus(wait.compareTo(SUMMARY_WAIT) < 0 ? wait : SUMMARY_WAIT);
-        Map<String, Pairing> pairings = pairAll(vms, probes, closedAtAccept, records);
+        Map<String, Pairing> pairings = pairAll(vms, probes, closedAtAccept, records, attaches);
         while (Instant.now().isBefore(deadline)
                 && pairings.values().stream()
                         .anyMatch(p -> !p.unclaimed().isEmpty() || p.closes().unrecorded())) {
             pause();
             records.clear();
-            read(records, lastPolicy);
-            pairings = pairAll(vms, probes, closedAtAccept, records);
+            attaches.clear();
+            read(records, attaches, lastPolicy);
+            pairings = pairAll(vms, probes, closedAtAccept, records, attaches);
         }
         pairings.forEach((vm, pairing) -> matchVm(log, vm, pairing));
         policyLoaded(log, lastPolicy[0]);
@@ -162,7 +167,12 @@ final class AuditChecks {
         verify(log, keys);
     }
 
-    private void read(List<AuditRecord> records, AuditRecord[] lastPolicy) throws IOException {
+    /**
+     * The run's decision records into {@code records}, the peer of each session the run saw opened into
+     * {@code attaches} (by {@link #sessionKey}), and the last policy load.
+     */
+    private void read(List<AuditRecord> records, Map<String, String> attaches, AuditRecord[] lastPolicy)
+            throws IOException {
         SegmentReader.forEachLine(dir, line -> {
             if (!line.terminated()) {
                 return;
@@ -188,6 +198,9 @@ final class AuditChecks {
             if (r.seq() >= startSeq && r.isDecision()) {
                 records.add(r);
             }
+            if (r.seq() >= startSeq && SESSION_ATTACH.equals(r.type()) && r.session() != null) {
+                SuitePeers.peer(r.detail()).ifPresent(peer -> attaches.put(sessionKey(r.vm(), r.session()), peer));
+            }
         });
     }
 
@@ -212,7 +225,12 @@ final class AuditChecks {
      * errno follows, and that is the errno compared. A refusal repeated within the gateway's refusal window has
      * no record of its own but is counted by a summary record ({@link RefusalSummaries}).
      */
-    private static Pairing pair(String vm, List<Probe> probes, int closedAtAccept, List<AuditRecord> records) {
+    private static Pairing pair(
+            String vm,
+            List<Probe> probes,
+            int closedAtAccept,
+            List<AuditRecord> records,
+            Map<String, String> attaches) {
         List<Probe> wanted = probes.stream().filter(p -> p.mode() != null).toList();
         Map<Integer, Long> sessions = new HashMap<>();
         boolean attached = false;
@@ -295,16 +313,32 @@ final class AuditChecks {
                 summarized,
                 loosely,
                 unclaimed,
-                RecordedCloses.of(vm, closedAtAccept, records));
+                RecordedCloses.of(
+                        vm,
+                        closedAtAccept,
+                        records,
+                        SuitePeers.of(sessions.values().stream()
+                                .map(s -> attaches.get(sessionKey(vm, s)))
+                                .filter(Objects::nonNull)
+                                .toList())));
+    }
+
+    /** A session of a VM, as {@code attaches} knows it. */
+    private static String sessionKey(String vm, long session) {
+        return vm + "/" + session;
     }
 
     /** Each VM's probes paired with the records read so far, in the order of {@code vms}. */
     private static Map<String, Pairing> pairAll(
-            List<String> vms, List<Probe> probes, Map<String, Integer> closedAtAccept, List<AuditRecord> records) {
+            List<String> vms,
+            List<Probe> probes,
+            Map<String, Integer> closedAtAccept,
+            List<AuditRecord> records,
+            Map<String, String> attaches) {
         Map<String, Pairing> out = new LinkedHashMap<>();
         for (String vm : vms) {
             List<Probe> own = probes.stream().filter(p -> p.vm().equals(vm)).toList();
-            out.put(vm, pair(vm, own, closedAtAccept.getOrDefault(vm, 0), records));
+            out.put(vm, pair(vm, own, closedAtAccept.getOrDefault(vm, 0), records, attaches));
         }
         return out;
     }

@@ -1,9 +1,7 @@
 package io.p9gate.gateway.compliance;
 
-import io.p9gate.audit.DetailWords;
 import io.p9gate.audit.read.AuditRecord;
 import io.p9gate.gateway.proto.Errno;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -11,29 +9,21 @@ import java.util.Optional;
  * The new connections of a VM the suite saw closed at accept ({@link AcceptRefusal}) against the gateway's records of
  * them: each close for the VM's limits.connections is recorded as a denied attach with no session, rule
  * {@code budget.connections}, errno ECONNREFUSED (docs/policy.md), repeats within a refusal window as a summary whose
- * {@code count} says how many ({@link RefusalSummaries}). Each names its peer ({@code peer=}); on a Unix socket that is
- * the connecting process's pid, and a refusal of another process (the live VM's, at its limit too) is not the suite's:
- * before, every refusal of the VM was counted, and the live VM's covered the suite's closes the gateway did not record
- * (UnrecordedAcceptCloseComplianceTest). A summary of several peers ({@code peer=varied}) still counts: which of them
- * were the suite's the log does not say. Fewer than the suite saw is a close the gateway did not record, or one that
- * was no refusal for the limit at all.
+ * {@code count} says how many ({@link RefusalSummaries}). Each names its peer ({@code peer=}); a refusal whose peer is
+ * not the suite's ({@link SuitePeers}: the live VM's process, another address) is not the suite's: before, every
+ * refusal of the VM was counted, and the live VM's covered the suite's closes the gateway did not record
+ * (UnrecordedAcceptCloseComplianceTest). A summary of several peers on a Unix socket ({@code peer=varied}, one source)
+ * still counts whole: which of them were the suite's the log does not say. Fewer than the suite saw is a close the
+ * gateway did not record, or one that was no refusal for the limit at all.
  *
  * @param closed   how many the suite saw closed
  * @param recorded how many refusals of the VM for the limit the records since the run began count, but for those of
- *     another process
+ *     other peers
  */
 record RecordedCloses(int closed, long recorded) {
     private static final String RULE = "budget.connections";
-    private static final String PID = "pid=";
 
-    /** The pid every connection of the suite comes from. */
-    private static final long OWN_PID = ProcessHandle.current().pid();
-
-    static RecordedCloses of(String vm, int closed, List<AuditRecord> records) {
-        return of(vm, closed, records, OWN_PID);
-    }
-
-    static RecordedCloses of(String vm, int closed, List<AuditRecord> records, long ownPid) {
+    static RecordedCloses of(String vm, int closed, List<AuditRecord> records, SuitePeers suite) {
         long recorded = records.stream()
                 .filter(r -> vm.equals(r.vm())
                         && "attach".equals(r.op())
@@ -42,29 +32,10 @@ record RecordedCloses(int closed, long recorded) {
                         && r.errno() == Errno.ECONNREFUSED.code()
                         && r.rules() != null
                         && r.rules().contains(RULE)
-                        && !anotherProcess(r.detail(), ownPid))
+                        && suite.mayBe(r.detail()))
                 .mapToLong(AuditRecord::requests)
                 .sum();
         return new RecordedCloses(closed, recorded);
-    }
-
-    /**
-     * Whether the peer word of {@code detail} names a process other than {@code ownPid}: {@code unix:PATH pid=N uid=U}
-     * with N not the suite's. A peer of an address ({@code tls:}, {@code tcp:}), {@code peer=varied} or none cannot
-     * be told from the suite's.
-     */
-    private static boolean anotherProcess(String detail, long ownPid) {
-        if (detail == null) {
-            return false;
-        }
-        for (String word : detail.split(" ")) {
-            if (word.startsWith(DetailWords.PEER)) { // only the first: guest text cannot start one
-                return Arrays.stream(DetailWords.text(word.substring(DetailWords.PEER.length()))
-                                .split(" "))
-                        .anyMatch(w -> w.startsWith(PID) && !w.equals(PID + ownPid));
-            }
-        }
-        return false;
     }
 
     boolean unrecorded() {
@@ -79,6 +50,7 @@ record RecordedCloses(int closed, long recorded) {
         return Optional.of("the gateway closed " + closed + (closed == 1 ? " new connection" : " new connections")
                 + " of " + vm + " at accept, which the suite took for its limits.connections, but the log records "
                 + recorded + " " + RULE + " refusals of " + vm + " (ECONNREFUSED) since the run began, those of"
-                + " other processes (the live VM's) left out: a close it did not record, or one for no reason");
+                + " other peers (the live VM's process or address) left out: a close it did not record, or one for no"
+                + " reason");
     }
 }

@@ -30,4 +30,9 @@ public record AccessRequest(
         Objects.requireNonNull(args, "args");
         Objects.requireNonNull(detail, "detail");
     }
+
+    /** The same question, its record's detail {@code detail}. */
+    public AccessRequest withDetail(String detail) {
+        return new AccessRequest(vm, sessionId, operation, share, paths, uid, gid, args, detail);
+    }
 }

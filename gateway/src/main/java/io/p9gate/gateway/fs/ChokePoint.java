@@ -187,22 +187,7 @@ final class ChokePoint {
     private record Decided(int tag, MessageType message, AccessRequest request, Decision decision) {
         /** The same request, its record's detail ending in {@code words} (what a failed change still made). */
         Decided adding(String words) {
-            AccessRequest r = request;
-            String detail = (r.detail() + " " + words).strip();
-            return new Decided(
-                    tag,
-                    message,
-                    new AccessRequest(
-                            r.vm(),
-                            r.sessionId(),
-                            r.operation(),
-                            r.share(),
-                            r.paths(),
-                            r.uid(),
-                            r.gid(),
-                            r.args(),
-                            detail),
-                    decision);
+            return new Decided(tag, message, request.withDetail((request.detail() + " " + words).strip()), decision);
         }
 
         /** The same request, refused by a budget of its VM after the policy allowed it. */

@@ -359,7 +359,14 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
         }
     }
 
-    record Recording(AuditTrail trail, UnaryOperator<AuditEntry> change, AtomicInteger fired) implements AuditTrail {
+    /** Each record through {@code change} (null drops it), each lifecycle event through {@code events}. */
+    record Recording(
+            AuditTrail trail, UnaryOperator<AuditEntry> change, UnaryOperator<GatewayEvent> events, AtomicInteger fired)
+            implements AuditTrail {
+        Recording(AuditTrail trail, UnaryOperator<AuditEntry> change, AtomicInteger fired) {
+            this(trail, change, UnaryOperator.identity(), fired);
+        }
+
         @Override
         public long record(AuditEntry entry) throws P9Exception {
             AuditEntry changed = change.apply(entry);
@@ -386,7 +393,11 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
 
         @Override
         public void lifecycle(GatewayEvent event) throws P9Exception {
-            trail.lifecycle(event);
+            GatewayEvent changed = events.apply(event);
+            if (changed != event) {
+                fired.incrementAndGet();
+            }
+            trail.lifecycle(changed);
         }
     }
 

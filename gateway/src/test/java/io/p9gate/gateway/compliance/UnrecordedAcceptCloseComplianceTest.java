@@ -7,6 +7,7 @@ import io.p9gate.audit.DetailWords;
 import io.p9gate.gateway.fs.AuditEntry;
 import io.p9gate.gateway.fs.AuditTrail;
 import io.p9gate.gateway.fs.Decision;
+import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.policyadapter.GatewayMutation;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.P9Exception;
@@ -137,6 +138,55 @@ class UnrecordedAcceptCloseComplianceTest {
         assertTrue(dropped.get() > 0, run::describe);
         assertTrue(run.out().contains("pass R-ROB-2   vm1/listener/connections"), run::describe);
         assertUnrecordedClosesFail(run);
+    }
+
+    /**
+     * A faithful gateway in another PID namespace (a container; or the suite in one): every peer it records names the
+     * suite's process by the pid it sees there, not the one the suite knows itself by. The suite's own closes at
+     * accept (listener/connections' last one) are recorded, with that pid. Before, the suite compared them with its own
+     * pid and left every one out: audit/records failed ("the gateway closed 1 new connection of vm1 at accept ...
+     * the log records 0"), exit 1.
+     */
+    @Test
+    void aFaithfulGatewayInAnotherPidNamespacePasses() throws Exception {
+        AtomicInteger rewritten = new AtomicInteger();
+        SuiteRun run = SuiteRun.mutated(
+                policyWithConnectionLimit(), tmp, GatewayMutation.ofAudit(t -> otherPidNamespace(t, rewritten)));
+        System.out.println("gateway in another pid namespace: " + rewritten.get() + " peers rewritten, exit "
+                + run.exitCode() + ": " + String.join(" | ", run.lines("FAIL")));
+        assertTrue(rewritten.get() > 1, run::describe);
+        assertTrue(run.out().contains("pass R-ROB-2   vm1/listener/connections"), run::describe);
+        assertEquals(List.of(), run.lines("FAIL"), run::describe);
+    }
+
+    /**
+     * Records every peer of the suite's process (its sessions and its refused connections) with the pid a gateway in
+     * another PID namespace sees for it.
+     */
+    private static AuditTrail otherPidNamespace(AuditTrail trail, AtomicInteger rewritten) {
+        String own = "pid=" + ProcessHandle.current().pid() + " ";
+        String seen = "pid=7 ";
+        return new Mutants.Recording(
+                trail,
+                e -> e.request().detail().contains(DetailWords.word(own))
+                        ? new AuditEntry(
+                                e.tag(),
+                                e.message(),
+                                e.request()
+                                        .withDetail(e.request()
+                                                .detail()
+                                                .replace(DetailWords.word(own), DetailWords.word(seen))),
+                                e.decision(),
+                                e.outcome(),
+                                e.phase(),
+                                e.intentSeq())
+                        : e,
+                event -> event instanceof GatewayEvent.SessionOpened o
+                                && o.peer().contains(own)
+                        ? new GatewayEvent.SessionOpened(
+                                o.vm(), o.session(), o.peer().replace(own, seen))
+                        : event,
+                rewritten);
     }
 
     /** vm1 with limits.connections 64, a read-write share owned by a mapped id. */
