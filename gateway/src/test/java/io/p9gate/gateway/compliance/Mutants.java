@@ -52,13 +52,20 @@ record Mutants(String name, Function<AtomicInteger, GatewayMutation> build) {
 
     /** The decision lets {@code which} requests through that the policy refuses. */
     static Mutants allows(String name, Predicate<AccessRequest> which) {
-        return new Mutants(
-                name,
-                fired -> GatewayMutation.ofPolicy(p -> new Deciding(
-                        p,
-                        which,
-                        d -> d.allowed() ? d : new Decision(true, null, d.ruleIds(), d.policyDigest(), d.hostIds()),
-                        fired)));
+        return new Mutants(name, fired -> GatewayMutation.ofPolicy(p -> allowing(p, which, fired)));
+    }
+
+    /** As {@link #allows}, and every name shown in listings (a hidden subtree's own name too). */
+    static Mutants allowsAndLists(String name, Predicate<AccessRequest> which) {
+        return new Mutants(name, fired -> GatewayMutation.ofPolicy(p -> new Listing(allowing(p, which, fired), fired)));
+    }
+
+    private static AccessPolicy allowing(AccessPolicy p, Predicate<AccessRequest> which, AtomicInteger fired) {
+        return new Deciding(
+                p,
+                which,
+                d -> d.allowed() ? d : new Decision(true, null, d.ruleIds(), d.policyDigest(), d.hostIds()),
+                fired);
     }
 
     /** The decision refuses {@code which} requests that the policy allows, with {@code errno} (a broken backend). */
