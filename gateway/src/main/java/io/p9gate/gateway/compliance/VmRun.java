@@ -154,15 +154,16 @@ final class VmRun {
         }
         Oracle oracle = new Oracle(
                 suite.engine(), vm.id(), Integer.toUnsignedLong(suite.options().uid()));
+        // The pin first, while the suite holds no connection of the VM (ClientCertChecks#report).
+        ClientCertChecks certs =
+                transport instanceof VmTransport.MutualTls tls ? new ClientCertChecks(log, vm, tls, accept) : null;
+        if (certs != null) {
+            certs.probe();
+        }
         P9Client client;
         String expected = "Rversion \"" + P9Client.VERSION + "\"";
         try {
-            client = transport.connect(MSIZE);
-            RMessage.Rversion v = client.version(MSIZE, P9Client.VERSION);
-            if (!P9Client.VERSION.equals(v.version())) {
-                client.close();
-                throw new IOException("Rversion \"" + v.version() + "\"");
-            }
+            client = connectMain();
         } catch (IOException | P9Exception e) {
             log.add(listenerCheck(
                     listenerTitle,
@@ -181,8 +182,8 @@ final class VmRun {
                 expected + " msize " + client.msize(),
                 ""));
         listener.socketFile();
-        if (transport instanceof VmTransport.MutualTls tls) {
-            new ClientCertChecks(log, vm, tls, accept).run();
+        if (certs != null) {
+            certs.report(true);
             clientCertNotProbed = null;
         }
         String attachable = vm.shares().keySet().stream()
@@ -240,6 +241,29 @@ final class VmRun {
         } finally {
             session.close();
             replaySessions.values().forEach(s -> s.session().close());
+        }
+    }
+
+    /**
+     * The suite's main connection, negotiated. Tried again where the gateway closes it at accept for the VM's
+     * limits.connections ({@link AcceptRefusal#again}): the place of a connection closed just before (the client-cert
+     * checks' last) is given back only once its session has ended, a moment later.
+     */
+    private P9Client connectMain() throws IOException, P9Exception {
+        for (int tried = 1; ; tried++) {
+            P9Client client = transport.connect(MSIZE);
+            try {
+                RMessage.Rversion v = client.version(MSIZE, P9Client.VERSION);
+                if (!P9Client.VERSION.equals(v.version())) {
+                    throw new IOException("Rversion \"" + v.version() + "\"");
+                }
+                return client;
+            } catch (IOException | P9Exception e) {
+                client.close();
+                if (!accept.again(e, tried)) {
+                    throw e;
+                }
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.p9gate.gateway.compliance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.JdkSslContext;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -53,7 +55,7 @@ class ClientCertProbeTest {
                 .trustManager(InsecureTrustManagerFactory.INSTANCE)
                 .build();
 
-        CheckLog log = probe(pki, serverTls, false);
+        CheckLog log = probe(pki, serverTls, false, "", ClientCertProbeTest::serveAnyone, false);
 
         Map<String, Status> statuses = new TreeMap<>();
         log.results().forEach(r -> statuses.put(r.id(), r.status()));
@@ -75,10 +77,7 @@ class ClientCertProbeTest {
     @Test
     void refusedImpostorsPassWithNoWarningOfTheClient() throws Exception {
         TestPki pki = TestPki.create(tmp.resolve("pki"), "test CA", List.of(), Duration.ofDays(1));
-        var serverTls = (JdkSslContext) serverTls(pki)
-                .clientAuth(ClientAuth.REQUIRE)
-                .trustManager(pki.dir().resolve(TestPki.CA_CERT).toFile())
-                .build();
+        JdkSslContext serverTls = requiringTheCa(pki);
         Logger logger = Logger.getLogger(PipelineErrorHandler.class.getName());
         List<String> warnings = new CopyOnWriteArrayList<>();
         Handler capture = new Handler() {
@@ -97,7 +96,7 @@ class ClientCertProbeTest {
         };
         logger.addHandler(capture);
         try {
-            CheckLog log = probe(pki, serverTls, true);
+            CheckLog log = probe(pki, serverTls, true, "", ClientCertProbeTest::serveAnyone, false);
 
             assertEquals(
                     List.of(Status.PASSED, Status.PASSED, Status.PASSED, Status.PASSED),
@@ -109,6 +108,48 @@ class ClientCertProbeTest {
         }
     }
 
+    /**
+     * A listener that refuses the VM's own certificate after the handshake (it closes every connection there), at a
+     * VM with limits.connections 2: so does a faithful gateway whose VM holds every place. The suite probes while it
+     * holds no connection of the VM; its main session, opened right after, served, shows a place was free: failed.
+     * Before, the suite probed with its main session open and skipped the check ("its limits.connections (2)
+     * reached"), without --audit-log with nothing to confirm it; only where the main session is refused too is it
+     * skipped.
+     */
+    @Test
+    void theVmsOwnCertificateClosedWhileAPlaceIsFreeFails() throws Exception {
+        TestPki pki = TestPki.create(tmp.resolve("pki"), "test CA", List.of(), Duration.ofDays(1));
+        JdkSslContext serverTls = requiringTheCa(pki);
+
+        CheckLog served =
+                probe(pki, serverTls, true, "limits: {connections: 2}", ClientCertProbeTest::closeAfterHandshake, true);
+        CheckLog refused = probe(
+                pki, serverTls, true, "limits: {connections: 2}", ClientCertProbeTest::closeAfterHandshake, false);
+
+        CheckResult failed = ownCertificate(served);
+        assertEquals(Status.FAILED, failed.status(), served.results()::toString);
+        assertTrue(failed.message().contains("a place was free"), failed::toString);
+        assertEquals(Status.SKIPPED, ownCertificate(refused).status(), refused.results()::toString);
+        assertTrue(
+                ownCertificate(refused).message().contains("limits.connections (2) reached"),
+                refused.results()::toString);
+    }
+
+    private static CheckResult ownCertificate(CheckLog log) {
+        return log.results().stream()
+                .filter(r -> r.id().equals("vm1/listener/client-cert/vm-certificate"))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    /** A server's TLS that asks every client for a certificate of the PKI's CA. */
+    private static JdkSslContext requiringTheCa(TestPki pki) throws IOException {
+        return (JdkSslContext) serverTls(pki)
+                .clientAuth(ClientAuth.REQUIRE)
+                .trustManager(pki.dir().resolve(TestPki.CA_CERT).toFile())
+                .build();
+    }
+
     private static SslContextBuilder serverTls(TestPki pki) {
         return SslContextBuilder.forServer(
                         pki.dir().resolve(TestPki.SERVER_CERT).toFile(),
@@ -117,9 +158,22 @@ class ClientCertProbeTest {
                 .protocols("TLSv1.3");
     }
 
-    /** The client-cert checks of VM vm1, whose pin is the PKI's CA and CN=vm1, against a server of {@code tls}. */
-    private CheckLog probe(TestPki pki, JdkSslContext tls, boolean needClientAuth) throws Exception {
-        pki.issueClient("vm1", Duration.ofDays(1));
+    /**
+     * The client-cert checks of VM vm1, whose pin is the PKI's CA and CN=vm1, against a server of {@code tls} that
+     * serves each connection as {@code server} does; {@code nextServed}: whether the suite's main session, opened
+     * after them, was served.
+     */
+    private CheckLog probe(
+            TestPki pki,
+            JdkSslContext tls,
+            boolean needClientAuth,
+            String limits,
+            Consumer<SSLServerSocket> serve,
+            boolean nextServed)
+            throws Exception {
+        if (!Files.exists(pki.dir().resolve("vm1").resolve(TestPki.CLIENT_CERT))) {
+            pki.issueClient("vm1", Duration.ofDays(1));
+        }
         try (SSLServerSocket server = (SSLServerSocket)
                 tls.context().getServerSocketFactory().createServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
             if (needClientAuth) {
@@ -127,7 +181,7 @@ class ClientCertProbeTest {
             } else {
                 server.setWantClientAuth(true);
             }
-            Thread.ofVirtual().start(() -> serveAnyone(server));
+            Thread.ofVirtual().start(() -> serve.accept(server));
             Path share = Files.createDirectories(tmp.resolve("share"));
             Path policy = Files.writeString(tmp.resolve("p.yaml"), """
                     image: t
@@ -135,10 +189,11 @@ class ClientCertProbeTest {
                       vm1:
                         listen: tls:127.0.0.1:%d
                         client-cert: {ca: %s, subject: "CN=vm1"}
+                        %s
                         shares:
                           data: {path: %s, access: read-write}
                     """.formatted(
-                            server.getLocalPort(), pki.dir().resolve(TestPki.CA_CERT), share));
+                            server.getLocalPort(), pki.dir().resolve(TestPki.CA_CERT), limits, share));
             VmPolicy vm = PolicyEngine.load(policy).policy().vms().get("vm1");
             Path vm1 = pki.dir().resolve("vm1");
             var transport = new VmTransport.MutualTls(
@@ -148,8 +203,24 @@ class ClientCertProbeTest {
                             vm1.resolve(TestPki.CLIENT_KEY),
                             pki.dir().resolve(TestPki.CA_CERT)));
             CheckLog log = new CheckLog(new PrintWriter(new StringWriter()));
-            new ClientCertChecks(log, vm, transport, new AcceptRefusal(transport, vm, new ProbeLog(), false)).run();
+            ClientCertChecks checks =
+                    new ClientCertChecks(log, vm, transport, new AcceptRefusal(transport, vm, new ProbeLog(), false));
+            checks.probe();
+            checks.report(nextServed);
             return log;
+        }
+    }
+
+    /** Completes each connection's handshake, then closes it unanswered. */
+    private static void closeAfterHandshake(SSLServerSocket server) {
+        while (true) {
+            try (SSLSocket c = (SSLSocket) server.accept()) {
+                c.startHandshake();
+            } catch (IOException e) {
+                if (server.isClosed()) {
+                    return;
+                }
+            }
         }
     }
 
