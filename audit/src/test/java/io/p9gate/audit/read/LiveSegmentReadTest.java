@@ -70,12 +70,7 @@ class LiveSegmentReadTest {
      */
     @Test
     void storedZerosAcrossReadsStayStoredBytes() throws Exception {
-        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options().withCheckpointRecords(100_000))) {
-            for (int i = 0; i < 3; i++) {
-                log.append(TestLogs.decision(i), Durability.WRITTEN);
-            }
-        }
-        Path segment = LogDirectory.segments(dir).getFirst();
+        Path segment = segmentOfThreeRecords();
         byte[] stored = Files.readAllBytes(segment);
         int first = indexOf(stored, (byte) '\n') + 1;
         int zeros = 100_000; // past the first read's 64 KiB
@@ -105,12 +100,7 @@ class LiveSegmentReadTest {
      */
     @Test
     void aPageTornByTheWriterIsReadAgain() throws Exception {
-        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options().withCheckpointRecords(100_000))) {
-            for (int i = 0; i < 3; i++) {
-                log.append(TestLogs.decision(i), Durability.WRITTEN);
-            }
-        }
-        Path segment = LogDirectory.segments(dir).getFirst();
+        Path segment = segmentOfThreeRecords();
         byte[] written = Files.readAllBytes(segment);
         int first = indexOf(written, (byte) '\n') + 1;
         int torn = 40; // the second record's first bytes, not yet in the copy
@@ -145,6 +135,16 @@ class LiveSegmentReadTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A closed log of three decisions: its one segment. */
+    private Path segmentOfThreeRecords() throws Exception {
+        try (AuditLog log = AuditLog.open(dir, key, TestLogs.options().withCheckpointRecords(100_000))) {
+            for (int i = 0; i < 3; i++) {
+                log.append(TestLogs.decision(i), Durability.WRITTEN);
+            }
+        }
+        return LogDirectory.segments(dir).getFirst();
     }
 
     private static int indexOf(byte[] bytes, byte b) {
