@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Predicate;
 
 /**
  * The fid table of one session; safe for the concurrent requests of that session. Every fid in it is counted
@@ -293,6 +294,16 @@ final class Fids {
             }
         }
         return locking;
+    }
+
+    /** Whether a fid of the table is one {@code which} takes. */
+    boolean any(Predicate<Fid> which) {
+        for (Fid f : table.values()) {
+            if (f != RESERVED && which.test(f)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     List<Fid> drain() {

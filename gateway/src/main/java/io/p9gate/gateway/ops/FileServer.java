@@ -165,6 +165,21 @@ public final class FileServer implements RequestHandler {
         return held == null ? null : held::close;
     }
 
+    /**
+     * The session's end clunks every fid (see {@link #close}): where one removes an ORCLOSE file or commits an xattr,
+     * it holds the VM's quotas as a Tclunk doing so would ({@link #starting}), so a reload's scan holds it back without
+     * a worker. Before, each connection the VM ended (or restarted by Tversion) during its scan parked a worker until
+     * the scan ended (adversarial.QuotaScanStallAttackTest).
+     */
+    @Override
+    public Started closing(Runnable later) {
+        if (!session.endChanges()) {
+            return Started.NOW;
+        }
+        Quotas.Changing held = ctx.fs().changingOrLater(later);
+        return held == null ? null : held::close;
+    }
+
     private boolean changesUsage(FileRequest request) {
         return switch (request) {
             case Tlopen t -> OpenFlags.truncates(t.flags());

@@ -77,9 +77,18 @@ final class SessionOps {
     /** Whether this Tclunk would only close its fid (an unknown fid too: its answer is EBADF). */
     boolean clunkOnlyCloses(Tclunk t) {
         Fid fid = ctx.fids().find(t.fid());
-        return fid == null
-                || !(fid.state() instanceof FidState.XattrWrite
-                        || fid.state() instanceof FidState.OpenedByTopen o && o.removeOnClunk());
+        return fid == null || !changesAtClunk(fid);
+    }
+
+    /** Whether the session's end changes the host beyond closing: a fid of it commits or removes at its clunk. */
+    boolean endChanges() {
+        return ctx.fids().any(SessionOps::changesAtClunk);
+    }
+
+    /** A pending xattr value is committed, an ORCLOSE file removed. */
+    private static boolean changesAtClunk(Fid fid) {
+        return fid.state() instanceof FidState.XattrWrite
+                || fid.state() instanceof FidState.OpenedByTopen o && o.removeOnClunk();
     }
 
     /**

@@ -44,6 +44,14 @@ public interface RequestHandler extends AutoCloseable {
         return Started.NOW;
     }
 
+    /**
+     * As {@link #starting}, for {@link #close}: what the close holds while it runs, or null if it must wait (then
+     * {@code later} runs once it may, on another thread, and must only hand the close on).
+     */
+    default Started closing(Runnable later) {
+        return Started.NOW;
+    }
+
     /** A request's hold on what it needs to start ({@link #starting}); closed once, when it has been served. */
     interface Started extends AutoCloseable {
         Started NOW = () -> {};

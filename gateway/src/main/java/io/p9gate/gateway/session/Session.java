@@ -614,10 +614,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
         long sessionId = sessionIds.getAsLong();
         id = sessionId; // before the handler opens: whoever learns of the session from it finds it here
         try {
-            lane.execute(() -> {
-                if (old != null) {
-                    RequestRunner.closeQuietly(old);
-                }
+            lane.execute(new Closing(old, () -> {
                 RequestHandler opened = null;
                 RMessage reply;
                 try {
@@ -633,7 +630,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
                     reply = negotiation.refused();
                 }
                 deliverVersion(channel, tag, reply, opened);
-            });
+            }));
         } catch (RejectedExecutionException e) {
             if (old != null) {
                 RequestRunner.closeQuietly(old);
@@ -836,13 +833,51 @@ public final class Session extends ChannelInboundHandlerAdapter {
      */
     private void closeOffLoop(RequestHandler h) {
         try {
-            lane.execute(() -> {
-                RequestRunner.closeQuietly(h);
-                ended.complete(null);
-            });
+            lane.execute(new Closing(h, () -> ended.complete(null)));
         } catch (RejectedExecutionException e) {
             RequestRunner.closeQuietly(h);
             ended.complete(null);
+        }
+    }
+
+    /**
+     * A handler's close on a worker (none: nothing to close), then {@code then}. A close that may not run yet (a
+     * reload scans the VM's quota scopes its fids' clunks change: {@link RequestHandler#closing}) gives the worker back
+     * and returns to the lane once the scan ends, as a request does ({@link OnWorker}).
+     */
+    private final class Closing implements Runnable {
+        private final RequestHandler handler;
+        private final Runnable then;
+
+        Closing(RequestHandler handler, Runnable then) {
+            this.handler = handler;
+            this.then = then;
+        }
+
+        @Override
+        public void run() {
+            if (handler != null) {
+                RequestHandler.Started started = handler.closing(this::again);
+                if (started == null) {
+                    return;
+                }
+                try {
+                    RequestRunner.closeQuietly(handler);
+                } finally {
+                    started.close();
+                }
+            }
+            then.run();
+        }
+
+        /** On the scan's thread, once it ends: back to the lane; the workers gone, closed here. */
+        private void again() {
+            try {
+                lane.execute(this);
+            } catch (RejectedExecutionException e) {
+                RequestRunner.closeQuietly(handler);
+                then.run();
+            }
         }
     }
 

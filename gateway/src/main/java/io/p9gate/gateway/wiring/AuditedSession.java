@@ -91,6 +91,11 @@ final class AuditedSession implements RequestHandler {
         return delegate.starting(request, later);
     }
 
+    @Override
+    public Started closing(Runnable later) {
+        return delegate.closing(later);
+    }
+
     private void served(FileRequest request, long started) {
         try {
             requests.served(vm, request, System.nanoTime() - started);

@@ -16,15 +16,18 @@ import io.p9gate.gateway.proto.RMessage;
 import io.p9gate.gateway.proto.TMessage;
 import io.p9gate.gateway.server.Gateway;
 import io.p9gate.gateway.server.GatewayConfig;
+import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,6 +45,10 @@ class QuotaScanStallAttackTest {
     private static final int O_RDWR_CREAT = 02 | 0100;
     /** A write through an O_DSYNC open waits for the disk: it runs on a worker, never on the connection's loop. */
     private static final int O_DSYNC = 010000;
+    /** 9P2000.u open modes: read and write, and remove the file at the fid's clunk (or the session's end). */
+    private static final int ORDWR = 2;
+
+    private static final int ORCLOSE = 0x40;
 
     private static final int WORKERS = 4;
     /** Beta's writes sent at once, each held on the host long enough for the others to start beside it. */
@@ -139,18 +146,7 @@ class QuotaScanStallAttackTest {
     void writesHeldBackByOneVmsScanLeaveTheOtherVmItsWorkers() throws Exception {
         P9Client a = alphaWithSyncedFiles();
         P9Client b = beta();
-        for (int i = 0; i < BETA_WRITES; i++) {
-            b.walk(ROOT, 10 + i);
-            b.lcreate(10 + i, "g" + i, O_RDWR_CREAT | O_DSYNC, 0644, 0);
-        }
-        AtomicInteger onHost = new AtomicInteger();
-        AtomicInteger most = new AtomicInteger();
-        FileIo.whileWriting(
-                () -> {
-                    most.accumulateAndGet(onHost.incrementAndGet(), Math::max);
-                    sleepQuietly(HOST_HOLD_MS);
-                },
-                onHost::decrementAndGet);
+        AtomicInteger most = betaFilesHeldOnTheHost(b);
 
         a.write(10, 0, new byte[100]); // alpha is active in both rounds, as the fair pool counts it
         long quietWorst = betaWrites(b);
@@ -213,6 +209,77 @@ class QuotaScanStallAttackTest {
         assertTrue(Files.readAllBytes(tmp.resolve("alpha/cache/f0")).length == 0, "never started");
     }
 
+    /**
+     * A session's end removes its ORCLOSE files (FileServer.close), which changes what alpha's quota counts: that
+     * removal, too, must wait for alpha's scan without a worker. Before, each connection alpha closed during the scan
+     * parked a worker in Quotas.changing() until the scan ended, as its writes did before 554723fb: the session's end
+     * is no request, so nothing judged it. Also a Tversion's close of the session before it (same close).
+     */
+    @Test
+    void sessionEndsHeldBackByOneVmsScanLeaveTheOtherVmItsWorkers() throws Exception {
+        List<P9Client> ending = new ArrayList<>();
+        for (int i = 0; i < ALPHA_WRITES; i++) {
+            P9Client c = legacy(rig.socket, "alpha");
+            c.walk(ROOT, 1, "cache");
+            c.rpc(new TMessage.Tcreate(1, "gone" + i, 0644, ORDWR | ORCLOSE, Optional.of("")));
+            ending.add(c);
+        }
+        P9Client b = beta();
+        AtomicInteger most = betaFilesHeldOnTheHost(b);
+
+        long quietWorst = betaWrites(b);
+        int quiet = most.getAndSet(0);
+
+        holdAlphasScan();
+        ending.forEach(P9Client::close);
+        Thread.sleep(500); // the gateway sees alpha's connections end and closes their sessions
+        long scanWorst = betaWrites(b);
+        int duringScan = most.get();
+        long leftDuringScan = alphasOrcloseFiles();
+        scanGoes.countDown();
+        reload.join(PATIENCE.toMillis());
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (alphasOrcloseFiles() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+
+        assertEquals(ALPHA_WRITES, leftDuringScan, "alpha's ORCLOSE files wait for its scan");
+        assertEquals(0, alphasOrcloseFiles(), "alpha's ORCLOSE files, removed once the scan is over");
+        assertTrue(
+                duringScan >= quiet,
+                "beta's writes on the host at once: " + duringScan + " while alpha's scan held its sessions' ends"
+                        + " back, " + quiet + " before (beta's slowest reply " + scanWorst + " ms, before " + quietWorst
+                        + " ms)");
+    }
+
+    /** How many of alpha's ORCLOSE files are still on the host. */
+    private long alphasOrcloseFiles() throws IOException {
+        try (Stream<Path> files = Files.list(tmp.resolve("alpha").resolve("cache"))) {
+            return files.filter(f -> f.getFileName().toString().startsWith("gone"))
+                    .count();
+        }
+    }
+
+    /**
+     * Beta's files for {@link #betaWrites}, each write through them held {@link #HOST_HOLD_MS} on the host; returns
+     * the most of them on the host at once, so far.
+     */
+    private static AtomicInteger betaFilesHeldOnTheHost(P9Client b) throws Exception {
+        for (int i = 0; i < BETA_WRITES; i++) {
+            b.walk(ROOT, 10 + i);
+            b.lcreate(10 + i, "g" + i, O_RDWR_CREAT | O_DSYNC, 0644, 0);
+        }
+        AtomicInteger onHost = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        FileIo.whileWriting(
+                () -> {
+                    most.accumulateAndGet(onHost.incrementAndGet(), Math::max);
+                    sleepQuietly(HOST_HOLD_MS);
+                },
+                onHost::decrementAndGet);
+        return most;
+    }
+
     /** Sends beta's writes at once; the slowest reply's wait, in ms. */
     private long betaWrites(P9Client b) throws Exception {
         long start = System.nanoTime();
@@ -273,6 +340,16 @@ class QuotaScanStallAttackTest {
 
     private P9Client beta() throws Exception {
         return open(betaSocket, "beta");
+    }
+
+    /** A 9P2000.u session: its Tcreate may ask ORCLOSE. */
+    private P9Client legacy(Path socket, String vm) throws Exception {
+        P9Client c = P9Client.connect(UnixDomainSocketAddress.of(socket), GatewayConfig.DEFAULT_MSIZE);
+        clients.add(c);
+        c.timeout(PATIENCE);
+        c.version(GatewayConfig.DEFAULT_MSIZE, "9P2000.u");
+        c.attach(ROOT, vm, "data", 0);
+        return c;
     }
 
     private P9Client open(Path socket, String vm) throws Exception {
