@@ -32,6 +32,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A reload's scan of VM alpha's quota scopes holds alpha's requests that change what it counts back (docs/policy.md,
@@ -215,8 +217,9 @@ class QuotaScanStallAttackTest {
      * parked a worker in Quotas.changing() until the scan ended, as its writes did before 554723fb: the session's end
      * is no request, so nothing judged it. Also a Tversion's close of the session before it (same close).
      */
-    @Test
-    void sessionEndsHeldBackByOneVmsScanLeaveTheOtherVmItsWorkers() throws Exception {
+    @ParameterizedTest(name = "by Tversion: {0}")
+    @ValueSource(booleans = {false, true})
+    void sessionEndsHeldBackByOneVmsScanLeaveTheOtherVmItsWorkers(boolean byTversion) throws Exception {
         List<P9Client> ending = new ArrayList<>();
         for (int i = 0; i < ALPHA_WRITES; i++) {
             P9Client c = legacy(rig.socket, "alpha");
@@ -231,13 +234,23 @@ class QuotaScanStallAttackTest {
         int quiet = most.getAndSet(0);
 
         holdAlphasScan();
-        ending.forEach(P9Client::close);
-        Thread.sleep(500); // the gateway sees alpha's connections end and closes their sessions
+        List<PendingCall> versions = new ArrayList<>();
+        for (P9Client c : ending) {
+            if (byTversion) {
+                versions.add(c.send(new TMessage.Tversion(GatewayConfig.DEFAULT_MSIZE, "9P2000.u")));
+            } else {
+                c.close();
+            }
+        }
+        Thread.sleep(500); // the gateway reads alpha's Tversions or sees its connections end, and closes the sessions
         long scanWorst = betaWrites(b);
         int duringScan = most.get();
         long leftDuringScan = alphasOrcloseFiles();
         scanGoes.countDown();
         reload.join(PATIENCE.toMillis());
+        for (PendingCall version : versions) {
+            assertTrue(version.reply().get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS) instanceof RMessage.Rversion);
+        }
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (alphasOrcloseFiles() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(20);
