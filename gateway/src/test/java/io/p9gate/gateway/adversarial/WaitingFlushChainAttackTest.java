@@ -18,8 +18,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * R-ROB-2, resource bounds round 15: Tflushes waiting for a request the host still serves. A Tflush of an outstanding
@@ -50,8 +51,21 @@ class WaitingFlushChainAttackTest {
         FileIo.whileWriting(null, null);
     }
 
-    @Test
-    void flushesChainedToARequestTheHostHoldsAreBoundedAndTheirRepliesWithinTheBudget() throws Exception {
+    /** Whom each Tflush after the Tsetattr names. */
+    enum Shape {
+        /** The tag before it: each Tflush waits for the one before. */
+        CHAIN,
+        /** The Tsetattr: every Tflush waits for it (past the cap, the read in hand waits decoded in the backlog). */
+        FAN;
+
+        int oldTag(int tag) {
+            return this == CHAIN ? tag - 1 : 1;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Shape.class)
+    void flushesWaitingForARequestTheHostHoldsAreBoundedAndTheirRepliesWithinTheBudget(Shape shape) throws Exception {
         PolicyFixture fx = new PolicyFixture(tmp);
         SignedLogs logs = SignedLogs.in(tmp);
         SignedAuditTrail trail = logs.open();
@@ -82,7 +96,7 @@ class WaitingFlushChainAttackTest {
                             }
                         },
                         () -> {});
-                cut = flood.untilUnread(WaitingFlushChainAttackTest::chain, 6000);
+                cut = flood.untilUnread(n -> frames(shape, n), 6000);
                 chargedWhileWaiting = alpha.queuedReplyBytes();
                 heldWhileWaiting = ProcessMemory.heldHeapAndDirect() - before;
                 assertTrue(held.get() > 0, "no Tsetattr reached the host");
@@ -98,7 +112,7 @@ class WaitingFlushChainAttackTest {
         }
         trail.close();
         System.out.printf(
-                "flush chains on %d connections (%d cut): %d KiB of heap and direct memory held while the host held"
+                shape + " on %d connections (%d cut): %d KiB of heap and direct memory held while the host held"
                         + " the request, %d KiB charged; after it: %d KiB charged, %d KiB held; bound %d KiB%n",
                 CONNECTIONS,
                 cut,
@@ -121,10 +135,10 @@ class WaitingFlushChainAttackTest {
     }
 
     /**
-     * The {@code n}th {@value #BATCH} frames of a connection's chain: first a Tsetattr of the file's size (tag 1), which
-     * the host holds, then a Tflush under each tag of the tag before; empty past the chain's end.
+     * The {@code n}th {@value #BATCH} frames of a connection: first a Tsetattr of the file's size (tag 1), which the host
+     * holds, then a Tflush under each tag, of the tag {@code shape} names; empty past the last tag.
      */
-    private static ByteBuffer chain(int n) {
+    private static ByteBuffer frames(Shape shape, int n) {
         int from = n * BATCH;
         int to = Math.min(CHAIN, from + BATCH);
         ByteBuffer all = ByteBuffer.allocate(Math.max(0, to - from) * 9 + 64);
@@ -135,7 +149,7 @@ class WaitingFlushChainAttackTest {
                                     1,
                                     new TMessage.Tsetattr(
                                             1, new SetAttr(SetAttr.SETATTR_SIZE, 0, 0, 0, 100, 0, 0, 0, 0)))
-                            : UnreadConnection.encoded(i + 1, new TMessage.Tflush(i)));
+                            : UnreadConnection.encoded(i + 1, new TMessage.Tflush(shape.oldTag(i + 1))));
         }
         return all.flip();
     }
