@@ -66,6 +66,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
     private final String peer;
 
     private final TagTable outstanding = new TagTable();
+    /** The last handler's close was handed to the lane: it ends the session ({@link #ended}) once done. */
+    private boolean handlerClosing;
     /** Requests decoded while the session was full or renegotiating; served in arrival order. */
     private final ArrayDeque<Frame> backlog = new ArrayDeque<>();
     /**
@@ -818,8 +820,11 @@ public final class Session extends ChannelInboundHandlerAdapter {
         RequestHandler current = handler;
         handler = null;
         if (current != null) {
+            handlerClosing = true;
             closeOffLoop(current);
-        } else {
+        } else if (!handlerClosing) {
+            // A close already on the lane ends the session itself: ended here, the connection's place came back with
+            // its fids still open (the last answer came before channelInactive, SessionEndTest).
             ended.complete(null);
         }
     }
