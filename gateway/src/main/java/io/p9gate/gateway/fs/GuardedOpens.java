@@ -74,11 +74,12 @@ final class GuardedOpens extends GuardedRequests {
         LocalShare share = handle.share();
         Node node = handle.node();
         long moves = quota.moves(); // before the decision reads the path (see QuotaAccounting.resizing)
-        // An open that can change the file (for writing, or O_TRUNC) is decided where the kernel says the file is, as
-        // a Tsetattr of its size is: the remembered path misses a host's move out of the share, and FileIo reopens
-        // the inode wherever it now is (WriteOpenHostMoveAttackTest). A read-only open stays a look.
+        // Every open is decided where the kernel says the file is (one readlinkat): the remembered path misses a
+        // host's move out of the share, and, until the watcher handles its event, under a hidden subtree, and FileIo
+        // reopens the inode wherever it now is: for writing, the file changed there; for reading, what the host wrote
+        // there was read (WriteOpenHostMoveAttackTest, HostMovedHeldFidAttackTest).
         boolean changes = changesData(hostFlags);
-        RequestPaths paths = RequestPaths.of(() -> List.of(changes ? hostPath(share, node) : path(share, node)));
+        RequestPaths paths = RequestPaths.of(() -> List.of(hostPath(share, node)));
         // At the host-confirmed path, as a Tremove's: a removal changes the host.
         ChokePoint.Also removal = removal(removeOnClunk, who, share, () -> List.of(hostPath(share, node)));
         BackendCall<Opened> call = () -> {

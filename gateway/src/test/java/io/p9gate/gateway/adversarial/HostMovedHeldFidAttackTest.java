@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.p9gate.gateway.backend.HeldHostMoves;
 import io.p9gate.gateway.backend.ShareRoot;
 import io.p9gate.gateway.client.P9Client;
 import io.p9gate.gateway.proto.Errno;
@@ -80,6 +81,57 @@ class HostMovedHeldFidAttackTest {
 
                 assertRefused(beta, Errno.ESTALE);
             }
+        }
+    }
+
+    /**
+     * Session 44: before the watcher handled the host's move, a read-only Tlopen of a walked fid was decided on the
+     * remembered {@code pub/f} and opened the file now hidden. Every open asks the kernel, as a write's does.
+     */
+    @Test
+    void anOpenBeforeTheHostsMoveIsHandledIsDecidedWhereTheFileIsNow() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "hidden: [/vault]", "data")) {
+            Path share = withPublicFile(gw);
+            try (P9Client beta = gw.attached("data", 0)) {
+                beta.walk(0, 1, "pub", "f");
+                HeldHostMoves held = HeldHostMoves.hold(); // the host's event is read, not handled
+                try {
+                    Files.move(share.resolve("pub/f"), share.resolve("vault/f"));
+                    Files.write(share.resolve("vault/f"), SECRET);
+
+                    assertEquals(Errno.ENOENT, refused(() -> beta.lopen(1, 0)), "Tlopen O_RDONLY of a hidden file");
+                } finally {
+                    held.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * The documented rule for a descriptor opened before a host's move (docs/policy.md; passes on main too): it goes
+     * on until the move is handled, then reads and writes through it are decided where the file is: hidden, ENOENT;
+     * read-only, EROFS.
+     */
+    @Test
+    void aDescriptorOpenedBeforeTheHostsMoveIsDecidedWhereTheFileIsOnceTheMoveIsSeen() throws Exception {
+        try (HostShareGateway gw = HostShareGateway.serving(tmp, "hidden: [/vault]\nread-only: [/ro]", "data")) {
+            Path share = withPublicFile(gw);
+            Files.createDirectories(share.resolve("ro"));
+            Files.writeString(share.resolve("pub/w"), "public");
+            try (P9Client beta = gw.attached("data", 0)) {
+                beta.walk(0, 1, "pub", "f");
+                beta.lopen(1, 0);
+                beta.walk(0, 2, "pub", "w");
+                beta.lopen(2, 2);
+                Files.move(share.resolve("pub/f"), share.resolve("vault/f"));
+                Files.move(share.resolve("pub/w"), share.resolve("ro/w"));
+                Files.write(share.resolve("vault/f"), SECRET);
+                ShareRoot.awaitHostMovesSeen();
+
+                assertEquals(Errno.ENOENT, refused(() -> beta.read(1, 0, 64)), "Tread of a now hidden file");
+                assertEquals(Errno.EROFS, refused(() -> beta.write(2, 0, "w".getBytes())), "Twrite into /ro");
+            }
+            assertEquals("public", Files.readString(share.resolve("ro/w")));
         }
     }
 

@@ -106,6 +106,25 @@ class MetaSyscallsTest extends ShareTestBase {
     }
 
     /**
+     * A Tlopen for reading asks the kernel where the file is, as one for writing does (one readlinkat): a host's move
+     * out of the share or under a hidden subtree tells no fid (adversarial.WriteOpenHostMoveAttackTest,
+     * HostMovedHeldFidAttackTest). The walk, the open's openat and statx, and the Tclunk's close make the rest.
+     */
+    @Test
+    void aReadOnlyOpenAsksTheKernelItsPathOnce() throws Exception {
+        Files.writeString(share.resolve("d/r"), "x");
+        s.walk(TestSession.ROOT, 1, "d", "r");
+        long perReadOpen100 = walkOpenClunkPer100(s, 0);
+        long perWriteOpen100 = walkOpenClunkPer100(s, O_WRONLY);
+        System.out.println("system calls x100: walk+Tlopen O_RDONLY+Tclunk " + perReadOpen100
+                + ", walk+Tlopen O_WRONLY+Tclunk " + perWriteOpen100);
+        assertTrue(
+                perReadOpen100 < 410,
+                "system calls per walk+Tlopen O_RDONLY+Tclunk x100: " + perReadOpen100
+                        + " (readlinkat, openat, statx, close)");
+    }
+
+    /**
      * A Tlcreate of an existing file with O_TRUNC adds the truncate alone (and its two capset where the gateway holds
      * CAP_FSETID) to the same Tlcreate without it: the stat the truncate's look for host set-id bits takes serves the
      * hard-link check too (SetIdBits.truncating). Before, the open for writing took one more for that check.
