@@ -169,7 +169,9 @@ final class PolicyServeMode implements ServeMode {
 
     @Override
     public PeerIdentifier identifier(AuditTrail trail) {
-        return new PolicyPeers(holder::current, trail);
+        PolicyPeers peers = new PolicyPeers(holder::current, trail);
+        reloader.beforeSwap(peers::prepare); // trust material read by the reload, not by a VM's first request
+        return peers;
     }
 
     /** Each share's host directory, before the audit log is opened, as {@code --share} checks its DIR. */
