@@ -219,14 +219,17 @@ public final class Session extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Whether a Tflush may be taken now: one answered at once (its old tag not in service) always, one that must wait
+     * Whether a Tflush may be taken now: one answered at once (its old tag not in service, or held back by a quota
+     * scan) always, one that must wait
      * for a reply only while the connection has an outstanding tag to spare. A waiting Tflush is an outstanding tag
      * the next one may name: uncapped, a guest whose request the host held chained one to each tag before, 65,533 a
      * connection, remembered on the heap (about 8 MiB) and answered in one burst past the VM's reply budget
      * (adversarial.WaitingFlushChainAttackTest). Past the cap it waits in the backlog, unread, as a request does.
      */
     private boolean flushFits(TMessage.Tflush flush) {
-        return !outstanding.contains(flush.oldtag()) || outstanding.size() < settings.maxOutstanding();
+        return !outstanding.contains(flush.oldtag())
+                || heldBack.containsKey(flush.oldtag()) // not started: dropped, the Rflush written at once
+                || outstanding.size() < settings.maxOutstanding();
     }
 
     /** Whether a request with this tag waits for its reply: running, or not started yet in the backlog. */
@@ -346,7 +349,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
      * A request's turn on a worker. One that may not start yet (a reload scans the VM's quota scopes it may change:
      * {@link RequestHandler#starting}) gives the worker back at once and goes back to the lane once the scan ends,
      * its admission still held: a worker parked for a whole scan was one the other VMs' requests lacked. Until it is
-     * served, the event loop may answer it instead ({@link #drop}): it then never starts.
+     * served, the event loop may answer it instead ({@link #drop}): it then never starts, but its admission is given
+     * back only once the scan has called it back too. Else a VM flushing each held-back write at once (its tag and
+     * admission back, its callback left with the scan) queued callbacks without bound for as long as its scan ran.
      */
     private final class OnWorker implements Runnable {
         private static final int WAITING = 0;
@@ -360,6 +365,11 @@ public final class Session extends ChannelInboundHandlerAdapter {
         private final Channel channel;
         /** WAITING until a worker serves it (SERVED) or the event loop answers it unserved (DROPPED); set once. */
         private final AtomicInteger state = new AtomicInteger(WAITING);
+        /**
+         * What holds the VM's admission: the request until it is served or dropped, and a scan callback that may be
+         * due (counted before each start, uncounted when the start needs none); the last to let go gives it back.
+         */
+        private final AtomicInteger holds = new AtomicInteger(1);
 
         OnWorker(
                 RequestHandler current,
@@ -379,12 +389,14 @@ public final class Session extends ChannelInboundHandlerAdapter {
             if (state.get() != WAITING) {
                 return; // answered by the event loop while it waited
             }
+            holds.incrementAndGet(); // the callback the start may leave with the scan
             RequestHandler.Started started =
                     draining ? RequestHandler.Started.NOW : RequestRunner.start(current, tag, bounded, this::again);
             if (started == null) {
                 onEventLoop(channel, () -> nowHeldBack(this));
                 return;
             }
+            letGo(); // no callback left with a scan
             if (!state.compareAndSet(WAITING, SERVED)) {
                 started.close(); // dropped meanwhile: the event loop answered it
                 return;
@@ -396,13 +408,14 @@ public final class Session extends ChannelInboundHandlerAdapter {
                         : RequestRunner.serve(started, current, tag, bounded);
             } finally {
                 started.close();
-                admission.done();
+                letGo();
             }
             onEventLoop(channel, () -> answer(tag, reply), reply);
         }
 
         /** On the scan's thread, once it ends: back to the lane, through the connection's loop. */
         private void again() {
+            letGo(); // the callback is spent
             try {
                 channel.eventLoop().execute(() -> {
                     if (state.get() == WAITING) {
@@ -422,9 +435,15 @@ public final class Session extends ChannelInboundHandlerAdapter {
             if (!state.compareAndSet(WAITING, DROPPED)) {
                 return false;
             }
-            admission.done();
             CodecBuffers.releasePayload(request);
+            letGo();
             return true;
+        }
+
+        private void letGo() {
+            if (holds.decrementAndGet() == 0) {
+                admission.done();
+            }
         }
     }
 

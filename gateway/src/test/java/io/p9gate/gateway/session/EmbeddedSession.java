@@ -54,13 +54,22 @@ final class EmbeddedSession implements AutoCloseable {
 
     /** @param factory the sessions' handlers ({@link #handlers} when null) */
     EmbeddedSession(int maxMsize, RequestLane lane, boolean ownLoops, String vm, RequestHandlerFactory factory) {
+        this(maxMsize, lane, ownLoops, vm, factory, SessionSettings.DEFAULT_MAX_OUTSTANDING);
+    }
+
+    /** @param maxOutstanding the connection's cap on requests in service ({@code --max-outstanding}) */
+    EmbeddedSession(
+            int maxMsize,
+            RequestLane lane,
+            boolean ownLoops,
+            String vm,
+            RequestHandlerFactory factory,
+            int maxOutstanding) {
         SessionPipeline.install(
                 channel.pipeline(),
                 factory == null ? handlers : factory,
                 lane,
-                new SessionSettings("test", maxMsize, SessionSettings.DEFAULT_MAX_OUTSTANDING)
-                        .forVm(vm)
-                        .onOwnLoops(ownLoops),
+                new SessionSettings("test", maxMsize, maxOutstanding).forVm(vm).onOwnLoops(ownLoops),
                 new AtomicLong()::incrementAndGet,
                 "embedded");
         channel.pipeline().addBefore("9p-errors", "escape-recorder", new ChannelInboundHandlerAdapter() {

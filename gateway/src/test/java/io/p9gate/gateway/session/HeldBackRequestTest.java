@@ -56,12 +56,13 @@ class HeldBackRequestTest {
 
             s.send(2, new TMessage.Tflush(1));
             assertEquals(List.of(2), tags(s.replies()), "Rflush at once, no reply to the flushed request");
-            assertEquals(0, vm.admission().serving(), "its admission given back");
+            assertEquals(1, vm.admission().serving(), "its admission kept until the scan calls it back");
 
             handlers.scanEnds();
             s.channel.runPendingTasks();
             lane.runAll();
             s.channel.runPendingTasks();
+            assertEquals(0, vm.admission().serving(), "its admission given back");
             assertEquals(List.of(), s.replies(), "answered once");
             assertEquals(0, handlers.fakes.writeBuffers.size(), "the flushed request never ran");
 
@@ -70,6 +71,65 @@ class HeldBackRequestTest {
             assertEquals(List.of(1), tags(s.replies()));
             assertTrue(s.channel.isOpen());
             assertEquals(List.of(), s.escaped);
+        }
+    }
+
+    /**
+     * Red team (reader44b): a VM flushing each write its scan holds back got the write's tag and admission back at
+     * once while the write's callback stayed with the scan, so write + Tflush in a loop queued callbacks (and their
+     * requests) on the heap without bound for as long as the scan ran, then ran them all on the reload's thread. A
+     * flushed request now keeps its admission until the scan calls it back: at most the VM's admission of them.
+     */
+    @Test
+    void flushingHeldBackRequestsInALoopQueuesNoMoreThanTheVmsAdmission() throws Exception {
+        try (EmbeddedSession s = negotiated(false)) {
+            handlers.scanning = true;
+            for (int i = 0; i < 1000; i++) {
+                s.send(1, write());
+                lane.runAll();
+                s.channel.runPendingTasks();
+                s.send(2, new TMessage.Tflush(1));
+                s.channel.runPendingTasks();
+                s.replies();
+            }
+            assertTrue(handlers.later.size() <= 4, "callbacks left with the scan: " + handlers.later.size());
+
+            handlers.scanEnds();
+            s.channel.runPendingTasks();
+            lane.runAll();
+            s.channel.runPendingTasks();
+            assertEquals(0, vm.admission().serving(), "every admission given back");
+            assertEquals(0, handlers.fakes.writeBuffers.size(), "no flushed write ran");
+            assertTrue(s.channel.isOpen());
+            assertEquals(List.of(), s.escaped);
+        }
+    }
+
+    /**
+     * Red team (reader44b): at the connection's cap a Tflush that must wait for a reply waits in the backlog; one
+     * naming a request the scan holds back was taken for such, so the guest's Ctrl-C waited for the scan's end.
+     */
+    @Test
+    void aFlushOfAHeldBackRequestAtTheCapIsAnsweredAtOnce() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(1 << 20, lane, false, "", handlers, 1)) {
+            s.negotiate(MSIZE);
+            lane.runAll();
+            s.replies();
+            handlers.scanning = true;
+            s.send(1, write());
+            lane.runAll();
+            s.channel.runPendingTasks();
+
+            s.send(2, new TMessage.Tflush(1));
+            s.channel.runPendingTasks();
+            assertEquals(List.of(2), tags(s.replies()), "Rflush at once, not after the scan");
+            handlers.scanEnds();
+            s.channel.runPendingTasks();
+            lane.runAll();
+            s.channel.runPendingTasks();
+            assertEquals(List.of(), s.replies(), "the flushed write never answered");
+            assertEquals(0, handlers.fakes.writeBuffers.size(), "never ran");
+            assertEquals(0, vm.admission().serving());
         }
     }
 
@@ -105,11 +165,12 @@ class HeldBackRequestTest {
             assertFalse(s.channel.isOpen(), "the drained connection closes");
             lane.runAll();
             assertEquals(1, handlers.fakes.closes.get(), "its handler closed");
-            assertEquals(0, vm.admission().serving());
+            assertEquals(1, vm.admission().serving(), "kept until the scan calls it back");
 
-            handlers.scanEnds(); // the event loop may be gone by then: nothing is left to do
+            handlers.scanEnds(); // the event loop may be gone by then: nothing is left to do but give it back
             s.channel.runPendingTasks();
             lane.runAll();
+            assertEquals(0, vm.admission().serving());
             assertEquals(0, handlers.fakes.writeBuffers.size(), "never started");
             assertEquals(List.of(), s.escaped);
         }
