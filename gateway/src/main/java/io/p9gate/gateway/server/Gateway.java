@@ -322,10 +322,15 @@ public final class Gateway implements AutoCloseable {
         });
         return closeConnections(channel -> {
             ConnectionIdentity identity = ConnectionIdentity.of(channel);
-            return identity != null
-                    && channel.isActive()
-                    && which.test(identity.vm())
-                    && !identity.stillHolds(identifier);
+            if (identity == null || !channel.isActive() || !which.test(identity.vm())) {
+                return false;
+            }
+            Object policy = identifier.policyInForce(); // before the question: a later swap is asked again
+            if (identity.stillHolds(identifier)) {
+                HeldIdentity.heldUnder(channel, policy);
+                return false;
+            }
+            return true;
         });
     }
 

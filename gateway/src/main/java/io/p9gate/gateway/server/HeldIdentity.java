@@ -1,6 +1,8 @@
 package io.p9gate.gateway.server;
 
 import io.netty.channel.Channel;
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
 import io.p9gate.gateway.session.IdentityInForce;
 
 /**
@@ -9,23 +11,35 @@ import io.p9gate.gateway.session.IdentityInForce;
  * refuses the connection's next request at once; before, requests read between the swap and the pass over the open
  * connections ({@link Gateway#closeConnectionsNoLongerIdentified}, a few milliseconds later) were served as the VM's
  * (identity.RequestBeforeReidentificationAttackTest). Not recorded here: the request's refusal is, and the pass
- * records the connection's as at connect.
+ * records the connection's as at connect. The pass's answer is kept with the connection too ({@link #heldUnder}): a
+ * request after it asks nothing (for a tls: connection the question is a PKIX validation of its chain, 20-260 us).
  */
 final class HeldIdentity implements IdentityInForce {
+    /** The policy the connection's identity was last found to hold under; none: not asked yet (decided at connect). */
+    private static final AttributeKey<Object> HELD_UNDER = AttributeKey.valueOf("p9gate.identity.heldUnder");
+
     private final ConnectionIdentity identity;
     private final PeerIdentifier identifier;
-    /** The policy the identity was last found to hold under; null: not asked yet (it was decided at connect). */
-    private volatile Object heldUnder;
+    private final Attribute<Object> heldUnder;
 
-    private HeldIdentity(ConnectionIdentity identity, PeerIdentifier identifier) {
+    private HeldIdentity(ConnectionIdentity identity, PeerIdentifier identifier, Channel connection) {
         this.identity = identity;
         this.identifier = identifier;
+        this.heldUnder = connection.attr(HELD_UNDER);
     }
 
     /** The identity {@code connection} was accepted with, asked of {@code identifier}; none kept: its listener's. */
     static IdentityInForce of(Channel connection, PeerIdentifier identifier) {
         ConnectionIdentity identity = ConnectionIdentity.of(connection);
-        return identity == null ? IdentityInForce.LISTENER_IS_VM : new HeldIdentity(identity, identifier);
+        return identity == null ? IdentityInForce.LISTENER_IS_VM : new HeldIdentity(identity, identifier, connection);
+    }
+
+    /**
+     * The reload's pass found {@code connection} still its VM under {@code policy} (read before it asked): its requests
+     * decided under that policy need not ask again.
+     */
+    static void heldUnder(Channel connection, Object policy) {
+        connection.attr(HELD_UNDER).set(policy);
     }
 
     /**
@@ -35,13 +49,13 @@ final class HeldIdentity implements IdentityInForce {
     @Override
     public boolean holds() {
         Object now = identifier.policyInForce();
-        if (now == heldUnder) {
+        if (now == heldUnder.get()) {
             return true;
         }
         if (!identity.stillNamedBy(identifier)) {
             return false;
         }
-        heldUnder = now;
+        heldUnder.set(now);
         return true;
     }
 }

@@ -15,10 +15,10 @@ import io.p9gate.gateway.server.ListenSpec;
 import io.p9gate.gateway.server.PeerFacts;
 import io.p9gate.gateway.server.PeerIdentifier;
 import io.p9gate.gateway.server.PeerVerdict;
+import io.p9gate.gateway.testing.ForwardingPeerIdentifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -219,10 +219,10 @@ class UnrecordedAcceptCloseComplianceTest {
     }
 
     /** Refuses every third connection at accept without the record {@link PeerIdentifier} promises. */
-    private record EveryThirdClosed(PeerIdentifier peers, AtomicInteger seen, AtomicInteger fired)
-            implements PeerIdentifier {
-        EveryThirdClosed(PeerIdentifier peers, AtomicInteger fired) {
-            this(peers, new AtomicInteger(), fired);
+    private record EveryThirdClosed(PeerIdentifier inner, AtomicInteger seen, AtomicInteger fired)
+            implements ForwardingPeerIdentifier {
+        EveryThirdClosed(PeerIdentifier inner, AtomicInteger fired) {
+            this(inner, new AtomicInteger(), fired);
         }
 
         @Override
@@ -231,32 +231,7 @@ class UnrecordedAcceptCloseComplianceTest {
                 fired.incrementAndGet();
                 return new PeerVerdict.Refused("vm1", "budget.connections", "closed, not recorded");
             }
-            return peers.identify(listener, peer);
-        }
-
-        @Override
-        public PeerVerdict identifyAgain(ListenSpec listener, PeerFacts peer, String vm) {
-            return peers.identifyAgain(listener, peer, vm);
-        }
-
-        @Override
-        public boolean stillNames(ListenSpec listener, PeerFacts peer, String vm) {
-            return peers.stillNames(listener, peer, vm);
-        }
-
-        @Override
-        public Optional<PeerVerdict.Refused> givenAway(ListenSpec listener, String vm) {
-            return peers.givenAway(listener, vm);
-        }
-
-        @Override
-        public void handshakeFailed(ListenSpec listener, String peer, String reason) {
-            peers.handshakeFailed(listener, peer, reason);
-        }
-
-        @Override
-        public void refusedByTransport(ListenSpec listener, String peer, PeerVerdict.Refused refused) {
-            peers.refusedByTransport(listener, peer, refused);
+            return inner.identify(listener, peer);
         }
     }
 }

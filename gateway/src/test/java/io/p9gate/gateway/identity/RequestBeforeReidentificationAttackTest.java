@@ -13,6 +13,11 @@ import io.p9gate.gateway.fs.GatewayEvent;
 import io.p9gate.gateway.proto.Errno;
 import io.p9gate.gateway.proto.MessageType;
 import io.p9gate.gateway.proto.P9Exception;
+import io.p9gate.gateway.server.ListenSpec;
+import io.p9gate.gateway.server.PeerFacts;
+import io.p9gate.gateway.server.PeerIdentifier;
+import io.p9gate.gateway.server.PeerVerdict;
+import io.p9gate.gateway.testing.ForwardingPeerIdentifier;
 import io.p9gate.policy.PolicyHolder;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
@@ -21,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -154,6 +160,51 @@ class RequestBeforeReidentificationAttackTest {
                     .toList();
             assertEquals(List.of(), opened, "a session opened for the revoked connection");
             assertEquals(1, pass(rig), "u.sock is w's now");
+        }
+    }
+
+    /**
+     * After a reload, serve's pass decides each open connection again, and each connection's first request decided
+     * under the new policy asked the same question again (HeldIdentity): for a tls: connection a second PKIX
+     * validation of its chain, 20-260 us, for every connection after every reload. The pass's answer now stands for
+     * the policy it was given under: a request after the pass asks nothing.
+     */
+    @Test
+    void aRequestAfterThePassIsNotIdentifiedAgain() throws Exception {
+        Path socket = tmp.resolve("u.sock");
+        AtomicInteger asked = new AtomicInteger();
+        IdentityRig rig = new IdentityRig(tmp);
+        rig.identifiers = identifier -> new CountingIdentifications(identifier, asked);
+        try (IdentityRig started = rig.start(U_ALONE.formatted(socket), null);
+                P9Client u = P9Client.open(UnixDomainSocketAddress.of(socket), MSIZE)) {
+            u.version(MSIZE, "9P2000.L");
+            u.attach(0, "root", "a", 0);
+            int before = asked.get();
+
+            reloadOnly(started, U_ALONE.formatted(socket) + "  # reloaded\n");
+            assertEquals(0, pass(started));
+            int byThePass = asked.get() - before;
+            u.getattr(0, 0x7ff);
+            u.mkdir(0, "after-the-pass", 0755, 0);
+
+            assertEquals(1, byThePass, "the pass decides the connection again");
+            assertEquals(byThePass, asked.get() - before, "its requests after the pass asked again");
+        }
+    }
+
+    /** Counts the identifications of accepted connections: identifyAgain (the pass's) and stillNames (a request's). */
+    private record CountingIdentifications(PeerIdentifier inner, AtomicInteger asked)
+            implements ForwardingPeerIdentifier {
+        @Override
+        public PeerVerdict identifyAgain(ListenSpec listener, PeerFacts peer, String vm) {
+            asked.incrementAndGet();
+            return inner.identifyAgain(listener, peer, vm);
+        }
+
+        @Override
+        public boolean stillNames(ListenSpec listener, PeerFacts peer, String vm) {
+            asked.incrementAndGet();
+            return inner.stillNames(listener, peer, vm);
         }
     }
 
