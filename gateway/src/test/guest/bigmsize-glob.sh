@@ -39,8 +39,11 @@ tail -c +1 -f grow >/tmp/followed 2>/dev/null &
 follower=$!
 touch grow-ready
 i=0
-while [ ! -e grow-done ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-sleep 3
+while [ ! -e grow-done ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+# tail polls once a second and a loaded machine slows it: wait until it holds as many bytes as the file (at most 120 s,
+# so a follower that never catches up still fails), not a fixed 3 s.
+i=0
+while [ "$(stat -c %s /tmp/followed)" -lt "$(stat -c %s grow)" ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
 kill $follower
 mark grow "$(sum </tmp/followed) $(stat -c %s /tmp/followed) $(sum <grow)"
 

@@ -30,9 +30,9 @@ class GuestHostTruncateIT {
     @ValueSource(strings = {"cache=loose", "cache=mmap"})
     void theGuestSeesAHostTruncationAsOnDiod(String cache) throws Exception {
         GuestHarness harness = GuestHarness.locate();
-        GuestRun run = GuestRun.script(RepoPaths.guestScripts().resolve("host-truncate.sh"))
+        GuestRun run = GuestRun.script(RepoPaths.composed(tmp.resolve("script"), "marks.sh", "host-truncate.sh"))
                 .withMountOpts(cache)
-                .withTimeout(Duration.ofSeconds(90));
+                .withTimeout(Duration.ofSeconds(180));
 
         Path export = Files.createDirectories(tmp.resolve("diod/export"));
         Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -62,7 +62,7 @@ class GuestHostTruncateIT {
     /** Once the guest made trunc-ready: t truncated to KEPT bytes on the host, then trunc-done. */
     private static void truncateWhenReady(Path dir) {
         try {
-            if (!GuestSignal.appeared(dir.resolve("trunc-ready"), Duration.ofMinutes(1))) {
+            if (!GuestSignal.appeared(dir.resolve("trunc-ready"), Duration.ofMinutes(3))) {
                 return;
             }
             try (FileChannel t = FileChannel.open(dir.resolve("t"), StandardOpenOption.WRITE)) {

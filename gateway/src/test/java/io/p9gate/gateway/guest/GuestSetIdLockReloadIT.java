@@ -55,6 +55,7 @@ class GuestSetIdLockReloadIT {
         Files.writeString(policyFile, twoVms(tmp, common, ""));
         SignedLogs logs = SignedLogs.in(tmp.resolve("audit"));
         Path helper = HostBuild.guestBinary("setid-lock-helper");
+        Path script = RepoPaths.composed(tmp.resolve("script"), "marks.sh", "setid-lock.sh");
         GuestResult a;
         GuestResult b;
         try (TwoGuestGateway gateway = new TwoGuestGateway(harness, policyFile, logs, "setid-lock")) {
@@ -66,10 +67,10 @@ class GuestSetIdLockReloadIT {
                 }
             });
             CompletableFuture<GuestResult> first =
-                    gateway.boot("p9gate-setid-lock-a", tmp.resolve("a.sock"), run("a", "cache=loose", helper));
+                    gateway.boot("p9gate-setid-lock-a", tmp.resolve("a.sock"), run(script, "a", "cache=loose", helper));
             GuestBoots.awaitBoot(common.resolve("sync/a-ready"), first);
             CompletableFuture<GuestResult> second = gateway.boot(
-                    "p9gate-setid-lock-b", tmp.resolve("b.sock"), run("b", "cache=none,locktimeout=1", helper));
+                    "p9gate-setid-lock-b", tmp.resolve("b.sock"), run(script, "b", "cache=none,locktimeout=1", helper));
             if (GuestBoots.awaitFile(common.resolve("sync/b-waiting"), Duration.ofMinutes(4), second)) {
                 Files.writeString(policyFile, twoVms(tmp, common, "        read-only: [/shared/lk]\n"));
                 assertInstanceOf(PolicyHolder.ReloadResult.Loaded.class, reloader.reload());
@@ -154,8 +155,8 @@ class GuestSetIdLockReloadIT {
                 "b was refused nothing but blocked locks, names not made yet and what no write needs");
     }
 
-    private static GuestRun run(String role, String mountOpts, Path helper) {
-        return GuestRun.script(RepoPaths.guestScripts().resolve("setid-lock.sh"))
+    private static GuestRun run(Path script, String role, String mountOpts, Path helper) {
+        return GuestRun.script(script)
                 .withMountOpts(mountOpts)
                 .withTimeout(Duration.ofSeconds(240))
                 .withBin(helper)
