@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -20,6 +21,17 @@ public final class ExpectedMarks {
         Map<String, String> got = new LinkedHashMap<>();
         want.keySet().forEach(name -> got.put(name, seen.get(name)));
         assertEquals(lines(want), lines(got), message);
+    }
+
+    /** The marks whose names start with {@code prefix} (one side or variant of a script), by name without it. */
+    public static Map<String, String> under(Map<String, String> marks, String prefix) {
+        Map<String, String> side = new TreeMap<>();
+        marks.forEach((name, value) -> {
+            if (name.startsWith(prefix)) {
+                side.put(name.substring(prefix.length()), value);
+            }
+        });
+        return side;
     }
 
     private static String lines(Map<String, String> marks) {

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -87,8 +86,8 @@ class GuestMountOptionsIT {
         assertEquals(String.valueOf(options.size()), seen.get("mounts-done"), result::describe);
         for (int i = 0; i < options.size(); i++) {
             String option = options.get(i);
-            Map<String, String> p9gate = side(seen, "g-" + i + "-");
-            Map<String, String> diod = side(seen, "d-" + i + "-");
+            Map<String, String> p9gate = ExpectedMarks.under(seen, "g-" + i + "-");
+            Map<String, String> diod = ExpectedMarks.under(seen, "d-" + i + "-");
             Map<String, String> want = new LinkedHashMap<>();
             want.put("mounted", "ok");
             want.put("read", "data");
@@ -109,17 +108,6 @@ class GuestMountOptionsIT {
             }
             assertEquals(diod, p9gate, () -> option + ": p9gate against diod\n" + result.describe());
         }
-    }
-
-    /** The marks of one side and variant, by name without {@code prefix}. */
-    private static Map<String, String> side(Map<String, String> marks, String prefix) {
-        Map<String, String> side = new TreeMap<>();
-        marks.forEach((name, value) -> {
-            if (name.startsWith(prefix)) {
-                side.put(name.substring(prefix.length()), value);
-            }
-        });
-        return side;
     }
 
     /** A virtio-serial port named {@code name} whose chardev is a TCP connection to diod. */
