@@ -54,6 +54,19 @@ final class RequestRunner {
         }
     }
 
+    /**
+     * {@link RequestHandler#closing}, never throwing: anything it throws is a bug in the handler, logged, and the close
+     * goes on at once (a session whose close died there kept its fids and never ended).
+     */
+    static RequestHandler.Started closing(RequestHandler handler, Runnable later) {
+        try {
+            return handler.closing(later);
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.ERROR, "handler failed to hold its close (bug)", e);
+            return RequestHandler.Started.NOW;
+        }
+    }
+
     /** Serves a request {@link #start} let start ({@code started}); one whose start failed gets EIO, unserved. */
     static RMessage serve(RequestHandler.Started started, RequestHandler handler, int tag, FileRequest request) {
         if (started == FAILED) {

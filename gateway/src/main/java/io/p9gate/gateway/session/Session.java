@@ -892,7 +892,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
         @Override
         public void run() {
             if (handler != null) {
-                RequestHandler.Started started = handler.closing(this::again);
+                RequestHandler.Started started = RequestRunner.closing(handler, this::again);
                 if (started == null) {
                     return;
                 }

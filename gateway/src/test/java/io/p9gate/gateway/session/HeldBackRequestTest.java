@@ -214,6 +214,25 @@ class HeldBackRequestTest {
         }
     }
 
+    /**
+     * Red team (reader44b): a session's end asks its handler what the close holds ({@link RequestHandler#closing});
+     * one that threw (a bug) killed the worker's task before the close: the handler never closed (its fids and
+     * descriptors kept) and the session never ended (its connection place never given back).
+     */
+    @Test
+    void aClosingThatFailsStillClosesTheHandlerAndEndsTheSession() throws Exception {
+        try (EmbeddedSession s = negotiated(false)) {
+            handlers.closingFails = true;
+            Session session = s.channel.pipeline().get(Session.class);
+            s.channel.close();
+            List<Throwable> thrown = runAllCatching();
+            s.channel.runPendingTasks();
+            assertEquals(List.of(), thrown, "nothing escapes to the worker");
+            assertEquals(1, handlers.fakes.closes.get(), "its handler closed");
+            assertTrue(session.ended().toCompletableFuture().isDone(), "the session ended");
+        }
+    }
+
     private EmbeddedSession negotiated(boolean ownLoops) throws Exception {
         EmbeddedSession s = new EmbeddedSession(1 << 20, lane, ownLoops, "", handlers);
         s.negotiate(MSIZE);
@@ -251,6 +270,7 @@ class HeldBackRequestTest {
         final Queue<Runnable> later = new ConcurrentLinkedQueue<>();
         volatile boolean scanning;
         volatile boolean startFails;
+        volatile boolean closingFails;
 
         @Override
         public RequestHandler open(ConnectionContext context) {
@@ -278,6 +298,14 @@ class HeldBackRequestTest {
                         later.add(whenFree);
                     }
                     return null;
+                }
+
+                @Override
+                public Started closing(Runnable later) {
+                    if (closingFails) {
+                        throw new IllegalStateException("test: a handler's closing fails");
+                    }
+                    return Started.NOW;
                 }
 
                 @Override
