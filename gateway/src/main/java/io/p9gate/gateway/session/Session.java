@@ -822,7 +822,13 @@ public final class Session extends ChannelInboundHandlerAdapter {
         pauseReading();
         for (Frame waiting : backlog) {
             CodecBuffers.releasePayload(waiting.body());
-            write(waiting.tag(), new RMessage.Rlerror(Errno.EIO));
+            if (waiting.body() instanceof TMessage.Tflush f && outstanding.contains(f.oldtag())) {
+                outstanding.addFlush(waiting.tag(), f.oldtag()); // a Tflush at the cap: Rflush after that reply
+            } else if (waiting.body() instanceof TMessage.Tflush) {
+                write(waiting.tag(), new RMessage.Rflush()); // after the EIO of its request, earlier in the backlog
+            } else {
+                write(waiting.tag(), new RMessage.Rlerror(Errno.EIO));
+            }
         }
         backlog.clear();
         waitingTags.clear();

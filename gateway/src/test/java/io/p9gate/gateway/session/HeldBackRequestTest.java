@@ -233,6 +233,29 @@ class HeldBackRequestTest {
         }
     }
 
+    /**
+     * Red team (reader44b): at the cap a Tflush waits in the backlog; a drain answered it Rlerror(EIO) ahead of the
+     * reply of the request it flushes, where 9P (and the Linux client) expect an Rflush, after that reply.
+     */
+    @Test
+    void aDrainAnswersATflushWaitingAtTheCapWithAnRflushAfterItsRequest() throws Exception {
+        try (EmbeddedSession s = new EmbeddedSession(1 << 20, lane, false, "", handlers, 1)) {
+            s.negotiate(MSIZE);
+            lane.runAll();
+            s.replies();
+            s.send(1, new TMessage.Tgetattr(0, 0x7ff)); // queued for a worker, not run yet
+            s.send(2, new TMessage.Tflush(1)); // the cap reached: waits in the backlog
+
+            s.channel.pipeline().get(Session.class).drain(s.channel);
+            s.channel.runPendingTasks();
+            lane.runAll();
+            s.channel.runPendingTasks();
+            List<Frame> replies = s.replies();
+            assertEquals(List.of(1, 2), tags(replies), "the request's reply, then its Tflush's");
+            assertInstanceOf(RMessage.Rflush.class, replies.get(1).body());
+        }
+    }
+
     private EmbeddedSession negotiated(boolean ownLoops) throws Exception {
         EmbeddedSession s = new EmbeddedSession(1 << 20, lane, ownLoops, "", handlers);
         s.negotiate(MSIZE);
