@@ -42,6 +42,32 @@ public final class DetailWords {
     }
 
     /**
+     * The words a summary of refusals from several peers names them with (docs/audit-format.md, "Refusal budget"):
+     * {@code sources=N}, then {@code source=WORD} for each of the first {@link #SOURCES_SHOWN}; written by the
+     * gateway's refusal budget, read by the compliance suite.
+     */
+    public static final String SOURCES = "sources=";
+
+    public static final String SOURCE = "source=";
+    public static final int SOURCES_SHOWN = 4;
+
+    /**
+     * The peer text of {@code detail} (its first {@link #PEER} word, unescaped), or null if it names none: only the
+     * first, since the writers put it before any free text and a guest's text cannot start one ({@link #word}).
+     */
+    public static String peerOf(String detail) {
+        if (detail == null) {
+            return null;
+        }
+        for (String w : detail.split(" ")) {
+            if (w.startsWith(PEER)) {
+                return text(w.substring(PEER.length()));
+            }
+        }
+        return null;
+    }
+
+    /**
      * Where a peer connected from: its text ({@link #text} of the word after {@link #PEER}) up to its first space,
      * without a port ({@code 127.0.0.1:4711 cert …} and {@code tls:[::1]:4711} are {@code 127.0.0.1} and
      * {@code tls:[::1]}, {@code unix:/run/a.sock pid=4 uid=0} is {@code unix:/run/a.sock}): what a refusal summary's

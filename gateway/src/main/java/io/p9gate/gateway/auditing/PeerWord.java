@@ -50,11 +50,8 @@ final class PeerWord {
      * {@code unix:/run/a.sock pid=4 uid=0} is {@code unix:/run/a.sock}); null if it names none.
      */
     static String source(String detail) {
-        String word = of(detail);
-        if (word == null) {
-            return null;
-        }
-        return DetailWords.source(DetailWords.text(word.substring(DetailWords.PEER.length())));
+        String peer = DetailWords.peerOf(detail);
+        return peer == null ? null : DetailWords.source(peer);
     }
 
     /** Whether word {@code i} is the peer word of both {@code x} and {@code y}. */

@@ -16,7 +16,7 @@ import java.util.StringJoiner;
  */
 final class SummarisedSpread {
     static final int COUNTED = 64;
-    static final int SHOWN = 4;
+    static final int SHOWN = DetailWords.SOURCES_SHOWN;
 
     /** The source addresses, first seen first. */
     private final Set<String> sources = new LinkedHashSet<>();
@@ -46,8 +46,8 @@ final class SummarisedSpread {
             out.add("kinds=" + kinds.size());
         }
         if (peerVaried && !sources.isEmpty()) {
-            out.add("sources=" + sources.size());
-            sources.stream().limit(SHOWN).forEach(s -> out.add("source=" + DetailWords.word(s)));
+            out.add(DetailWords.SOURCES + sources.size());
+            sources.stream().limit(SHOWN).forEach(s -> out.add(DetailWords.SOURCE + DetailWords.word(s)));
         }
         return out.toString();
     }

@@ -23,10 +23,8 @@ import java.util.Set;
  */
 record SuitePeers(Set<String> pids, Set<String> sources) {
     private static final String PID = "pid=";
-    private static final String SOURCES = "sources=";
-    private static final String SOURCE = "source=";
-    /** How many sources a summary names ({@code source=}); past them it names none. */
-    private static final int SHOWN = 4;
+    private static final String SOURCES = DetailWords.SOURCES;
+    private static final String SOURCE = DetailWords.SOURCE;
 
     private static final Set<String> OWN_PID =
             Set.of(Long.toString(ProcessHandle.current().pid()));
@@ -44,15 +42,7 @@ record SuitePeers(Set<String> pids, Set<String> sources) {
 
     /** The peer text of a record's {@code detail}: its first {@code peer=} word (guest text cannot start one). */
     static Optional<String> peer(String detail) {
-        if (detail == null) {
-            return Optional.empty();
-        }
-        for (String word : detail.split(" ")) {
-            if (word.startsWith(DetailWords.PEER)) {
-                return Optional.of(DetailWords.text(word.substring(DetailWords.PEER.length())));
-            }
-        }
-        return Optional.empty();
+        return Optional.ofNullable(DetailWords.peerOf(detail));
     }
 
     /**
@@ -92,7 +82,7 @@ record SuitePeers(Set<String> pids, Set<String> sources) {
                 named.add(DetailWords.text(word.substring(SOURCE.length())));
             }
         }
-        return count < 0 || count > SHOWN || named.stream().anyMatch(sources::contains);
+        return count < 0 || count > DetailWords.SOURCES_SHOWN || named.stream().anyMatch(sources::contains);
     }
 
     private static Optional<String> pid(String peer) {
