@@ -518,20 +518,19 @@ public final class Session extends ChannelInboundHandlerAdapter {
         return true;
     }
 
-    /** Runs a task on the channel's event loop, if it is still there. */
-    private static void onEventLoop(Channel channel, Runnable task) {
+    /** Runs a task on the channel's event loop, if it is still there (else the connection is gone too): whether. */
+    private static boolean onEventLoop(Channel channel, Runnable task) {
         try {
             channel.eventLoop().execute(task);
+            return true;
         } catch (RejectedExecutionException e) {
-            // The loop is gone, and with it the connection.
+            return false;
         }
     }
 
     /** Runs a task on the channel's event loop; if it is gone, at least frees the reply's payload. */
     private static void onEventLoop(Channel channel, Runnable task, RMessage reply) {
-        try {
-            channel.eventLoop().execute(task);
-        } catch (RejectedExecutionException e) {
+        if (!onEventLoop(channel, task)) {
             CodecBuffers.releasePayload(reply);
         }
     }
@@ -873,11 +872,11 @@ public final class Session extends ChannelInboundHandlerAdapter {
      * event loop, unless the workers are gone.
      */
     private void closeOffLoop(RequestHandler h) {
+        Closing closing = new Closing(h, () -> ended.complete(null));
         try {
-            lane.execute(new Closing(h, () -> ended.complete(null)));
+            lane.execute(closing);
         } catch (RejectedExecutionException e) {
-            RequestRunner.closeQuietly(h);
-            ended.complete(null);
+            closing.closeHere();
         }
     }
 
@@ -916,9 +915,16 @@ public final class Session extends ChannelInboundHandlerAdapter {
             try {
                 lane.execute(this);
             } catch (RejectedExecutionException e) {
-                RequestRunner.closeQuietly(handler);
-                then.run();
+                closeHere();
             }
+        }
+
+        /** The lane takes no more work (the gateway stops): closed on this thread at once, then {@code then}. */
+        void closeHere() {
+            if (handler != null) {
+                RequestRunner.closeQuietly(handler);
+            }
+            then.run();
         }
     }
 
